@@ -1,0 +1,17 @@
+//! Lotsa's shared crate: domain types, the user interface and, behind features, the code
+//! that only runs on the server (`ssr`) or only in the browser (`hydrate`).
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub mod app;
+pub mod connectivity;
+pub mod csp;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod shell;
+
+#[cfg(feature = "hydrate")]
+pub mod store;
+
+pub use app::App;

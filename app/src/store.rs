@@ -1,0 +1,200 @@
+//! The device store: the user's data, the outbox and small settings, kept in IndexedDB so
+//! the app works offline and nothing typed is lost on reload.
+//!
+//! The schema is versioned. [`MIGRATIONS`] lists what each version adds; opening the database
+//! runs every step between the version on the device and [`SCHEMA_VERSION`], so a device
+//! can skip app releases and still arrive at the current shape with its data intact.
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The database's name on the device.
+pub const DB_NAME: &str = "lotsa";
+
+/// Object stores, by name. A store is never renamed: a new version adds a new one.
+pub mod stores {
+    /// Small settings of this device, such as its client id.
+    pub const META: &str = "meta";
+    /// Records pulled from the server, keyed by `kind/id`.
+    pub const RECORDS: &str = "records";
+    /// Mutations made on this device that the server has not yet answered.
+    pub const OUTBOX: &str = "outbox";
+}
+
+/// The object stores each schema version adds, oldest first. Version `n` is `MIGRATIONS[n - 1]`.
+pub const MIGRATIONS: &[&[&str]] = &[&[stores::META, stores::RECORDS], &[stores::OUTBOX]];
+
+/// The version this build of the app expects.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The key under which the device remembers its own identity for the sync protocol.
+const CLIENT_ID_KEY: &str = "client_id";
+
+/// What can go wrong with the device store, in terms the app can act on.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("this browser does not offer offline storage (IndexedDB)")]
+    Unavailable,
+    #[error("the device's storage is full")]
+    QuotaExceeded,
+    #[error("the data on this device was written by a newer version of the app")]
+    NewerSchema,
+    #[error("another tab holds the offline storage open; close it and try again")]
+    Blocked,
+    #[error("the stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("the offline storage failed: {0}")]
+    Other(String),
+}
+
+impl From<IdbError> for StoreError {
+    fn from(error: IdbError) -> Self {
+        match error {
+            IdbError::DomException(DomException::Other(exception))
+                if exception.name() == "QuotaExceededError" =>
+            {
+                StoreError::QuotaExceeded
+            }
+            IdbError::DomException(DomException::Other(exception))
+                if exception.name() == "VersionError" =>
+            {
+                StoreError::NewerSchema
+            }
+            IdbError::Serialisation(error) => StoreError::Corrupt(error.to_string()),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<OpenDbError> for StoreError {
+    fn from(error: OpenDbError) -> Self {
+        match error {
+            OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
+                StoreError::Unavailable
+            }
+            OpenDbError::Base(error) => error.into(),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+/// An open connection to the device store.
+pub struct DeviceStore {
+    db: Database,
+}
+
+impl DeviceStore {
+    /// Opens the app's database at the current schema version, upgrading it if needed.
+    pub async fn open() -> Result<Self, StoreError> {
+        Self::open_at(DB_NAME, SCHEMA_VERSION).await
+    }
+
+    /// Opens `name` at `version`, applying every migration from the device's version up to it.
+    /// Opening at an older version than the device has fails with [`StoreError::NewerSchema`].
+    pub async fn open_at(name: &str, version: u32) -> Result<Self, StoreError> {
+        if version == 0 || version > SCHEMA_VERSION {
+            return Err(StoreError::Other(format!(
+                "schema version {version} is not between 1 and {SCHEMA_VERSION}"
+            )));
+        }
+        let db = Database::open(name)
+            .with_version(version)
+            .with_on_blocked(|_| Ok(()))
+            .with_on_upgrade_needed(move |event, db| {
+                // Versions are whole numbers that IndexedDB reports as floats.
+                let from = event.old_version() as usize;
+                let to = event.new_version().map_or(version as usize, |v| v as usize);
+                for added in &MIGRATIONS[from..to] {
+                    for store in *added {
+                        db.create_object_store(*store).build()?;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(Self { db })
+    }
+
+    /// The schema version of the open database.
+    pub fn version(&self) -> u32 {
+        self.db.version() as u32
+    }
+
+    /// The names of the object stores in the open database.
+    pub fn store_names(&self) -> Vec<String> {
+        self.db.object_store_names().collect()
+    }
+
+    /// Writes `value` under `key` in `store`, replacing what was there.
+    pub async fn put<T: Serialize>(
+        &self,
+        store: &'static str,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let transaction = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        transaction
+            .object_store(store)?
+            .put(value)
+            .with_key(key.to_owned())
+            .serde()?
+            .await?;
+        // Without an explicit commit the transaction rolls back when dropped.
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Reads the value under `key` in `store`, if there is one.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        store: &'static str,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let transaction = self.db.transaction(store).build()?;
+        let value = transaction
+            .object_store(store)?
+            .get::<T, _, _>(key.to_owned())
+            .serde()?
+            .await?;
+        Ok(value)
+    }
+
+    /// This device's id for the sync protocol, created on first use and kept from then on.
+    pub async fn client_id(&self) -> Result<uuid::Uuid, StoreError> {
+        if let Some(id) = self.get::<uuid::Uuid>(stores::META, CLIENT_ID_KEY).await? {
+            return Ok(id);
+        }
+        let id = uuid::Uuid::new_v4();
+        self.put(stores::META, CLIENT_ID_KEY, &id).await?;
+        Ok(id)
+    }
+
+    /// Closes the connection, so that another version may open the database.
+    pub fn close(self) {
+        self.db.close();
+    }
+}
+
+/// Asks the browser to keep the device's data even when disk space runs low, so an offline
+/// change is never evicted before it reached the server. Returns whether the browser agreed.
+pub async fn request_persistent_storage() -> Result<bool, StoreError> {
+    let storage = web_sys::window()
+        .ok_or(StoreError::Unavailable)?
+        .navigator()
+        .storage();
+    let promise = storage
+        .persist()
+        .map_err(|error| StoreError::Other(format!("{error:?}")))?;
+    let granted = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|error| StoreError::Other(format!("{error:?}")))?;
+    Ok(granted.as_bool().unwrap_or(false))
+}

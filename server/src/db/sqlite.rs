@@ -1,0 +1,50 @@
+use super::{Database, DbError, DbStatus, SCHEMA_VERSION_QUERY};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+pub struct SqliteDatabase {
+    pool: SqlitePool,
+}
+
+impl SqliteDatabase {
+    pub async fn open(path: &Path) -> Result<Self, DbError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            // WAL lets readers work while a sync writes; NORMAL is durable across app crashes.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(DbError::Migrate)?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait::async_trait]
+impl Database for SqliteDatabase {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn status(&self) -> Result<DbStatus, DbError> {
+        let schema_version: i64 = sqlx::query_scalar(SCHEMA_VERSION_QUERY)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(DbStatus { schema_version })
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,10 @@
+//! Lotsa's server: renders the app (SSR + hydration), serves its files and the service worker,
+//! and owns the database.
+
+pub mod assets;
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod http_headers;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,59 @@
+// Lotsa's service worker. The server fills in the two constants below for each build, so a
+// new build gets a new cache and the old one is removed when the new worker takes over.
+const CACHE = "__LOTSA_CACHE_NAME__";
+const SHELL = __LOTSA_SHELL__;
+const CACHE_PREFIX = "lotsa-";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(
+          keys
+            .filter((key) => key.startsWith(CACHE_PREFIX) && key !== CACHE)
+            .map((key) => caches.delete(key)),
+        ),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  // Data never comes from this cache: it lives in IndexedDB and travels through the sync API.
+  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/") || url.pathname === "/health") {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(request, url));
+    return;
+  }
+  event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+});
+
+// Pages come from the network while there is one (so they are current), and from the cache
+// when there is none; a page that was never cached falls back to the start page.
+async function navigate(request, url) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && SHELL.includes(url.pathname)) {
+      await cache.put(url.pathname, response.clone());
+    }
+    return response;
+  } catch (offline) {
+    return (await cache.match(url.pathname)) || (await cache.match("/")) || Response.error();
+  }
+}

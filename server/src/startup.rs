@@ -1,0 +1,196 @@
+//! Building the application from its settings, and serving it until asked to stop.
+
+use crate::assets;
+use crate::config::{ConfigError, Settings};
+use crate::db::{self, Database, DbError};
+use crate::health::health;
+use crate::http_headers::{cache_headers, security_headers, HashedAssets};
+use app::shell::shell;
+use app::App;
+use axum::extract::{FromRef, Request, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+/// The name cargo-leptos gives the browser bundle (`output-name` in Cargo.toml).
+const OUTPUT_NAME: &str = "lotsa";
+const PKG_DIR: &str = "pkg";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("the address {0} is already in use; stop the other server or choose another address with LOTSA_ADDR")]
+    AddressInUse(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot read the built site: {0}")]
+    Site(std::io::Error),
+}
+
+/// What every request handler can reach. One database pool for the whole server.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Arc<dyn Database>,
+    service_worker: Arc<str>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Arc<dyn Database>,
+}
+
+impl Application {
+    /// Checks the settings, opens and migrates the database and binds the address; serving
+    /// starts with [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        settings.ensure_data_dir()?;
+        settings.ensure_site()?;
+        let listener = match TcpListener::bind(settings.addr).await {
+            Ok(listener) => listener,
+            Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(StartupError::AddressInUse(settings.addr))
+            }
+            Err(source) => {
+                return Err(StartupError::Listen {
+                    addr: settings.addr,
+                    source,
+                })
+            }
+        };
+        let db = db::connect(&settings.database).await?;
+
+        let site_root = settings.site_root.clone();
+        // Compress in the background: the server answers at once, and the precompressed
+        // copies are used from the moment they are on disk.
+        let pkg_dir = site_root.join(PKG_DIR);
+        tokio::task::spawn_blocking(move || match assets::precompress_dir(&pkg_dir) {
+            Ok(written) => tracing::info!(written, "precompressed the site's files"),
+            Err(error) => tracing::warn!(%error, "could not precompress the site's files"),
+        });
+        let service_worker =
+            assets::service_worker_script(&site_root).map_err(StartupError::Site)?;
+
+        let leptos_options = LeptosOptions::builder()
+            .output_name(OUTPUT_NAME)
+            .site_root(site_root.to_string_lossy().as_ref())
+            .site_pkg_dir(PKG_DIR)
+            .site_addr(listener.local_addr().map_err(StartupError::Site)?)
+            .hash_files(settings.hash_files)
+            .build();
+        let state = AppState {
+            leptos_options,
+            db: db.clone(),
+            service_worker: service_worker.into(),
+        };
+        let router = router(state, &settings);
+        Ok(Self {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight and closes
+    /// the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.db.close().await;
+        served
+    }
+}
+
+fn router(state: AppState, settings: &Settings) -> Router {
+    let routes = generate_route_list(App);
+    let pkg = ServeDir::new(settings.site_root.join(PKG_DIR))
+        .precompressed_br()
+        .precompressed_gzip();
+    let leptos_options = state.leptos_options.clone();
+    Router::new()
+        .route("/health", get(health))
+        .route("/sw.js", get(service_worker))
+        .nest_service("/pkg", pkg)
+        .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
+        .fallback(file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            HashedAssets(settings.hash_files),
+            cache_headers,
+        ))
+        .layer(axum::middleware::from_fn(security_headers))
+        // Pages and JSON are compressed on the fly at a level that keeps latency low;
+        // the big files were compressed ahead of time at the highest level.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+async fn service_worker(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        state.service_worker.to_string(),
+    )
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

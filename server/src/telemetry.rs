@@ -1,0 +1,30 @@
+//! Structured logs with `tracing`. Set `RUST_LOG` to change what is logged and
+//! `LOTSA_LOG_FORMAT=json` for one JSON object per line.
+//!
+//! Request logs name the method, the path and the status, never query strings or bodies:
+//! they may carry personal data.
+
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=info";
+
+pub fn init() {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let json = std::env::var("LOTSA_LOG_FORMAT").is_ok_and(|format| format == "json");
+    let registry = tracing_subscriber::registry().with(filter);
+    // Logs go to standard error; standard output is for what the user asked for.
+    let result = if json {
+        registry
+            .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr))
+            .try_init()
+    } else {
+        registry
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .try_init()
+    };
+    // A second initialisation (as in tests that start several servers) keeps the first.
+    drop(result);
+}

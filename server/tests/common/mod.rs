@@ -1,0 +1,141 @@
+//! Starts the real server on a free port against a fresh database, for one test.
+//!
+//! The backend is chosen by `LOTSA_TEST_DATABASE` (`sqlite`, the default, or `postgres`); for
+//! PostgreSQL, `TEST_DATABASE_URL` names a server where each test creates its own database.
+
+#![allow(dead_code)] // Each test file uses a different part of this harness.
+
+use server::config::Settings;
+use server::startup::Application;
+use std::path::{Path, PathBuf};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub backend: &'static str,
+    pub site: tempfile::TempDir,
+    _data: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub fn backend() -> &'static str {
+    match std::env::var("LOTSA_TEST_DATABASE").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+/// A small stand-in for the built site: the files cargo-leptos would write.
+pub fn fake_site() -> tempfile::TempDir {
+    let site = tempfile::tempdir().expect("temporary site directory");
+    let write = |path: &str, contents: &[u8]| {
+        let path = site.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    };
+    write("pkg/lotsa.wasm", &b"\0asm\x01\0\0\0".repeat(4096));
+    write("pkg/lotsa.js", "export default function init() {}\n".repeat(300).as_bytes());
+    write("pkg/lotsa.css", "body { margin: 0 }\n".repeat(300).as_bytes());
+    write("manifest.webmanifest", br#"{"name":"Lotsa"}"#);
+    write("icons/icon-192.png", &[137, 80, 78, 71, 13, 10, 26, 10]);
+    site
+}
+
+/// A database URL for a fresh, empty PostgreSQL database.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .expect("LOTSA_TEST_DATABASE=postgres needs TEST_DATABASE_URL");
+    let name = format!("lotsa_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL names a database");
+    format!("{base}/{name}")
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with_site(fake_site()).await
+    }
+
+    pub async fn spawn_with_site(site: tempfile::TempDir) -> Self {
+        server::telemetry::init();
+        let data = tempfile::tempdir().expect("temporary data directory");
+        let backend = backend();
+        let database_url = match backend {
+            "postgres" => Some(fresh_postgres_database().await),
+            _ => None,
+        };
+        let settings = Settings::new(
+            "127.0.0.1:0".parse().unwrap(),
+            data.path().to_path_buf(),
+            database_url.as_deref(),
+            site.path().to_path_buf(),
+            true,
+        )
+        .expect("valid test settings");
+        let application = Application::build(settings)
+            .await
+            .expect("the application starts");
+        let address = format!("http://{}", application.local_addr());
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let stopped = tokio::spawn(application.run_until_stopped(async move {
+            let _ = stop_rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            address,
+            client,
+            backend,
+            site,
+            _data: data,
+            stop: Some(stop),
+            stopped: Some(stopped),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    pub fn site_path(&self) -> &Path {
+        self.site.path()
+    }
+
+    /// Stops the server the way Ctrl-C does and waits until it has finished.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.stopped
+            .take()
+            .expect("stopped once")
+            .await
+            .expect("server task")
+    }
+}
+
+/// The server binary, built by cargo for this test run.
+pub fn server_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_server"))
+}

@@ -1,0 +1,139 @@
+// End-to-end harness: starts the built server on a free port with a fresh database, opens
+// headless Chromium (Debian's) through playwright-core, and stops both afterwards.
+//
+// Environment: LOTSA_SERVER_BIN and LOTSA_SITE_ROOT (set by scripts/test.sh),
+// LOTSA_E2E_DATABASE=sqlite|postgres, and TEST_DATABASE_URL for postgres.
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { chromium } from "playwright-core";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  // Only loopback: the tests see nothing but their own server.
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+];
+
+/** A phone: the smallest screen the app is built for. */
+export const PHONE = { width: 360, height: 640 };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function freshDatabaseUrl() {
+  if ((process.env.LOTSA_E2E_DATABASE ?? "sqlite") !== "postgres") return undefined;
+  const admin = process.env.TEST_DATABASE_URL;
+  if (!admin) throw new Error("LOTSA_E2E_DATABASE=postgres needs TEST_DATABASE_URL");
+  const name = `lotsa_e2e_${randomUUID().replaceAll("-", "")}`;
+  execFileSync("psql", [admin, "-q", "-c", `CREATE DATABASE "${name}"`], { stdio: "pipe" });
+  return admin.replace(/\/[^/]*$/, `/${name}`);
+}
+
+/** Starts the server and waits until /health answers. */
+export async function startServer() {
+  const bin = process.env.LOTSA_SERVER_BIN;
+  const siteRoot = process.env.LOTSA_SITE_ROOT;
+  if (!bin || !siteRoot) throw new Error("LOTSA_SERVER_BIN and LOTSA_SITE_ROOT must be set");
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "lotsa-e2e-"));
+  const env = {
+    PATH: process.env.PATH,
+    LOTSA_ADDR: `127.0.0.1:${port}`,
+    LOTSA_DATA_DIR: dataDir,
+    LOTSA_SITE_ROOT: siteRoot,
+    RUST_LOG: "warn",
+  };
+  const databaseUrl = freshDatabaseUrl();
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  const child = spawn(bin, [], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not answer /health:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+      return child.exitCode;
+    },
+  };
+}
+
+/**
+ * Launches headless Chromium with its own fresh profile, as a phone would show the app.
+ * The browser's language is English on purpose: the app must still start in Swedish.
+ */
+export async function startBrowser(options = {}) {
+  const profile = mkdtempSync(join(tmpdir(), "lotsa-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+    viewport: PHONE,
+    locale: "en-US",
+    ...options,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects the page's console errors and uncaught exceptions, to assert there are none. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+/** Waits until the wasm has hydrated the page (the frontend marks <body> when done). */
+export async function waitForHydration(page) {
+  await page.waitForFunction(() => document.body.dataset.hydrated === "true", null, {
+    timeout: 20_000,
+  });
+}

@@ -1,0 +1,173 @@
+// The app shell: server rendering, hydration, offline start, 404, phone layout.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, startBrowser, watchErrors, waitForHydration, PHONE } from "./harness.mjs";
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  const code = await server?.stop();
+  assert.equal(code, 0, `the server stops cleanly on SIGTERM:\n${server?.output()}`);
+});
+
+test("the start page is rendered by the server, in Swedish, without JavaScript", async () => {
+  const browser = await startBrowser({ javaScriptEnabled: false });
+  try {
+    const page = await browser.context.newPage();
+    const response = await page.goto(server.url);
+    assert.equal(response.status(), 200);
+    assert.equal(await page.locator("h1").textContent(), "Välkommen till Lotsa");
+    assert.equal(await page.getAttribute("html", "lang"), "sv");
+    assert.equal(await page.title(), "Välkommen till Lotsa – Lotsa");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the language switch works once the app has hydrated, and is remembered", async () => {
+  const browser = await startBrowser();
+  try {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await waitForHydration(page);
+    const heading = page.locator("h1");
+    assert.equal(await heading.textContent(), "Välkommen till Lotsa");
+
+    await page.getByTestId("switch-language").click();
+    await page.waitForFunction(() => document.querySelector("h1").textContent === "Welcome to Lotsa");
+    assert.equal(await page.getByTestId("switch-language").textContent(), "På svenska");
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+
+    await page.reload();
+    await waitForHydration(page);
+    assert.equal(await heading.textContent(), "Welcome to Lotsa", "the choice survives a reload");
+
+    await page.getByTestId("switch-language").click();
+    await page.waitForFunction(() => document.querySelector("h1").textContent === "Välkommen till Lotsa");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("after one online visit the app starts offline from the service worker", async () => {
+  const browser = await startBrowser();
+  try {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await waitForHydration(page);
+    // The worker has precached the shell once it controls the page.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((resolve) =>
+          navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
+        );
+      }
+    });
+    const status = page.getByTestId("connection");
+    assert.equal(await status.textContent(), "Ansluten");
+
+    await browser.context.setOffline(true);
+    await page.waitForFunction(() => !document.querySelector("[data-testid=connection]").textContent.startsWith("Ansluten"));
+    assert.match(await status.textContent(), /^Offline/);
+
+    await page.reload();
+    await waitForHydration(page);
+    assert.equal(await page.locator("h1").textContent(), "Välkommen till Lotsa");
+    assert.match(await status.textContent(), /^Offline/, "the header says the device is offline");
+
+    await browser.context.setOffline(false);
+    await page.waitForFunction(() => document.querySelector("[data-testid=connection]").textContent === "Ansluten");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the device store is opened with its current schema", async () => {
+  const browser = await startBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await waitForHydration(page);
+    const stores = await page.waitForFunction(async () => {
+      const databases = await indexedDB.databases();
+      const lotsa = databases.find((db) => db.name === "lotsa");
+      if (!lotsa) return null;
+      const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open("lotsa");
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const names = [...db.objectStoreNames].sort();
+      db.close();
+      return { version: lotsa.version, names };
+    });
+    assert.deepEqual(await stores.jsonValue(), { version: 2, names: ["meta", "outbox", "records"] });
+  } finally {
+    await browser.close();
+  }
+});
+
+test("an unknown address shows a real 404 page", async () => {
+  const browser = await startBrowser();
+  try {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    const response = await page.goto(`${server.url}/deltagare/okand`);
+    assert.equal(response.status(), 404);
+    await waitForHydration(page);
+    assert.equal(await page.locator("h1").textContent(), "Sidan finns inte");
+    await page.getByRole("link", { name: "Till startsidan" }).click();
+    await page.waitForFunction(() => document.querySelector("h1").textContent === "Välkommen till Lotsa");
+    assert.deepEqual(errors.filter((error) => !error.includes("404")), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("on a 360 px phone nothing scrolls sideways and every target is at least 44 px", async () => {
+  const browser = await startBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await waitForHydration(page);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= PHONE.width, `page is ${width} px wide`);
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll("a, button, input, select, textarea")]
+        .filter((element) => element.getClientRects().length > 0 && !element.classList.contains("skip-link"))
+        .map((element) => ({ text: element.textContent.trim(), box: element.getBoundingClientRect() }))
+        .filter(({ box }) => box.width < 44 || box.height < 44)
+        .map(({ text, box }) => `${text}: ${box.width}x${box.height}`),
+    );
+    assert.deepEqual(small, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the app is installable: manifest and icons", async () => {
+  const response = await fetch(`${server.url}/manifest.webmanifest`);
+  assert.equal(response.status, 200);
+  const manifest = await response.json();
+  assert.equal(manifest.lang, "sv");
+  assert.equal(manifest.display, "standalone");
+  assert.equal(manifest.start_url, "/");
+  assert.ok(manifest.name && manifest.short_name && manifest.theme_color);
+  const sizes = manifest.icons.map((icon) => `${icon.sizes} ${icon.purpose}`);
+  for (const expected of ["192x192 any", "512x512 any", "512x512 maskable"]) {
+    assert.ok(sizes.includes(expected), `${expected} icon missing: ${sizes}`);
+  }
+  for (const icon of manifest.icons) {
+    const image = await fetch(new URL(icon.src, server.url));
+    assert.equal(image.status, 200, icon.src);
+    assert.equal(image.headers.get("content-type"), "image/png");
+  }
+});
