@@ -19,8 +19,7 @@ pub fn provide_connectivity() {
             set_online.set(window().navigator().on_line());
         });
         let on_online = window_event_listener(leptos::ev::online, move |_| set_online.set(true));
-        let on_offline =
-            window_event_listener(leptos::ev::offline, move |_| set_online.set(false));
+        let on_offline = window_event_listener(leptos::ev::offline, move |_| set_online.set(false));
         on_cleanup(move || {
             on_online.remove();
             on_offline.remove();

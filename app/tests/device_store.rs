@@ -33,17 +33,32 @@ async fn writes_are_read_back_and_survive_reopening() {
     let name = unique_name("reopen");
     let store = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
     assert_eq!(store.version(), SCHEMA_VERSION);
-    store.put(stores::RECORDS, "check_in/1", &sample()).await.unwrap();
+    store
+        .put(stores::RECORDS, "check_in/1", &sample())
+        .await
+        .unwrap();
     assert_eq!(
-        store.get::<CheckIn>(stores::RECORDS, "check_in/1").await.unwrap(),
+        store
+            .get::<CheckIn>(stores::RECORDS, "check_in/1")
+            .await
+            .unwrap(),
         Some(sample())
     );
-    assert_eq!(store.get::<CheckIn>(stores::RECORDS, "check_in/2").await.unwrap(), None);
+    assert_eq!(
+        store
+            .get::<CheckIn>(stores::RECORDS, "check_in/2")
+            .await
+            .unwrap(),
+        None
+    );
     store.close();
 
     let reopened = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
     assert_eq!(
-        reopened.get::<CheckIn>(stores::RECORDS, "check_in/1").await.unwrap(),
+        reopened
+            .get::<CheckIn>(stores::RECORDS, "check_in/1")
+            .await
+            .unwrap(),
         Some(sample())
     );
     reopened.close();
@@ -52,9 +67,13 @@ async fn writes_are_read_back_and_survive_reopening() {
 #[wasm_bindgen_test]
 async fn upgrading_from_the_previous_version_keeps_the_data() {
     let name = unique_name("upgrade");
-    let old = DeviceStore::open_at(&name, SCHEMA_VERSION - 1).await.unwrap();
+    let old = DeviceStore::open_at(&name, SCHEMA_VERSION - 1)
+        .await
+        .unwrap();
     assert!(!old.store_names().contains(&stores::OUTBOX.to_owned()));
-    old.put(stores::RECORDS, "check_in/1", &sample()).await.unwrap();
+    old.put(stores::RECORDS, "check_in/1", &sample())
+        .await
+        .unwrap();
     old.put(stores::META, "cursor", &41_u64).await.unwrap();
     old.close();
 
@@ -62,21 +81,35 @@ async fn upgrading_from_the_previous_version_keeps_the_data() {
     assert_eq!(upgraded.version(), SCHEMA_VERSION);
     let names = upgraded.store_names();
     for store in [stores::META, stores::RECORDS, stores::OUTBOX] {
-        assert!(names.contains(&store.to_owned()), "{store} missing after upgrade: {names:?}");
+        assert!(
+            names.contains(&store.to_owned()),
+            "{store} missing after upgrade: {names:?}"
+        );
     }
     assert_eq!(
-        upgraded.get::<CheckIn>(stores::RECORDS, "check_in/1").await.unwrap(),
+        upgraded
+            .get::<CheckIn>(stores::RECORDS, "check_in/1")
+            .await
+            .unwrap(),
         Some(sample())
     );
-    assert_eq!(upgraded.get::<u64>(stores::META, "cursor").await.unwrap(), Some(41));
+    assert_eq!(
+        upgraded.get::<u64>(stores::META, "cursor").await.unwrap(),
+        Some(41)
+    );
     upgraded.put(stores::OUTBOX, "1", &sample()).await.unwrap();
-    assert_eq!(upgraded.get::<CheckIn>(stores::OUTBOX, "1").await.unwrap(), Some(sample()));
+    assert_eq!(
+        upgraded.get::<CheckIn>(stores::OUTBOX, "1").await.unwrap(),
+        Some(sample())
+    );
     upgraded.close();
 }
 
 #[wasm_bindgen_test]
 async fn a_fresh_database_gets_every_store_at_once() {
-    let store = DeviceStore::open_at(&unique_name("fresh"), SCHEMA_VERSION).await.unwrap();
+    let store = DeviceStore::open_at(&unique_name("fresh"), SCHEMA_VERSION)
+        .await
+        .unwrap();
     let mut names = store.store_names();
     names.sort();
     assert_eq!(names, vec!["meta", "outbox", "records"]);
@@ -86,8 +119,14 @@ async fn a_fresh_database_gets_every_store_at_once() {
 #[wasm_bindgen_test]
 async fn opening_an_older_version_than_the_device_has_is_a_clear_error() {
     let name = unique_name("downgrade");
-    DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap().close();
-    let error = DeviceStore::open_at(&name, SCHEMA_VERSION - 1).await.err().unwrap();
+    DeviceStore::open_at(&name, SCHEMA_VERSION)
+        .await
+        .unwrap()
+        .close();
+    let error = DeviceStore::open_at(&name, SCHEMA_VERSION - 1)
+        .await
+        .err()
+        .unwrap();
     assert_eq!(error, StoreError::NewerSchema);
 }
 
@@ -105,8 +144,13 @@ async fn the_client_id_is_created_once_and_kept() {
 
 #[wasm_bindgen_test]
 async fn reading_data_of_the_wrong_shape_is_reported_as_corrupt() {
-    let store = DeviceStore::open_at(&unique_name("corrupt"), SCHEMA_VERSION).await.unwrap();
-    store.put(stores::META, "cursor", &"not a number").await.unwrap();
+    let store = DeviceStore::open_at(&unique_name("corrupt"), SCHEMA_VERSION)
+        .await
+        .unwrap();
+    store
+        .put(stores::META, "cursor", &"not a number")
+        .await
+        .unwrap();
     let error = store.get::<u64>(stores::META, "cursor").await.unwrap_err();
     assert!(matches!(error, StoreError::Corrupt(_)), "{error:?}");
     store.close();

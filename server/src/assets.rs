@@ -72,15 +72,19 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 fn is_fresh(target: &Path, source: &Path) -> bool {
-    let modified = |path: &Path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok();
+    let modified = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|meta| meta.modified())
+            .ok()
+    };
     matches!((modified(target), modified(source)), (Some(t), Some(s)) if t >= s)
 }
 
 fn is_compressed_copy(path: &Path) -> bool {
     let name = path.to_string_lossy();
-    COMPRESSED_SUFFIXES
-        .iter()
-        .any(|suffix| name.ends_with(&format!(".{suffix}")) || name.ends_with(&format!(".{suffix}.partial")))
+    COMPRESSED_SUFFIXES.iter().any(|suffix| {
+        name.ends_with(&format!(".{suffix}")) || name.ends_with(&format!(".{suffix}.partial"))
+    })
 }
 
 /// Every regular file below `dir`, sorted, so that results do not depend on directory order.
@@ -146,7 +150,11 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
         std::fs::create_dir_all(dir.path().join("icons")).unwrap();
         std::fs::write(dir.path().join("pkg/lotsa.abc.wasm"), vec![7u8; 50_000]).unwrap();
-        std::fs::write(dir.path().join("pkg/lotsa.abc.js"), "export function hydrate() {}\n".repeat(200)).unwrap();
+        std::fs::write(
+            dir.path().join("pkg/lotsa.abc.js"),
+            "export function hydrate() {}\n".repeat(200),
+        )
+        .unwrap();
         std::fs::write(dir.path().join("icons/icon-192.png"), [137u8, 80, 78, 71]).unwrap();
         std::fs::write(dir.path().join("manifest.webmanifest"), "{}").unwrap();
         dir
@@ -171,16 +179,37 @@ mod tests {
         let site = site();
         precompress_dir(&site.path().join("pkg")).unwrap();
         let script = service_worker_script(site.path()).unwrap();
-        for url in ["\"/\"", "\"/pkg/lotsa.abc.wasm\"", "\"/pkg/lotsa.abc.js\"", "\"/icons/icon-192.png\"", "\"/manifest.webmanifest\""] {
+        for url in [
+            "\"/\"",
+            "\"/pkg/lotsa.abc.wasm\"",
+            "\"/pkg/lotsa.abc.js\"",
+            "\"/icons/icon-192.png\"",
+            "\"/manifest.webmanifest\"",
+        ] {
             assert!(script.contains(url), "{url} missing");
         }
-        assert!(!script.contains(".br\""), "compressed copies are not precached");
+        assert!(
+            !script.contains(".br\""),
+            "compressed copies are not precached"
+        );
         assert!(!script.contains("__LOTSA_"));
 
-        let cache_name = |script: &str| script.lines().find(|line| line.starts_with("const CACHE =")).unwrap().to_owned();
+        let cache_name = |script: &str| {
+            script
+                .lines()
+                .find(|line| line.starts_with("const CACHE ="))
+                .unwrap()
+                .to_owned()
+        };
         let before = cache_name(&script);
-        assert_eq!(before, cache_name(&service_worker_script(site.path()).unwrap()));
+        assert_eq!(
+            before,
+            cache_name(&service_worker_script(site.path()).unwrap())
+        );
         std::fs::write(site.path().join("pkg/lotsa.abc.js"), "changed").unwrap();
-        assert_ne!(before, cache_name(&service_worker_script(site.path()).unwrap()));
+        assert_ne!(
+            before,
+            cache_name(&service_worker_script(site.path()).unwrap())
+        );
     }
 }

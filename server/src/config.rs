@@ -15,7 +15,9 @@ pub enum ConfigError {
          or sqlite://path, or leave it unset for the embedded database"
     )]
     BadDatabaseUrl { reason: String },
-    #[error("the data directory {path} is not writable ({source}); choose another with LOTSA_DATA_DIR")]
+    #[error(
+        "the data directory {path} is not writable ({source}); choose another with LOTSA_DATA_DIR"
+    )]
     DataDirNotWritable {
         path: PathBuf,
         source: std::io::Error,
@@ -24,6 +26,11 @@ pub enum ConfigError {
         "the built site was not found at {path}; build it with `make build` or set LOTSA_SITE_ROOT"
     )]
     SiteMissing { path: PathBuf },
+    #[error(
+        "the list of hashed file names was not found at {path}; rebuild with `make build`, set \
+         LOTSA_HASH_FILE to it, or LOTSA_HASH_FILES=false for a build without hashes"
+    )]
+    HashFileMissing { path: PathBuf },
 }
 
 /// Which database the server keeps its data in.
@@ -57,10 +64,14 @@ impl DatabaseSettings {
         };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Parse now so a typo fails at start, not at the first query.
-            sqlx::postgres::PgConnectOptions::from_str(url).map_err(|error| ConfigError::BadDatabaseUrl {
-                reason: redact_url_error(&error.to_string(), url),
+            sqlx::postgres::PgConnectOptions::from_str(url).map_err(|error| {
+                ConfigError::BadDatabaseUrl {
+                    reason: redact_url_error(&error.to_string(), url),
+                }
             })?;
-            return Ok(Self::Postgres { url: url.to_owned() });
+            return Ok(Self::Postgres {
+                url: url.to_owned(),
+            });
         }
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
@@ -72,7 +83,9 @@ impl DatabaseSettings {
                 path: PathBuf::from(path),
             });
         }
-        Err(bad("it must start with postgres://, postgresql:// or sqlite:"))
+        Err(bad(
+            "it must start with postgres://, postgresql:// or sqlite:",
+        ))
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -96,8 +109,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Where the built site (`pkg/`, icons, manifest) lies.
     pub site_root: PathBuf,
-    /// Whether the built files carry content hashes in their names (release builds do).
-    pub hash_files: bool,
+    /// The file listing the content hashes in the built files' names (release builds have
+    /// one); `None` when the names carry no hashes.
+    pub hash_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -106,7 +120,7 @@ impl Settings {
         data_dir: PathBuf,
         database_url: Option<&str>,
         site_root: PathBuf,
-        hash_files: bool,
+        hash_file: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
         let database = DatabaseSettings::parse(database_url, &data_dir)?;
         Ok(Self {
@@ -114,7 +128,7 @@ impl Settings {
             data_dir,
             database,
             site_root,
-            hash_files,
+            hash_file,
         })
     }
 
@@ -133,12 +147,16 @@ impl Settings {
     }
 
     pub fn ensure_site(&self) -> Result<(), ConfigError> {
-        if self.site_root.join("pkg").is_dir() {
-            Ok(())
-        } else {
-            Err(ConfigError::SiteMissing {
+        if !self.site_root.join("pkg").is_dir() {
+            return Err(ConfigError::SiteMissing {
                 path: self.site_root.clone(),
-            })
+            });
+        }
+        match &self.hash_file {
+            Some(path) if !path.is_file() => {
+                Err(ConfigError::HashFileMissing { path: path.clone() })
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -146,10 +164,22 @@ impl Settings {
 /// Where the site lies when nothing says otherwise: cargo-leptos writes it to `site/` in the
 /// target directory, beside the `release/` (or `debug/`) folder that holds this binary.
 pub fn default_site_root() -> PathBuf {
+    exe_dir()
+        .and_then(|dir| dir.parent().map(|target| target.join("site")))
+        .unwrap_or_else(|| PathBuf::from("target/site"))
+}
+
+/// cargo-leptos writes the hash list beside the binary.
+pub fn default_hash_file() -> PathBuf {
+    exe_dir()
+        .map(|dir| dir.join("hash.txt"))
+        .unwrap_or_else(|| PathBuf::from("hash.txt"))
+}
+
+fn exe_dir() -> Option<PathBuf> {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent()?.parent().map(|target| target.join("site")))
-        .unwrap_or_else(|| PathBuf::from("target/site"))
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
 }
 
 #[cfg(test)]
@@ -159,33 +189,47 @@ mod tests {
     #[test]
     fn no_url_means_sqlite_in_the_data_dir() {
         let settings = DatabaseSettings::parse(None, Path::new("/srv/lotsa")).unwrap();
-        assert!(matches!(settings, DatabaseSettings::Sqlite { path } if path == Path::new("/srv/lotsa/lotsa.sqlite3")));
+        assert!(
+            matches!(settings, DatabaseSettings::Sqlite { path } if path == Path::new("/srv/lotsa/lotsa.sqlite3"))
+        );
         let blank = DatabaseSettings::parse(Some("  "), Path::new("d")).unwrap();
         assert_eq!(blank.backend_name(), "sqlite");
     }
 
     #[test]
     fn postgres_urls_are_accepted_and_never_shown() {
-        let settings =
-            DatabaseSettings::parse(Some("postgres://app:secret@127.0.0.1:5432/lotsa"), Path::new("d"))
-                .unwrap();
+        let settings = DatabaseSettings::parse(
+            Some("postgres://app:secret@127.0.0.1:5432/lotsa"),
+            Path::new("d"),
+        )
+        .unwrap();
         assert_eq!(settings.backend_name(), "postgres");
         assert!(!format!("{settings:?}").contains("secret"));
     }
 
     #[test]
     fn sqlite_urls_name_a_file() {
-        let settings = DatabaseSettings::parse(Some("sqlite://var/x.db?mode=rwc"), Path::new("d")).unwrap();
-        assert!(matches!(settings, DatabaseSettings::Sqlite { path } if path == Path::new("var/x.db")));
+        let settings =
+            DatabaseSettings::parse(Some("sqlite://var/x.db?mode=rwc"), Path::new("d")).unwrap();
+        assert!(
+            matches!(settings, DatabaseSettings::Sqlite { path } if path == Path::new("var/x.db"))
+        );
         assert!(DatabaseSettings::parse(Some("sqlite::memory:"), Path::new("d")).is_err());
     }
 
     #[test]
     fn other_urls_are_refused_with_advice() {
-        for url in ["mysql://localhost/x", "localhost:5432", "postgres://host:notaport/db"] {
+        for url in [
+            "mysql://localhost/x",
+            "localhost:5432",
+            "postgres://host:notaport/db",
+        ] {
             let error = DatabaseSettings::parse(Some(url), Path::new("d")).unwrap_err();
             let message = error.to_string();
-            assert!(message.starts_with("DATABASE_URL is not a valid database address"), "{message}");
+            assert!(
+                message.starts_with("DATABASE_URL is not a valid database address"),
+                "{message}"
+            );
         }
     }
 
@@ -198,7 +242,7 @@ mod tests {
             file.path().join("data"),
             None,
             PathBuf::from("site"),
-            false,
+            None,
         )
         .unwrap();
         let error = settings.ensure_data_dir().unwrap_err();

@@ -1,14 +1,18 @@
 //! `server`: serves Lotsa. Run with no subcommand to serve the app.
 
 use clap::Parser;
-use server::config::{default_site_root, Settings};
+use server::config::{default_hash_file, default_site_root, Settings};
 use server::startup::{shutdown_signal, Application};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "server", version, about = "Lotsa: workplace learning, offline first")]
+#[command(
+    name = "server",
+    version,
+    about = "Lotsa: workplace learning, offline first"
+)]
 struct Cli {
     /// Where to listen.
     #[arg(long, env = "LOTSA_ADDR", default_value = "127.0.0.1:3000")]
@@ -25,6 +29,9 @@ struct Cli {
     /// Whether the built file names carry content hashes (cargo-leptos `hash-files`).
     #[arg(long, env = "LOTSA_HASH_FILES", default_value_t = true, action = clap::ArgAction::Set)]
     hash_files: bool,
+    /// The list of those hashes (default: `hash.txt` beside this binary).
+    #[arg(long, env = "LOTSA_HASH_FILE")]
+    hash_file: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -34,7 +41,14 @@ fn main() -> ExitCode {
             if error.use_stderr() {
                 // One line that says what is wrong, instead of clap's multi-line usage text.
                 let rendered = error.render().to_string();
-                eprintln!("lotsa: {}", rendered.lines().next().unwrap_or_default().trim_start_matches("error: "));
+                eprintln!(
+                    "lotsa: {}",
+                    rendered
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ")
+                );
                 return ExitCode::from(2);
             }
             print!("{}", error.render());
@@ -65,7 +79,8 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         cli.data_dir,
         cli.database_url.as_deref(),
         site_root,
-        cli.hash_files,
+        cli.hash_files
+            .then(|| cli.hash_file.unwrap_or_else(default_hash_file)),
     )?;
     let backend = settings.database.backend_name();
     let application = Application::build(settings).await?;

@@ -94,12 +94,22 @@ impl Application {
         let service_worker =
             assets::service_worker_script(&site_root).map_err(StartupError::Site)?;
 
+        // Leptos joins the hash file's path to the binary's folder; an absolute path wins.
+        let hash_file = settings
+            .hash_file
+            .as_deref()
+            .map(std::path::absolute)
+            .transpose()
+            .map_err(StartupError::Site)?;
         let leptos_options = LeptosOptions::builder()
             .output_name(OUTPUT_NAME)
             .site_root(site_root.to_string_lossy().as_ref())
             .site_pkg_dir(PKG_DIR)
             .site_addr(listener.local_addr().map_err(StartupError::Site)?)
-            .hash_files(settings.hash_files)
+            .hash_files(hash_file.is_some())
+            .hash_file(
+                hash_file.map_or_else(|| "hash.txt".into(), |path| path.to_string_lossy().into()),
+            )
             .build();
         let state = AppState {
             leptos_options,
@@ -145,9 +155,9 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .route("/sw.js", get(service_worker))
         .nest_service("/pkg", pkg)
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
-        .fallback(file_and_error_handler(shell))
+        .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
-            HashedAssets(settings.hash_files),
+            HashedAssets(settings.hash_file.is_some()),
             cache_headers,
         ))
         .layer(axum::middleware::from_fn(security_headers))

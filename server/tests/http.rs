@@ -38,6 +38,14 @@ async fn the_start_page_is_rendered_on_the_server_in_swedish() {
     assert!(html.contains("<html lang=\"sv\""), "{html}");
     assert!(html.contains("Välkommen till Lotsa"));
     assert!(html.contains("rel=\"manifest\" href=\"/manifest.webmanifest\""));
+    assert!(
+        html.contains("/pkg/lotsa.h4sh.js"),
+        "the page loads the hashed bundle"
+    );
+    assert!(
+        html.contains("/pkg/lotsa.h4sh.css"),
+        "and the hashed style sheet"
+    );
 
     // The inline hydration script carries the nonce that this response's policy allows.
     let nonce = csp
@@ -88,13 +96,23 @@ async fn an_unknown_address_is_a_real_404_page() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = TestApp::spawn().await;
-    for path in ["/", "/health", "/sw.js", "/pkg/lotsa.js", "/manifest.webmanifest", "/missing"] {
+    for path in [
+        "/",
+        "/health",
+        "/sw.js",
+        "/pkg/lotsa.h4sh.js",
+        "/manifest.webmanifest",
+        "/missing",
+    ] {
         let response = app.get(path).await;
         let headers = response.headers();
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
         assert!(csp.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
-        assert!(!csp.contains("http"), "{path}: nothing from other origins: {csp}");
+        assert!(
+            !csp.contains("http"),
+            "{path}: nothing from other origins: {csp}"
+        );
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
         assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
         assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{path}");
@@ -111,17 +129,27 @@ async fn hashed_files_are_cached_for_a_year_and_the_rest_revalidated() {
             .unwrap()
             .to_owned()
     };
-    let wasm = app.get("/pkg/lotsa.wasm").await;
+    let wasm = app.get("/pkg/lotsa.h4sh.wasm").await;
     assert_eq!(wasm.status(), 200);
     assert_eq!(cache(&wasm), "public, max-age=31536000, immutable");
-    for path in ["/", "/sw.js", "/manifest.webmanifest", "/icons/icon-192.png", "/health"] {
+    for path in [
+        "/",
+        "/sw.js",
+        "/manifest.webmanifest",
+        "/icons/icon-192.png",
+        "/health",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(cache(&response), "no-cache", "{path}");
     }
     let missing = app.get("/pkg/missing.js").await;
     assert_eq!(missing.status(), 404);
-    assert_eq!(cache(&missing), "no-cache", "a 404 must not be cached for a year");
+    assert_eq!(
+        cache(&missing),
+        "no-cache",
+        "a 404 must not be cached for a year"
+    );
     app.stop().await.unwrap();
 }
 
@@ -129,7 +157,7 @@ async fn hashed_files_are_cached_for_a_year_and_the_rest_revalidated() {
 async fn responses_are_compressed_with_brotli_or_gzip() {
     let app = TestApp::spawn().await;
     for (accept, expected) in [("br", "br"), ("gzip", "gzip"), ("br, gzip", "br")] {
-        for path in ["/", "/pkg/lotsa.js", "/pkg/lotsa.wasm", "/sw.js"] {
+        for path in ["/", "/pkg/lotsa.h4sh.js", "/pkg/lotsa.h4sh.wasm", "/sw.js"] {
             let response = app
                 .client
                 .get(app.url(path))
@@ -139,12 +167,13 @@ async fn responses_are_compressed_with_brotli_or_gzip() {
                 .unwrap();
             assert_eq!(response.status(), 200, "{path}");
             assert_eq!(
-                response.headers()[header::CONTENT_ENCODING], expected,
+                response.headers()[header::CONTENT_ENCODING],
+                expected,
                 "{path} with Accept-Encoding: {accept}"
             );
         }
     }
-    let plain = app.get("/pkg/lotsa.wasm").await;
+    let plain = app.get("/pkg/lotsa.h4sh.wasm").await;
     assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
     assert_eq!(plain.bytes().await.unwrap().len(), 8 * 4096);
     app.stop().await.unwrap();
@@ -162,9 +191,9 @@ async fn the_service_worker_precaches_the_shell_of_this_build() {
     let script = response.text().await.unwrap();
     for url in [
         "\"/\"",
-        "\"/pkg/lotsa.wasm\"",
-        "\"/pkg/lotsa.js\"",
-        "\"/pkg/lotsa.css\"",
+        "\"/pkg/lotsa.h4sh.wasm\"",
+        "\"/pkg/lotsa.h4sh.js\"",
+        "\"/pkg/lotsa.h4sh.css\"",
         "\"/manifest.webmanifest\"",
         "\"/icons/icon-192.png\"",
     ] {
@@ -181,19 +210,19 @@ async fn precompressed_copies_are_written_beside_the_big_files() {
     let pkg = app.site_path().join("pkg");
     // Precompression runs in the background after start; give it a moment.
     let mut waited = 0;
-    while !(pkg.join("lotsa.wasm.br").exists() && pkg.join("lotsa.css.gz").exists()) {
+    while !(pkg.join("lotsa.h4sh.wasm.br").exists() && pkg.join("lotsa.h4sh.css.gz").exists()) {
         assert!(waited < 200, "precompressed files were not written");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         waited += 1;
     }
     let br = app
         .client
-        .get(app.url("/pkg/lotsa.wasm"))
+        .get(app.url("/pkg/lotsa.h4sh.wasm"))
         .header(header::ACCEPT_ENCODING, "br")
         .send()
         .await
         .unwrap();
-    let on_disk = std::fs::read(pkg.join("lotsa.wasm.br")).unwrap();
+    let on_disk = std::fs::read(pkg.join("lotsa.h4sh.wasm.br")).unwrap();
     assert_eq!(br.bytes().await.unwrap().as_ref(), on_disk.as_slice());
     app.stop().await.unwrap();
 }

@@ -12,6 +12,7 @@ fn run_server(envs: &[(&str, &str)]) -> Output {
     command
         .env_clear()
         .env("LOTSA_SITE_ROOT", site.path())
+        .env("LOTSA_HASH_FILE", site.path().join("hash.txt"))
         .env("LOTSA_DATA_DIR", data.path())
         .env("LOTSA_ADDR", "127.0.0.1:0");
     for (key, value) in envs {
@@ -25,10 +26,16 @@ fn assert_one_line_failure(output: &Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "should fail: {stderr}");
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|line| !line.trim().is_empty()).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
     assert_eq!(lines.len(), 1, "exactly one line: {stderr}");
     assert!(lines[0].starts_with("lotsa: "), "{stderr}");
-    assert!(lines[0].contains(expected), "expected {expected:?} in: {stderr}");
+    assert!(
+        lines[0].contains(expected),
+        "expected {expected:?} in: {stderr}"
+    );
 }
 
 #[test]
@@ -73,4 +80,10 @@ fn a_missing_site_is_refused() {
     let empty = tempfile::tempdir().unwrap();
     let output = run_server(&[("LOTSA_SITE_ROOT", empty.path().to_str().unwrap())]);
     assert_one_line_failure(&output, "the built site was not found");
+}
+
+#[test]
+fn a_missing_list_of_hashed_names_is_refused() {
+    let output = run_server(&[("LOTSA_HASH_FILE", "/nonexistent/hash.txt")]);
+    assert_one_line_failure(&output, "the list of hashed file names was not found");
 }

@@ -35,9 +35,17 @@ pub fn fake_site() -> tempfile::TempDir {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, contents).unwrap();
     };
-    write("pkg/lotsa.wasm", &b"\0asm\x01\0\0\0".repeat(4096));
-    write("pkg/lotsa.js", "export default function init() {}\n".repeat(300).as_bytes());
-    write("pkg/lotsa.css", "body { margin: 0 }\n".repeat(300).as_bytes());
+    write("pkg/lotsa.h4sh.wasm", &b"\0asm\x01\0\0\0".repeat(4096));
+    write(
+        "pkg/lotsa.h4sh.js",
+        "export default function init() {}\n".repeat(300).as_bytes(),
+    );
+    write(
+        "pkg/lotsa.h4sh.css",
+        "body { margin: 0 }\n".repeat(300).as_bytes(),
+    );
+    // cargo-leptos writes this beside the binary; tests point the server at it.
+    write("hash.txt", b"js: h4sh\nwasm: h4sh\ncss: h4sh\n");
     write("manifest.webmanifest", br#"{"name":"Lotsa"}"#);
     write("icons/icon-192.png", &[137, 80, 78, 71, 13, 10, 26, 10]);
     site
@@ -68,7 +76,6 @@ impl TestApp {
     }
 
     pub async fn spawn_with_site(site: tempfile::TempDir) -> Self {
-        server::telemetry::init();
         let data = tempfile::tempdir().expect("temporary data directory");
         let backend = backend();
         let database_url = match backend {
@@ -80,7 +87,7 @@ impl TestApp {
             data.path().to_path_buf(),
             database_url.as_deref(),
             site.path().to_path_buf(),
-            true,
+            Some(site.path().join("hash.txt")),
         )
         .expect("valid test settings");
         let application = Application::build(settings)
