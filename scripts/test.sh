@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH:/usr/lib/postgresql/15/bin"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

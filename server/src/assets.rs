@@ -12,6 +12,9 @@ const COMPRESSED_SUFFIXES: &[&str] = &["br", "gz"];
 /// The service worker's source; the server fills in the cache name and the file list.
 const SERVICE_WORKER_TEMPLATE: &str = include_str!("service_worker.js");
 
+/// Build outputs that no browser asks for: TypeScript declarations wasm-bindgen writes.
+const NOT_SERVED_SUFFIXES: &[&str] = &[".d.ts"];
+
 /// Pages the service worker keeps for offline start, besides the site's files.
 const SHELL_PAGES: &[&str] = &["/"];
 
@@ -114,7 +117,12 @@ pub fn service_worker_script(site_root: &Path) -> std::io::Result<String> {
     hasher.update(SERVICE_WORKER_TEMPLATE);
     let mut urls: Vec<String> = SHELL_PAGES.iter().map(|page| (*page).to_owned()).collect();
     for path in files_under(site_root)? {
-        if is_compressed_copy(&path) {
+        let name = path.to_string_lossy();
+        if is_compressed_copy(&path)
+            || NOT_SERVED_SUFFIXES
+                .iter()
+                .any(|suffix| name.ends_with(suffix))
+        {
             continue;
         }
         let Ok(relative) = path.strip_prefix(site_root) else {
@@ -157,6 +165,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("icons/icon-192.png"), [137u8, 80, 78, 71]).unwrap();
         std::fs::write(dir.path().join("manifest.webmanifest"), "{}").unwrap();
+        std::fs::write(dir.path().join("pkg/lotsa.abc.d.ts"), "export {}").unwrap();
         dir
     }
 
