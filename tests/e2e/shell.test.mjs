@@ -96,20 +96,27 @@ test("the device store is opened with its current schema", async () => {
     const page = await browser.context.newPage();
     await page.goto(server.url);
     await waitForHydration(page);
-    const stores = await page.waitForFunction(async () => {
-      const databases = await indexedDB.databases();
-      const lotsa = databases.find((db) => db.name === "lotsa");
-      if (!lotsa) return null;
-      const db = await new Promise((resolve, reject) => {
-        const request = indexedDB.open("lotsa");
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
+    // The frontend opens the store right after hydrating; poll until it exists.
+    const readSchema = () =>
+      page.evaluate(async () => {
+        const databases = await indexedDB.databases();
+        const lotsa = databases.find((db) => db.name === "lotsa");
+        if (!lotsa) return null;
+        const db = await new Promise((resolve, reject) => {
+          const request = indexedDB.open("lotsa");
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        const names = [...db.objectStoreNames].sort();
+        db.close();
+        return { version: lotsa.version, names };
       });
-      const names = [...db.objectStoreNames].sort();
-      db.close();
-      return { version: lotsa.version, names };
-    });
-    assert.deepEqual(await stores.jsonValue(), { version: 2, names: ["meta", "outbox", "records"] });
+    let schema = null;
+    for (let attempt = 0; attempt < 100 && schema === null; attempt++) {
+      schema = await readSchema();
+      if (schema === null) await page.waitForTimeout(100);
+    }
+    assert.deepEqual(schema, { version: 2, names: ["meta", "outbox", "records"] });
   } finally {
     await browser.close();
   }
