@@ -6,6 +6,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod app;
 pub mod connectivity;
 pub mod csp;
+pub mod domain;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

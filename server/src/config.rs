@@ -112,7 +112,13 @@ pub struct Settings {
     /// The file listing the content hashes in the built files' names (release builds have
     /// one); `None` when the names carry no hashes.
     pub hash_file: Option<PathBuf>,
+    /// How long a sign-in lasts.
+    pub session_ttl: chrono::Duration,
 }
+
+/// A week: long enough that a case manager who works offline for days is not locked out of
+/// sending their changes, short enough that a lost phone's session runs out.
+pub const DEFAULT_SESSION_TTL: chrono::Duration = chrono::Duration::days(7);
 
 impl Settings {
     pub fn new(
@@ -129,6 +135,7 @@ impl Settings {
             database,
             site_root,
             hash_file,
+            session_ttl: DEFAULT_SESSION_TTL,
         })
     }
 

@@ -1,7 +1,10 @@
 //! Lotsa's server: renders the app (SSR + hydration), serves its files and the service worker,
 //! and owns the database.
 
+pub mod api;
+pub mod api_error;
 pub mod assets;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod health;

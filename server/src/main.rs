@@ -1,8 +1,11 @@
-//! `server`: serves Lotsa. Run with no subcommand to serve the app.
+//! `server`: serves Lotsa when called with no subcommand; `server user create` adds a user.
 
-use clap::Parser;
-use server::config::{default_hash_file, default_site_root, Settings};
+use anyhow::Context;
+use app::domain::{DisplayName, Password, Role, Username};
+use clap::{Parser, Subcommand};
+use server::config::{default_hash_file, default_site_root, DatabaseSettings, Settings};
 use server::startup::{shutdown_signal, Application};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,14 +17,16 @@ use std::process::ExitCode;
     about = "Lotsa: workplace learning, offline first"
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Where to listen.
     #[arg(long, env = "LOTSA_ADDR", default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
     /// Where the embedded database and other local data live.
-    #[arg(long, env = "LOTSA_DATA_DIR", default_value = "data")]
+    #[arg(long, env = "LOTSA_DATA_DIR", default_value = "data", global = true)]
     data_dir: PathBuf,
     /// postgres://… for PostgreSQL; unset for the embedded SQLite database in the data directory.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     database_url: Option<String>,
     /// The built site (default: `site/` in the target directory beside this binary).
     #[arg(long, env = "LOTSA_SITE_ROOT")]
@@ -34,6 +39,31 @@ struct Cli {
     hash_file: Option<PathBuf>,
 }
 
+#[derive(Subcommand)]
+enum Command {
+    /// Manage users without the web interface.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// project_leader, case_manager, employment_officer, supervisor or participant;
+        /// repeat for several roles.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The name others see (default: the user name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -41,14 +71,8 @@ fn main() -> ExitCode {
             if error.use_stderr() {
                 // One line that says what is wrong, instead of clap's multi-line usage text.
                 let rendered = error.render().to_string();
-                eprintln!(
-                    "lotsa: {}",
-                    rendered
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .trim_start_matches("error: ")
-                );
+                let first = rendered.lines().next().unwrap_or_default();
+                eprintln!("lotsa: {}", first.trim_start_matches("error: "));
                 return ExitCode::from(2);
             }
             print!("{}", error.render());
@@ -63,7 +87,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(cli)) {
+    let result = match cli.command {
+        None => runtime.block_on(serve(cli)),
+        Some(Command::User {
+            command:
+                UserCommand::Create {
+                    ref username,
+                    ref roles,
+                    ref name,
+                },
+        }) => runtime.block_on(create_user(&cli, username, roles, name.as_deref())),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("lotsa: {error:#}");
@@ -88,5 +123,50 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     tracing::info!(%url, backend, "serving");
     println!("Lotsa is running at {url} (database: {backend}). Press Ctrl-C to stop.");
     application.run_until_stopped(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn create_user(
+    cli: &Cli,
+    username: &str,
+    roles: &[String],
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    let username = Username::parse(username)?;
+    let display_name = DisplayName::parse(name.unwrap_or(username.as_str()))?;
+    let mut roles = roles
+        .iter()
+        .map(|role| role.parse::<Role>())
+        .collect::<Result<Vec<_>, _>>()?;
+    roles.sort();
+    roles.dedup();
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read the password from standard input")?;
+    let password = Password::parse_new(input.trim_end_matches(['\r', '\n']))?;
+
+    let database = DatabaseSettings::parse(cli.database_url.as_deref(), &cli.data_dir)?;
+    if let DatabaseSettings::Sqlite { .. } = database {
+        std::fs::create_dir_all(&cli.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                cli.data_dir.display()
+            )
+        })?;
+    }
+    let db = server::db::connect(&database).await?;
+    let created = server::auth::create_user(
+        db.as_ref(),
+        username.clone(),
+        display_name,
+        &password,
+        roles.clone(),
+    )
+    .await;
+    db.close().await;
+    created.with_context(|| format!("cannot create the user {username}"))?;
+    let roles: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    println!("Created the user {username} ({}).", roles.join(", "));
     Ok(())
 }

@@ -48,6 +48,10 @@ pub enum StartupError {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Arc<dyn Database>,
+    pub session_ttl: chrono::Duration,
+    /// Cookies are `Secure` unless the server listens on loopback only (development, tests),
+    /// where browsers accept them over plain HTTP.
+    pub secure_cookies: bool,
     service_worker: Arc<str>,
 }
 
@@ -114,6 +118,8 @@ impl Application {
         let state = AppState {
             leptos_options,
             db: db.clone(),
+            session_ttl: settings.session_ttl,
+            secure_cookies: !settings.addr.ip().is_loopback(),
             service_worker: service_worker.into(),
         };
         let router = router(state, &settings);
@@ -122,6 +128,11 @@ impl Application {
             router,
             db,
         })
+    }
+
+    /// The database the application uses (for tests and administrative tasks).
+    pub fn db(&self) -> Arc<dyn Database> {
+        self.db.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -136,9 +147,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         self.db.close().await;
         served
     }
@@ -153,6 +168,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/sw.js", get(service_worker))
+        .nest("/api/v1", crate::api::router())
         .nest_service("/pkg", pkg)
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))

@@ -182,7 +182,11 @@ mod tests {
     fn usernames_are_normalised_and_checked() {
         assert_eq!(Username::parse("  Anna.K ").unwrap().as_str(), "anna.k");
         for bad in ["", "ab", "anna k", "anna@kommun.se", "åsa", &"a".repeat(65)] {
-            assert_eq!(Username::parse(bad), Err(ValidationError::Username), "{bad:?}");
+            assert_eq!(
+                Username::parse(bad),
+                Err(ValidationError::Username),
+                "{bad:?}"
+            );
         }
     }
 
@@ -207,7 +211,10 @@ mod tests {
 
     #[test]
     fn display_names_refuse_blank_and_control_characters() {
-        assert_eq!(DisplayName::parse(" Anna Karlsson ").unwrap().as_str(), "Anna Karlsson");
+        assert_eq!(
+            DisplayName::parse(" Anna Karlsson ").unwrap().as_str(),
+            "Anna Karlsson"
+        );
         assert!(DisplayName::parse("   ").is_err());
         assert!(DisplayName::parse("Anna\nKarlsson").is_err());
     }

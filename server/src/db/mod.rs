@@ -1,12 +1,14 @@
 //! The database behind one trait, with SQLite and PostgreSQL implementations and migrations
 //! per backend (`migrations/sqlite`, `migrations/postgres`), applied at start.
 
+pub mod accounts;
 mod postgres;
 mod sqlite;
 
 use crate::config::DatabaseSettings;
 use std::sync::Arc;
 
+pub use accounts::{Credentials, NewUser, Timestamp, User};
 pub use postgres::PostgresDatabase;
 pub use sqlite::SqliteDatabase;
 
@@ -18,6 +20,8 @@ pub enum DbError {
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("that user name is taken")]
+    UsernameTaken,
 }
 
 /// What `/health` reports about the database.
@@ -28,7 +32,7 @@ pub struct DbStatus {
 }
 
 /// The newest migration sqlx has applied; the same SQL on both backends.
-const SCHEMA_VERSION_QUERY: &str =
+pub(crate) const SCHEMA_VERSION_QUERY: &str =
     "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
 
 /// The operations the server needs from its database, whichever backend holds it.
@@ -42,6 +46,41 @@ pub trait Database: Send + Sync + 'static {
 
     /// Closes every connection, waiting for queries in flight.
     async fn close(&self);
+
+    /// Creates a user with its roles; fails with [`DbError::UsernameTaken`] if the name is used.
+    async fn create_user(&self, user: &NewUser, now: Timestamp) -> Result<String, DbError>;
+
+    /// The stored password hash for a user name, if the user exists.
+    async fn credentials(
+        &self,
+        username: &app::domain::Username,
+    ) -> Result<Option<Credentials>, DbError>;
+
+    async fn user(&self, id: &str) -> Result<Option<User>, DbError>;
+
+    /// Stores a session by the hash of its token.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), DbError>;
+
+    /// The user a session token hash belongs to, if the session exists and has not expired.
+    async fn session_user(&self, token_hash: &str, now: Timestamp)
+        -> Result<Option<User>, DbError>;
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), DbError>;
+
+    /// Notes one failed sign-in under each key (the account, the address).
+    async fn record_login_failure(&self, keys: &[String], now: Timestamp) -> Result<(), DbError>;
+
+    async fn count_login_failures(&self, key: &str, since: Timestamp) -> Result<i64, DbError>;
+
+    /// Forgets the failures under `key` (after a successful sign-in) and every failure
+    /// older than `before`.
+    async fn forget_login_failures(&self, key: &str, before: Timestamp) -> Result<(), DbError>;
 }
 
 /// Opens the configured database and applies its pending migrations.

@@ -1,4 +1,4 @@
-use super::{Database, DbError, DbStatus, SCHEMA_VERSION_QUERY};
+use super::DbError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
@@ -33,20 +33,4 @@ impl PostgresDatabase {
     }
 }
 
-#[async_trait::async_trait]
-impl Database for PostgresDatabase {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn status(&self) -> Result<DbStatus, DbError> {
-        let schema_version: i64 = sqlx::query_scalar(SCHEMA_VERSION_QUERY)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(DbStatus { schema_version })
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-}
+super::accounts::impl_database!(PostgresDatabase, "postgres");

@@ -1,4 +1,4 @@
-use super::{Database, DbError, DbStatus, SCHEMA_VERSION_QUERY};
+use super::DbError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;
@@ -31,20 +31,4 @@ impl SqliteDatabase {
     }
 }
 
-#[async_trait::async_trait]
-impl Database for SqliteDatabase {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn status(&self) -> Result<DbStatus, DbError> {
-        let schema_version: i64 = sqlx::query_scalar(SCHEMA_VERSION_QUERY)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(DbStatus { schema_version })
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-}
+super::accounts::impl_database!(SqliteDatabase, "sqlite");

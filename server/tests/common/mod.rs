@@ -5,17 +5,36 @@
 
 #![allow(dead_code)] // Each test file uses a different part of this harness.
 
+use app::domain::{DisplayName, Password, Role, Username};
 use server::config::Settings;
 use server::startup::Application;
 use std::path::{Path, PathBuf};
 use tokio::sync::oneshot;
 
+/// A fresh database for one test: a data directory (SQLite) and, for PostgreSQL, its URL.
+pub struct TestDb {
+    pub data: tempfile::TempDir,
+    pub url: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let data = tempfile::tempdir().expect("temporary data directory");
+        let url = match backend() {
+            "postgres" => Some(fresh_postgres_database().await),
+            _ => None,
+        };
+        Self { data, url }
+    }
+}
+
 pub struct TestApp {
     pub address: String,
+    pub db: std::sync::Arc<dyn server::db::Database>,
     pub client: reqwest::Client,
     pub backend: &'static str,
     pub site: tempfile::TempDir,
-    _data: tempfile::TempDir,
+    _database: TestDb,
     stop: Option<oneshot::Sender<()>>,
     stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -76,23 +95,29 @@ impl TestApp {
     }
 
     pub async fn spawn_with_site(site: tempfile::TempDir) -> Self {
-        let data = tempfile::tempdir().expect("temporary data directory");
+        Self::spawn_with(site, TestDb::new().await, |_| {}).await
+    }
+
+    /// Starts the app on `database`, after `adjust` has changed the settings as a test needs.
+    pub async fn spawn_with(
+        site: tempfile::TempDir,
+        database: TestDb,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let backend = backend();
-        let database_url = match backend {
-            "postgres" => Some(fresh_postgres_database().await),
-            _ => None,
-        };
-        let settings = Settings::new(
+        let mut settings = Settings::new(
             "127.0.0.1:0".parse().unwrap(),
-            data.path().to_path_buf(),
-            database_url.as_deref(),
+            database.data.path().to_path_buf(),
+            database.url.as_deref(),
             site.path().to_path_buf(),
             Some(site.path().join("hash.txt")),
         )
         .expect("valid test settings");
+        adjust(&mut settings);
         let application = Application::build(settings)
             .await
             .expect("the application starts");
+        let db = application.db();
         let address = format!("http://{}", application.local_addr());
         let (stop, stop_rx) = oneshot::channel::<()>();
         let stopped = tokio::spawn(application.run_until_stopped(async move {
@@ -104,10 +129,11 @@ impl TestApp {
             .unwrap();
         Self {
             address,
+            db,
             client,
             backend,
             site,
-            _data: data,
+            _database: database,
             stop: Some(stop),
             stopped: Some(stopped),
         }
@@ -120,6 +146,28 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Creates a user directly in the database.
+    pub async fn create_user(&self, username: &str, password: &str, roles: &[Role]) -> String {
+        server::auth::create_user(
+            self.db.as_ref(),
+            Username::parse(username).unwrap(),
+            DisplayName::parse(username).unwrap(),
+            &Password::parse_new(password).unwrap(),
+            roles.to_vec(),
+        )
+        .await
+        .expect("create the user")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
             .send()
             .await
             .expect("request reaches the server")

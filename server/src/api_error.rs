@@ -1,0 +1,91 @@
+//! Errors of the JSON API: a status and a message the client can show. Internal failures
+//! are logged here and reach the client only as an opaque 500.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::FromRequest;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("wrong user name or password")]
+    BadCredentials,
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("cross-site request refused")]
+    CrossSite,
+    #[error("no such API endpoint; see /api/v1/openapi.json")]
+    NotFound,
+    #[error("too many failed sign-ins; wait {retry_after_minutes} minutes and try again")]
+    TooManyAttempts { retry_after_minutes: i64 },
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in words a user can act on.
+    pub error: String,
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(error: crate::db::DbError) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadCredentials | Self::NotSignedIn => StatusCode::UNAUTHORIZED,
+            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut response = (
+            status,
+            Json(ErrorBody {
+                error: self.to_string(),
+            }),
+        )
+            .into_response();
+        if let Self::TooManyAttempts {
+            retry_after_minutes,
+        } = self
+        {
+            if let Ok(value) = HeaderValue::from_str(&(retry_after_minutes * 60).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+/// `Json<T>`, but a body that is not valid JSON of the right shape is a 400 whose message
+/// says what is wrong, in the API's error format.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Signing in and out: password hashing (Argon2id, off the async threads), server-side
+//! sessions behind an HttpOnly cookie, rate limits on failed sign-ins, and the CSRF check for
+//! state-changing API requests.
+
+use crate::api_error::{ApiError, ApiJson, ErrorBody};
+use crate::db::{NewUser, User};
+use crate::startup::AppState;
+use anyhow::Context;
+use app::domain::{DisplayName, Password, Role, Username};
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::sync::LazyLock;
+
+pub const SESSION_COOKIE: &str = "lotsa_session";
+/// Failed sign-ins allowed per account, and per address, within [`FAILURE_WINDOW_MINUTES`].
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+/// A hash to verify against when the user does not exist, so that an unknown name takes as
+/// long to refuse as a wrong password and the two cannot be told apart.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password_blocking("not the password of anyone").unwrap_or_default());
+
+fn hash_password_blocking(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| anyhow::anyhow!("hashing a password failed: {error}"))
+}
+
+/// Hashes with Argon2id (the `argon2` crate's default) on a blocking thread: a hash takes
+/// tens of milliseconds of CPU, which would stall every request on an async worker.
+pub async fn hash_password(password: &Password) -> anyhow::Result<String> {
+    let password = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .context("the password hashing task failed")?
+}
+
+async fn verify_password(password: String, hash: Option<String>) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|error| anyhow::anyhow!("a stored password hash is malformed: {error}"))?;
+        let matches = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        Ok(known && matches)
+    })
+    .await
+    .context("the password verification task failed")?
+}
+
+/// Creates a user (the command line's `user create`, and later the invite flow).
+pub async fn create_user(
+    db: &dyn crate::db::Database,
+    username: Username,
+    display_name: DisplayName,
+    password: &Password,
+    roles: Vec<Role>,
+) -> anyhow::Result<String> {
+    let password_hash = hash_password(password).await?;
+    let user = NewUser {
+        username,
+        display_name,
+        password_hash,
+        roles,
+    };
+    Ok(db.create_user(&user, Utc::now()).await?)
+}
+
+fn new_session_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The signed-in user, for handlers that need one; answers 401 otherwise.
+pub struct SignedIn(pub User);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = session_token(&parts.headers).ok_or(ApiError::NotSignedIn)?;
+        let user = state
+            .db
+            .session_user(&token_hash(&token), Utc::now())
+            .await?
+            .ok_or(ApiError::NotSignedIn)?;
+        Ok(Self(user))
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// The signed-in user, as `me` and `login` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserBody {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    /// One or more of project_leader, case_manager, employment_officer, supervisor, participant.
+    pub roles: Vec<String>,
+}
+
+impl From<User> for UserBody {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            roles: user
+                .roles
+                .iter()
+                .map(|role| role.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// Sign in with a user name and password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = UserBody),
+        (status = 400, description = "The body is not a JSON login request", body = ErrorBody),
+        (status = 401, description = "Wrong user name or password (the same answer for both)", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this account or address", body = ErrorBody),
+    ),
+    tag = "auth"
+)]
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let account_key = format!("user:{}", request.username.trim().to_lowercase());
+    let address_key = format!("addr:{}", peer.ip());
+    let limited = state
+        .db
+        .count_login_failures(&account_key, window_start)
+        .await?
+        >= MAX_FAILURES_PER_ACCOUNT
+        || state
+            .db
+            .count_login_failures(&address_key, window_start)
+            .await?
+            >= MAX_FAILURES_PER_ADDRESS;
+    if limited {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_minutes: FAILURE_WINDOW_MINUTES,
+        });
+    }
+
+    let credentials = match Username::parse(&request.username) {
+        Ok(username) => state.db.credentials(&username).await?,
+        Err(_) => None,
+    };
+    let user_id = credentials.as_ref().map(|found| found.user_id.clone());
+    let verified = verify_password(
+        request.password,
+        credentials.map(|found| found.password_hash),
+    )
+    .await?;
+    let user = match (verified, user_id) {
+        (true, Some(id)) => state.db.user(&id).await?,
+        _ => None,
+    };
+    let Some(user) = user else {
+        state
+            .db
+            .record_login_failure(&[account_key, address_key], now)
+            .await?;
+        tracing::info!("sign-in refused");
+        return Err(ApiError::BadCredentials);
+    };
+    state
+        .db
+        .forget_login_failures(&account_key, window_start)
+        .await?;
+
+    let token = new_session_token();
+    let expires_at = now + state.session_ttl;
+    state
+        .db
+        .create_session(&token_hash(&token), &user.id, now, expires_at)
+        .await?;
+    tracing::info!(user_id = %user.id, "signed in");
+    let cookie = session_cookie(
+        &token,
+        state.session_ttl.num_seconds(),
+        state.secure_cookies,
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Json(UserBody::from(user))).into_response())
+}
+
+fn session_cookie(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+    // SameSite=Strict: the cookie never rides along on a request another site starts.
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("lotsa_session=; Path=/; Max-Age=0"))
+}
+
+/// Sign out: ends the session on the server and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    responses((status = 204, description = "Signed out (also when no one was signed in)")),
+    tag = "auth"
+)]
+#[tracing::instrument(skip_all)]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = session_token(&headers) {
+        state.db.delete_session(&token_hash(&token)).await?;
+    }
+    let cookie = session_cookie("", 0, state.secure_cookies);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// The signed-in user and their roles.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    responses(
+        (status = 200, description = "The signed-in user", body = UserBody),
+        (status = 401, description = "Not signed in, or the session expired", body = ErrorBody),
+    ),
+    tag = "auth"
+)]
+pub async fn me(SignedIn(user): SignedIn) -> Json<UserBody> {
+    Json(user.into())
+}
+
+/// Refuses state-changing requests that another site started: a browser names the page's
+/// origin in `Origin` (and says `Sec-Fetch-Site: cross-site`) on such requests. Together with
+/// the SameSite=Strict cookie this is the CSRF protection.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && is_cross_site(request.headers()) {
+        return ApiError::CrossSite.into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes() == b"cross-site")
+    {
+        return true;
+    }
+    let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    origin_host != host
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn the_session_token_is_read_from_among_other_cookies() {
+        let map = headers(&[("cookie", "i18n_pref_locale=sv; lotsa_session=abc123; x=y")]);
+        assert_eq!(session_token(&map).as_deref(), Some("abc123"));
+        assert_eq!(session_token(&headers(&[("cookie", "other=1")])), None);
+    }
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (a, b) = (new_session_token(), new_session_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(token_hash(&a), token_hash(&a));
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        assert!(!is_cross_site(&headers(&[("host", "lotsa.example")])));
+        assert!(!is_cross_site(&headers(&[
+            ("host", "lotsa.example"),
+            ("origin", "https://lotsa.example")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "lotsa.example"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+    }
+
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_when_asked() {
+        let cookie = session_cookie("t", 60, true);
+        let cookie = cookie.to_str().unwrap();
+        for part in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Max-Age=60",
+            "Secure",
+            "Path=/",
+        ] {
+            assert!(cookie.contains(part), "{cookie}");
+        }
+        assert!(!session_cookie("t", 60, false)
+            .to_str()
+            .unwrap()
+            .contains("Secure"));
+    }
+}

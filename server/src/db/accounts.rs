@@ -1,0 +1,244 @@
+//! Accounts, sessions and failed sign-ins: one set of SQL for both backends (sqlx accepts
+//! `$n` placeholders on SQLite too), implemented for each pool type by a macro.
+
+use app::domain::{DisplayName, Role, Username};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A user as the rest of the server sees it (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+}
+
+/// What sign-in checks a password against.
+pub struct Credentials {
+    pub user_id: String,
+    pub password_hash: String,
+}
+
+/// Roles are stored by name; a name this build does not know is skipped rather than fatal,
+/// so an older server keeps working with data a newer one wrote.
+pub(super) fn parse_roles(names: Vec<String>) -> Vec<Role> {
+    let mut roles: Vec<Role> = names.iter().filter_map(|name| name.parse().ok()).collect();
+    roles.sort();
+    roles
+}
+
+pub(super) fn new_user_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Implements [`super::Database`] for a backend struct with a `pool` field: the SQL is the
+/// same on both backends, so it is written once.
+macro_rules! impl_database {
+    ($backend:ty, $name:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::db::Database for $backend {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            async fn status(&self) -> Result<$crate::db::DbStatus, $crate::db::DbError> {
+                let schema_version: i64 = sqlx::query_scalar($crate::db::SCHEMA_VERSION_QUERY)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok($crate::db::DbStatus { schema_version })
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn create_user(
+                &self,
+                user: &$crate::db::NewUser,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<String, $crate::db::DbError> {
+                let id = $crate::db::accounts::new_user_id();
+                let mut tx = self.pool.begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO users (id, username, display_name, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&id)
+                .bind(user.username.as_str())
+                .bind(user.display_name.as_str())
+                .bind(&user.password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+                match inserted {
+                    Err(error) if $crate::db::accounts::is_unique_violation(&error) => {
+                        return Err($crate::db::DbError::UsernameTaken)
+                    }
+                    other => other?,
+                };
+                for role in &user.roles {
+                    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                        .bind(&id)
+                        .bind(role.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn credentials(
+                &self,
+                username: &app::domain::Username,
+            ) -> Result<Option<$crate::db::Credentials>, $crate::db::DbError> {
+                let row: Option<(String, String)> =
+                    sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
+                        .bind(username.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(user_id, password_hash)| $crate::db::Credentials {
+                    user_id,
+                    password_hash,
+                }))
+            }
+
+            async fn user(
+                &self,
+                id: &str,
+            ) -> Result<Option<$crate::db::User>, $crate::db::DbError> {
+                let row: Option<(String, String, String)> =
+                    sqlx::query_as("SELECT id, username, display_name FROM users WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let Some((id, username, display_name)) = row else {
+                    return Ok(None);
+                };
+                let roles: Vec<String> =
+                    sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+                        .bind(&id)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(Some($crate::db::User {
+                    id,
+                    username,
+                    display_name,
+                    roles: $crate::db::accounts::parse_roles(roles),
+                }))
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                expires_at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await?;
+                // Expired sessions are of no use to anyone; drop them while we are here.
+                sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn session_user(
+                &self,
+                token_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<$crate::db::User>, $crate::db::DbError> {
+                let user_id: Option<String> = sqlx::query_scalar(
+                    "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                match user_id {
+                    Some(id) => self.user(&id).await,
+                    None => Ok(None),
+                }
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), $crate::db::DbError> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(
+                &self,
+                keys: &[String],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                let mut tx = self.pool.begin().await?;
+                for key in keys {
+                    sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
+                        .bind(key)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn count_login_failures(
+                &self,
+                key: &str,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, $crate::db::DbError> {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND failed_at > $2",
+                )
+                .bind(key)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(count)
+            }
+
+            async fn forget_login_failures(
+                &self,
+                key: &str,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                sqlx::query("DELETE FROM login_failures WHERE key = $1 OR failed_at <= $2")
+                    .bind(key)
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_database;
+
+/// Kept here so the trait's signatures and the macro's agree on one import path.
+pub type Timestamp = DateTime<Utc>;

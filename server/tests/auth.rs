@@ -1,0 +1,382 @@
+//! Signing in and out through the HTTP API, and `server user create`, on the configured
+//! backend (SQLite or PostgreSQL).
+
+mod common;
+
+use app::domain::Role;
+use common::{fake_site, server_binary, TestApp, TestDb};
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const PASSWORD: &str = "korrekt häst batteri";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+async fn login(
+    client: &reqwest::Client,
+    app: &TestApp,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_me_and_sign_out() {
+    let app = TestApp::spawn().await;
+    app.create_user(
+        "anna.k",
+        PASSWORD,
+        &[Role::CaseManager, Role::EmploymentOfficer],
+    )
+    .await;
+    let client = browser();
+
+    let response = client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let response = login(&client, &app, "Anna.K", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for part in ["lotsa_session=", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["username"], "anna.k");
+    assert_eq!(body["roles"], json!(["case_manager", "employment_officer"]));
+
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "anna.k");
+    assert_eq!(me["roles"], json!(["case_manager", "employment_officer"]));
+
+    let response = client
+        .post(app.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_logged_out_session_cannot_be_replayed() {
+    let app = TestApp::spawn().await;
+    app.create_user("erik.s", PASSWORD, &[Role::Supervisor])
+        .await;
+    let response = login(&app.client, &app, "erik.s", PASSWORD).await;
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let me = |session: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/api/v1/me"))
+                .header(header::COOKIE, session)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(me(session.clone()).await, StatusCode::OK);
+    app.client
+        .post(app.url("/api/v1/auth/logout"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me(session).await,
+        StatusCode::UNAUTHORIZED,
+        "the server forgot the session"
+    );
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    let wrong = login(&app.client, &app, "anna.k", "not the password").await;
+    let unknown = login(&app.client, &app, "nobody.here", PASSWORD).await;
+    let invalid = login(&app.client, &app, "x", PASSWORD).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(invalid.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().get(header::SET_COOKIE).is_none());
+    let bodies = [
+        wrong.text().await.unwrap(),
+        unknown.text().await.unwrap(),
+        invalid.text().await.unwrap(),
+    ];
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[1], bodies[2]);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn repeated_failures_are_rate_limited_per_account() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    for _ in 0..server::auth::MAX_FAILURES_PER_ACCOUNT {
+        let response = login(&app.client, &app, "anna.k", "guess guess guess").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = login(&app.client, &app, "anna.k", PASSWORD).await;
+    assert_eq!(
+        limited.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert_eq!(limited.headers()[header::RETRY_AFTER], "900");
+    let body: Value = limited.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("wait 15 minutes"));
+
+    app.create_user("erik.s", PASSWORD, &[Role::Supervisor])
+        .await;
+    let other = login(&app.client, &app, "erik.s", PASSWORD).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::OK,
+        "other accounts are not locked"
+    );
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn repeated_failures_are_rate_limited_per_address() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    for attempt in 0..server::auth::MAX_FAILURES_PER_ADDRESS {
+        let response = login(
+            &app.client,
+            &app,
+            &format!("guess{attempt}"),
+            "guess guess guess",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = login(&app.client, &app, "anna.k", PASSWORD).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn sessions_expire() {
+    let site = fake_site();
+    let app = TestApp::spawn_with(site, TestDb::new().await, |settings| {
+        settings.session_ttl = chrono::Duration::seconds(1);
+    })
+    .await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    let client = browser();
+    assert_eq!(
+        login(&client, &app, "anna.k", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let response = client
+        .get(app.url("/api/v1/me"))
+        // The browser would have dropped the cookie too; send it anyway to test the server.
+        .header(header::COOKIE, "lotsa_session=expired")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_400_with_a_message() {
+    let app = TestApp::spawn().await;
+    let cases: [(&str, &str); 3] = [
+        ("{not json", "application/json"),
+        (r#"{"username": "anna.k"}"#, "application/json"),
+        (r#"{"username": 1, "password": 2}"#, "application/json"),
+    ];
+    for (body, content_type) in cases {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert!(!error["error"].as_str().unwrap().is_empty(), "{body}");
+    }
+    let unknown = app.get("/api/v1/no-such-thing").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header(header::ORIGIN, "https://evil.example")
+        .json(&json!({ "username": "anna.k", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let same_origin = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header(header::ORIGIN, &app.address)
+        .json(&json!({ "username": "anna.k", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), StatusCode::OK);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/openapi.json", "get"),
+    ] {
+        assert!(
+            paths[path][method].is_object(),
+            "{method} {path} is not described"
+        );
+    }
+    app.stop().await.unwrap();
+}
+
+fn user_create(database: &TestDb, args: &[&str], password: &str) -> std::process::Output {
+    let mut command = Command::new(server_binary());
+    command
+        .env_clear()
+        .env("LOTSA_DATA_DIR", database.data.path())
+        .args(["user", "create"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = &database.url {
+        command.env("DATABASE_URL", url);
+    }
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(password.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn the_command_line_creates_users_who_can_sign_in() {
+    let database = TestDb::new().await;
+    let output = user_create(
+        &database,
+        &[
+            "--username",
+            "Projekt.Ledare",
+            "--role",
+            "project_leader",
+            "--role",
+            "case_manager",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("projekt.ledare"));
+
+    let again = user_create(
+        &database,
+        &["--username", "projekt.ledare", "--role", "participant"],
+        PASSWORD,
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("taken"));
+
+    let bad_role = user_create(
+        &database,
+        &["--username", "someone", "--role", "admin"],
+        PASSWORD,
+    );
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+
+    let short = user_create(
+        &database,
+        &["--username", "someone", "--role", "participant"],
+        "short",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+
+    let app = TestApp::spawn_with(fake_site(), database, |_| {}).await;
+    let client = browser();
+    let response = login(&client, &app, "projekt.ledare", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["roles"], json!(["project_leader", "case_manager"]));
+    app.stop().await.unwrap();
+}
