@@ -114,6 +114,9 @@ pub struct Settings {
     pub hash_file: Option<PathBuf>,
     /// How long a sign-in lasts.
     pub session_ttl: chrono::Duration,
+    /// Whether the session cookie is marked `Secure`. By default it is unless the server
+    /// listens on loopback only; behind a TLS proxy on the same host, set it to `true`.
+    pub secure_cookies: bool,
 }
 
 /// A week: long enough that a case manager who works offline for days is not locked out of
@@ -130,6 +133,7 @@ impl Settings {
     ) -> Result<Self, ConfigError> {
         let database = DatabaseSettings::parse(database_url, &data_dir)?;
         Ok(Self {
+            secure_cookies: !addr.ip().is_loopback(),
             addr,
             data_dir,
             database,

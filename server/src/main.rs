@@ -37,6 +37,10 @@ struct Cli {
     /// The list of those hashes (default: `hash.txt` beside this binary).
     #[arg(long, env = "LOTSA_HASH_FILE")]
     hash_file: Option<PathBuf>,
+    /// Mark the session cookie `Secure` (default: unless listening on loopback only); set
+    /// `true` behind a TLS proxy on the same host.
+    #[arg(long, env = "LOTSA_SECURE_COOKIES", action = clap::ArgAction::Set)]
+    secure_cookies: Option<bool>,
 }
 
 #[derive(Subcommand)]
@@ -109,7 +113,7 @@ fn main() -> ExitCode {
 
 async fn serve(cli: Cli) -> anyhow::Result<()> {
     let site_root = cli.site_root.unwrap_or_else(default_site_root);
-    let settings = Settings::new(
+    let mut settings = Settings::new(
         cli.addr,
         cli.data_dir,
         cli.database_url.as_deref(),
@@ -117,6 +121,9 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         cli.hash_files
             .then(|| cli.hash_file.unwrap_or_else(default_hash_file)),
     )?;
+    if let Some(secure) = cli.secure_cookies {
+        settings.secure_cookies = secure;
+    }
     let backend = settings.database.backend_name();
     let application = Application::build(settings).await?;
     let url = format!("http://{}", application.local_addr());

@@ -49,8 +49,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Arc<dyn Database>,
     pub session_ttl: chrono::Duration,
-    /// Cookies are `Secure` unless the server listens on loopback only (development, tests),
-    /// where browsers accept them over plain HTTP.
+    /// See [`Settings::secure_cookies`].
     pub secure_cookies: bool,
     service_worker: Arc<str>,
 }
@@ -119,7 +118,7 @@ impl Application {
             leptos_options,
             db: db.clone(),
             session_ttl: settings.session_ttl,
-            secure_cookies: !settings.addr.ip().is_loopback(),
+            secure_cookies: settings.secure_cookies,
             service_worker: service_worker.into(),
         };
         let router = router(state, &settings);

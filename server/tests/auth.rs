@@ -341,29 +341,30 @@ async fn the_command_line_creates_users_who_can_sign_in() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("projekt.ledare"));
 
-    let again = user_create(
-        &database,
-        &["--username", "projekt.ledare", "--role", "participant"],
-        PASSWORD,
-    );
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("taken"));
-
-    let bad_role = user_create(
-        &database,
-        &["--username", "someone", "--role", "admin"],
-        PASSWORD,
-    );
-    assert!(!bad_role.status.success());
-    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
-
-    let short = user_create(
-        &database,
-        &["--username", "someone", "--role", "participant"],
-        "short",
-    );
-    assert!(!short.status.success());
-    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+    // Each refused creation says why.
+    let refused: [(&[&str], &str, &str); 3] = [
+        (
+            &["--username", "projekt.ledare", "--role", "participant"],
+            PASSWORD,
+            "taken",
+        ),
+        (
+            &["--username", "someone", "--role", "admin"],
+            PASSWORD,
+            "unknown role",
+        ),
+        (
+            &["--username", "someone", "--role", "participant"],
+            "short",
+            "at least 10",
+        ),
+    ];
+    for (args, password, reason) in refused {
+        let output = user_create(&database, args, password);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} was accepted");
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    }
 
     let app = TestApp::spawn_with(fake_site(), database, |_| {}).await;
     let client = browser();
@@ -378,5 +379,23 @@ async fn the_command_line_creates_users_who_can_sign_in() {
         .await
         .unwrap();
     assert_eq!(me["roles"], json!(["project_leader", "case_manager"]));
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_when_configured() {
+    let app = TestApp::spawn_with(fake_site(), TestDb::new().await, |settings| {
+        assert!(
+            !settings.secure_cookies,
+            "loopback defaults to plain HTTP cookies"
+        );
+        settings.secure_cookies = true;
+    })
+    .await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    let response = login(&app.client, &app, "anna.k", PASSWORD).await;
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
     app.stop().await.unwrap();
 }

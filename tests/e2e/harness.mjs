@@ -121,6 +121,22 @@ export async function startBrowser(options = {}) {
   };
 }
 
+/**
+ * Runs `body(page, errors)` in a fresh browser profile on a phone-sized page, and closes the
+ * browser afterwards whatever happens. `errors` collects console errors and uncaught
+ * exceptions, for tests to assert there are none.
+ */
+export async function withPage(body, options = {}) {
+  const browser = await startBrowser(options);
+  try {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await body(page, errors, browser.context);
+  } finally {
+    await browser.close();
+  }
+}
+
 /** Collects the page's console errors and uncaught exceptions, to assert there are none. */
 export function watchErrors(page) {
   const errors = [];

@@ -2,7 +2,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, watchErrors, waitForHydration, PHONE } from "./harness.mjs";
+import { startServer, withPage, waitForHydration, PHONE } from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -14,24 +14,17 @@ after(async () => {
 });
 
 test("the start page is rendered by the server, in Swedish, without JavaScript", async () => {
-  const browser = await startBrowser({ javaScriptEnabled: false });
-  try {
-    const page = await browser.context.newPage();
+  await withPage(async (page) => {
     const response = await page.goto(server.url);
     assert.equal(response.status(), 200);
     assert.equal(await page.locator("h1").textContent(), "Välkommen till Lotsa");
     assert.equal(await page.getAttribute("html", "lang"), "sv");
     assert.equal(await page.title(), "Välkommen till Lotsa – Lotsa");
-  } finally {
-    await browser.close();
-  }
+  }, { javaScriptEnabled: false });
 });
 
 test("the language switch works once the app has hydrated, and is remembered", async () => {
-  const browser = await startBrowser();
-  try {
-    const page = await browser.context.newPage();
-    const errors = watchErrors(page);
+  await withPage(async (page, errors) => {
     await page.goto(server.url);
     await waitForHydration(page);
     const heading = page.locator("h1");
@@ -49,16 +42,11 @@ test("the language switch works once the app has hydrated, and is remembered", a
     await page.getByTestId("switch-language").click();
     await page.waitForFunction(() => document.querySelector("h1").textContent === "Välkommen till Lotsa");
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("after one online visit the app starts offline from the service worker", async () => {
-  const browser = await startBrowser();
-  try {
-    const page = await browser.context.newPage();
-    const errors = watchErrors(page);
+  await withPage(async (page, errors, context) => {
     await page.goto(server.url);
     await waitForHydration(page);
     // The worker has precached the shell once it controls the page.
@@ -73,8 +61,10 @@ test("after one online visit the app starts offline from the service worker", as
     const status = page.getByTestId("connection");
     assert.equal(await status.textContent(), "Ansluten");
 
-    await browser.context.setOffline(true);
-    await page.waitForFunction(() => !document.querySelector("[data-testid=connection]").textContent.startsWith("Ansluten"));
+    await context.setOffline(true);
+    await page.waitForFunction(
+      () => !document.querySelector("[data-testid=connection]").textContent.startsWith("Ansluten"),
+    );
     assert.match(await status.textContent(), /^Offline/);
 
     await page.reload();
@@ -82,18 +72,16 @@ test("after one online visit the app starts offline from the service worker", as
     assert.equal(await page.locator("h1").textContent(), "Välkommen till Lotsa");
     assert.match(await status.textContent(), /^Offline/, "the header says the device is offline");
 
-    await browser.context.setOffline(false);
-    await page.waitForFunction(() => document.querySelector("[data-testid=connection]").textContent === "Ansluten");
+    await context.setOffline(false);
+    await page.waitForFunction(
+      () => document.querySelector("[data-testid=connection]").textContent === "Ansluten",
+    );
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("the device store is opened with its current schema", async () => {
-  const browser = await startBrowser();
-  try {
-    const page = await browser.context.newPage();
+  await withPage(async (page) => {
     await page.goto(server.url);
     await waitForHydration(page);
     // The frontend opens the store right after hydrating; poll until it exists.
@@ -117,16 +105,11 @@ test("the device store is opened with its current schema", async () => {
       if (schema === null) await page.waitForTimeout(100);
     }
     assert.deepEqual(schema, { version: 2, names: ["meta", "outbox", "records"] });
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("an unknown address shows a real 404 page", async () => {
-  const browser = await startBrowser();
-  try {
-    const page = await browser.context.newPage();
-    const errors = watchErrors(page);
+  await withPage(async (page, errors) => {
     const response = await page.goto(`${server.url}/deltagare/okand`);
     assert.equal(response.status(), 404);
     await waitForHydration(page);
@@ -134,15 +117,11 @@ test("an unknown address shows a real 404 page", async () => {
     await page.getByRole("link", { name: "Till startsidan" }).click();
     await page.waitForFunction(() => document.querySelector("h1").textContent === "Välkommen till Lotsa");
     assert.deepEqual(errors.filter((error) => !error.includes("404")), []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("on a 360 px phone nothing scrolls sideways and every target is at least 44 px", async () => {
-  const browser = await startBrowser();
-  try {
-    const page = await browser.context.newPage();
+  await withPage(async (page) => {
     await page.goto(server.url);
     await waitForHydration(page);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -155,9 +134,7 @@ test("on a 360 px phone nothing scrolls sideways and every target is at least 44
         .map(({ text, box }) => `${text}: ${box.width}x${box.height}`),
     );
     assert.deepEqual(small, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("the app is installable: manifest and icons", async () => {
