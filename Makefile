@@ -5,13 +5,23 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 # The npm binaryen's wasm-opt must come before any other (Debian's breaks the wasm).
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
+# cargo-leptos reruns wasm-bindgen and wasm-opt (about 20 s) even when nothing changed, so
+# `make run` builds only when a source file is newer than the last build.
+SOURCES := $(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null)
+BUILT := $(TARGET_DIR)/.lotsa-release-built
+
 .PHONY: run build test setup bench-size
 
-run: setup build
+run: setup $(BUILT)
 	LOTSA_SITE_ROOT="$(TARGET_DIR)/site" exec "$(TARGET_DIR)/release/server"
+
+$(BUILT): $(SOURCES)
+	cargo leptos build --release
+	touch "$@"
 
 build:
 	cargo leptos build --release
+	touch "$(BUILT)"
 
 setup:
 	scripts/setup.sh
@@ -20,5 +30,5 @@ test:
 	scripts/test.sh
 
 # Sizes of the browser bundle as served (raw, gzip, brotli).
-bench-size: setup build
+bench-size: setup $(BUILT)
 	node scripts/bundle-size.mjs "$(TARGET_DIR)/site"
