@@ -31,13 +31,19 @@ pub fn precompress_dir(pkg_dir: &Path) -> std::io::Result<usize> {
         if !compressible {
             continue;
         }
+        let stale: Vec<&str> = COMPRESSED_SUFFIXES
+            .iter()
+            .copied()
+            .filter(|suffix| !is_fresh(&with_suffix(&path, suffix), &path))
+            .collect();
+        if stale.is_empty() {
+            // Every start runs this: do not read the big files when their copies are current.
+            continue;
+        }
         let source = std::fs::read(&path)?;
-        for suffix in COMPRESSED_SUFFIXES {
+        for suffix in stale {
             let target = with_suffix(&path, suffix);
-            if is_fresh(&target, &path) {
-                continue;
-            }
-            let compressed = match *suffix {
+            let compressed = match suffix {
                 "br" => brotli_max(&source)?,
                 _ => gzip_max(&source)?,
             };
