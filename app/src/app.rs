@@ -1,5 +1,6 @@
 //! The application root: translations, routes and the page frame every screen shares.
 
+use crate::account_pages::{InvitePage, LoginPage};
 use crate::connectivity::{provide_connectivity, Connectivity};
 use crate::i18n::*;
 use crate::pages::{HomePage, NotFoundPage};
@@ -18,6 +19,9 @@ pub fn App() -> impl IntoView {
                 <Frame>
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/") view=HomePage />
+                        <Route path=path!("/login") view=LoginPage />
+                        <Route path=path!("/invite") view=InvitePage />
+                        <Route path=path!("/invite/:code") view=InvitePage />
                     </Routes>
                 </Frame>
             </Router>

@@ -3,9 +3,13 @@
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+pub mod access;
+pub mod account_pages;
 pub mod app;
+pub mod change;
 pub mod connectivity;
 pub mod csp;
+pub mod demo;
 pub mod domain;
 pub mod pages;
 

@@ -20,6 +20,14 @@ pub enum ApiError {
     CrossSite,
     #[error("no such API endpoint; see /api/v1/openapi.json")]
     NotFound,
+    #[error("{0}")]
+    Missing(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("too many failed sign-ins; wait {retry_after_minutes} minutes and try again")]
     TooManyAttempts { retry_after_minutes: i64 },
     #[error("internal error")]
@@ -45,7 +53,10 @@ impl IntoResponse for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::BadCredentials | Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::CrossSite => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::Missing(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");

@@ -91,7 +91,8 @@ fn new_session_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn token_hash(token: &str) -> String {
+/// SHA-256 of a secret (session token, invite code): only this is stored.
+pub(crate) fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -220,6 +221,12 @@ pub async fn login(
         .forget_login_failures(&account_key, window_start)
         .await?;
 
+    signed_in_response(&state, user).await
+}
+
+/// Starts a session for `user` and answers with the user and the session cookie.
+pub(crate) async fn signed_in_response(state: &AppState, user: User) -> Result<Response, ApiError> {
+    let now = Utc::now();
     let token = new_session_token();
     let expires_at = now + state.session_ttl;
     state

@@ -117,6 +117,9 @@ pub struct Settings {
     /// Whether the session cookie is marked `Secure`. By default it is unless the server
     /// listens on loopback only; behind a TLS proxy on the same host, set it to `true`.
     pub secure_cookies: bool,
+    /// Demo mode: fill an empty database with the demo programme and list its accounts on
+    /// the login page.
+    pub demo: bool,
 }
 
 /// A week: long enough that a case manager who works offline for days is not locked out of
@@ -134,6 +137,7 @@ impl Settings {
         let database = DatabaseSettings::parse(database_url, &data_dir)?;
         Ok(Self {
             secure_cookies: !addr.ip().is_loopback(),
+            demo: false,
             addr,
             data_dir,
             database,

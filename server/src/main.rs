@@ -41,6 +41,10 @@ struct Cli {
     /// `true` behind a TLS proxy on the same host.
     #[arg(long, env = "LOTSA_SECURE_COOKIES", action = clap::ArgAction::Set)]
     secure_cookies: Option<bool>,
+    /// Demo mode: fill an empty database with a fictional programme and show its accounts
+    /// on the login page. Never on a server with real data.
+    #[arg(long, env = "LOTSA_DEMO", default_value_t = false, action = clap::ArgAction::Set)]
+    demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +54,17 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The demo programme.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Fill an empty database with the demo programme, dated around today.
+    Seed,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +116,9 @@ fn main() -> ExitCode {
                     ref name,
                 },
         }) => runtime.block_on(create_user(&cli, username, roles, name.as_deref())),
+        Some(Command::Demo {
+            command: DemoCommand::Seed,
+        }) => runtime.block_on(seed_demo(&cli)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -124,11 +142,18 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     if let Some(secure) = cli.secure_cookies {
         settings.secure_cookies = secure;
     }
+    settings.demo = cli.demo;
     let backend = settings.database.backend_name();
     let application = Application::build(settings).await?;
     let url = format!("http://{}", application.local_addr());
     tracing::info!(%url, backend, "serving");
     println!("Lotsa is running at {url} (database: {backend}). Press Ctrl-C to stop.");
+    if !application.demo_logins().0.is_empty() {
+        print!(
+            "{}",
+            server::seed::describe_logins(application.demo_logins())
+        );
+    }
     application.run_until_stopped(shutdown_signal()).await?;
     Ok(())
 }
@@ -153,16 +178,7 @@ async fn create_user(
         .context("cannot read the password from standard input")?;
     let password = Password::parse_new(input.trim_end_matches(['\r', '\n']))?;
 
-    let database = DatabaseSettings::parse(cli.database_url.as_deref(), &cli.data_dir)?;
-    if let DatabaseSettings::Sqlite { .. } = database {
-        std::fs::create_dir_all(&cli.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                cli.data_dir.display()
-            )
-        })?;
-    }
-    let db = server::db::connect(&database).await?;
+    let db = open_database(cli).await?;
     let created = server::auth::create_user(
         db.as_ref(),
         username.clone(),
@@ -176,4 +192,37 @@ async fn create_user(
     let roles: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
     println!("Created the user {username} ({}).", roles.join(", "));
     Ok(())
+}
+
+/// Opens (creating and migrating) the configured database, for the administrative commands.
+async fn open_database(cli: &Cli) -> anyhow::Result<std::sync::Arc<dyn server::db::Database>> {
+    let database = DatabaseSettings::parse(cli.database_url.as_deref(), &cli.data_dir)?;
+    if let DatabaseSettings::Sqlite { .. } = database {
+        std::fs::create_dir_all(&cli.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                cli.data_dir.display()
+            )
+        })?;
+    }
+    Ok(server::db::connect(&database).await?)
+}
+
+async fn seed_demo(cli: &Cli) -> anyhow::Result<()> {
+    let db = open_database(cli).await?;
+    let seeded = server::seed::seed_demo(db.as_ref()).await;
+    db.close().await;
+    match seeded? {
+        server::seed::Seeded::Created(records) => {
+            println!("Stored the demo programme ({records} records).");
+            print!(
+                "{}",
+                server::seed::describe_logins(&server::seed::demo_logins())
+            );
+            Ok(())
+        }
+        server::seed::Seeded::AlreadyFilled => anyhow::bail!(
+            "the database already holds records; the demo is only stored in an empty database"
+        ),
+    }
 }

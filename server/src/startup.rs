@@ -41,6 +41,8 @@ pub enum StartupError {
     },
     #[error("cannot read the built site: {0}")]
     Site(std::io::Error),
+    #[error("cannot set up the demo programme: {0:#}")]
+    Demo(anyhow::Error),
 }
 
 /// What every request handler can reach. One database pool for the whole server.
@@ -51,6 +53,8 @@ pub struct AppState {
     pub session_ttl: chrono::Duration,
     /// See [`Settings::secure_cookies`].
     pub secure_cookies: bool,
+    /// The demo accounts the login page lists; empty unless in demo mode.
+    pub demo_logins: app::demo::DemoLogins,
     service_worker: Arc<str>,
 }
 
@@ -64,6 +68,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Arc<dyn Database>,
+    demo_logins: app::demo::DemoLogins,
 }
 
 impl Application {
@@ -85,6 +90,14 @@ impl Application {
             }
         };
         let db = db::connect(&settings.database).await?;
+        let demo_logins = if settings.demo {
+            crate::seed::seed_demo(db.as_ref())
+                .await
+                .map_err(StartupError::Demo)?;
+            crate::seed::demo_logins()
+        } else {
+            app::demo::DemoLogins::default()
+        };
 
         let site_root = settings.site_root.clone();
         // Compress in the background: the server answers at once, and the precompressed
@@ -119,14 +132,22 @@ impl Application {
             db: db.clone(),
             session_ttl: settings.session_ttl,
             secure_cookies: settings.secure_cookies,
+            demo_logins,
             service_worker: service_worker.into(),
         };
+        let demo_logins = state.demo_logins.clone();
         let router = router(state, &settings);
         Ok(Self {
             listener,
             router,
             db,
+            demo_logins,
         })
+    }
+
+    /// The demo accounts, when in demo mode.
+    pub fn demo_logins(&self) -> &app::demo::DemoLogins {
+        &self.demo_logins
     }
 
     /// The database the application uses (for tests and administrative tasks).
@@ -164,12 +185,18 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .precompressed_br()
         .precompressed_gzip();
     let leptos_options = state.leptos_options.clone();
+    let demo_logins = state.demo_logins.clone();
     Router::new()
         .route("/health", get(health))
         .route("/sw.js", get(service_worker))
         .nest("/api/v1", crate::api::router())
         .nest_service("/pkg", pkg)
-        .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || leptos::prelude::provide_context(demo_logins.clone()),
+            move || shell(leptos_options.clone()),
+        )
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
             HashedAssets(settings.hash_file.is_some()),

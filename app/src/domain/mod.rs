@@ -2,5 +2,21 @@
 //! the server and the browser share them.
 
 mod account;
+mod journal;
+mod participant;
+mod person;
+mod programme;
+mod record;
+mod schedule;
+mod values;
+mod workplace;
 
 pub use account::{DisplayName, Password, Role, UnknownRole, Username, ValidationError};
+pub use journal::*;
+pub use participant::*;
+pub use person::{Gender, IdentityNumber};
+pub use programme::*;
+pub use record::*;
+pub use schedule::*;
+pub use values::*;
+pub use workplace::*;

@@ -71,30 +71,7 @@ macro_rules! impl_database {
             ) -> Result<String, $crate::db::DbError> {
                 let id = $crate::db::accounts::new_user_id();
                 let mut tx = self.pool.begin().await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO users (id, username, display_name, password_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&id)
-                .bind(user.username.as_str())
-                .bind(user.display_name.as_str())
-                .bind(&user.password_hash)
-                .bind(now)
-                .execute(&mut *tx)
-                .await;
-                match inserted {
-                    Err(error) if $crate::db::accounts::is_unique_violation(&error) => {
-                        return Err($crate::db::DbError::UsernameTaken)
-                    }
-                    other => other?,
-                };
-                for role in &user.roles {
-                    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                        .bind(&id)
-                        .bind(role.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                Self::create_user_in(&mut tx, &id, user, now).await?;
                 tx.commit().await?;
                 Ok(id)
             }

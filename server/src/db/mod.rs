@@ -3,6 +3,7 @@
 
 pub mod accounts;
 mod postgres;
+pub mod records;
 mod sqlite;
 
 use crate::config::DatabaseSettings;
@@ -10,6 +11,10 @@ use std::sync::Arc;
 
 pub use accounts::{Credentials, NewUser, Timestamp, User};
 pub use postgres::PostgresDatabase;
+pub use records::{
+    AccessAction, AccessEntry, AccessQuery, Actor, Invite, InviteProblem, RecordStore,
+    StoredRecord, WriteOutcome,
+};
 pub use sqlite::SqliteDatabase;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +27,8 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
     #[error("that user name is taken")]
     UsernameTaken,
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
 }
 
 /// What `/health` reports about the database.
@@ -37,7 +44,7 @@ pub(crate) const SCHEMA_VERSION_QUERY: &str =
 
 /// The operations the server needs from its database, whichever backend holds it.
 #[async_trait::async_trait]
-pub trait Database: Send + Sync + 'static {
+pub trait Database: RecordStore + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 

@@ -34,3 +34,4 @@ impl PostgresDatabase {
 }
 
 super::accounts::impl_database!(PostgresDatabase, "postgres");
+super::records::impl_record_store!(PostgresDatabase, sqlx::PgConnection);

@@ -32,3 +32,4 @@ impl SqliteDatabase {
 }
 
 super::accounts::impl_database!(SqliteDatabase, "sqlite");
+super::records::impl_record_store!(SqliteDatabase, sqlx::SqliteConnection);

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // Each test file uses a different part of this harness.
 
+pub mod programme;
+
 use app::domain::{DisplayName, Password, Role, Username};
 use server::config::Settings;
 use server::startup::Application;

@@ -1,0 +1,266 @@
+//! Signing in, and accepting an invite. Both post JSON to the API from the browser and then
+//! load the start page, which reads the new session.
+
+use crate::app::PageTitle;
+use crate::demo::{DemoLogin, DemoLogins};
+use crate::domain::Role;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// How an API call from a form went, as the user needs to hear it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FormError {
+    WrongCredentials,
+    TooManyAttempts,
+    InviteUnknown,
+    InviteGone,
+    UsernameTaken,
+    InvalidInput,
+    Unreachable,
+}
+
+impl FormError {
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn from_status(status: u16) -> Self {
+        match status {
+            401 => FormError::WrongCredentials,
+            429 => FormError::TooManyAttempts,
+            404 => FormError::InviteUnknown,
+            410 => FormError::InviteGone,
+            409 => FormError::UsernameTaken,
+            400 | 422 => FormError::InvalidInput,
+            _ => FormError::Unreachable,
+        }
+    }
+}
+
+#[component]
+fn FormErrorMessage(error: ReadSignal<Option<FormError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().map(|error| {
+            let text = match error {
+                FormError::WrongCredentials => t_string!(i18n, login_wrong),
+                FormError::TooManyAttempts => t_string!(i18n, login_too_many),
+                FormError::InviteUnknown => t_string!(i18n, invite_unknown),
+                FormError::InviteGone => t_string!(i18n, invite_gone),
+                FormError::UsernameTaken => t_string!(i18n, invite_username_taken),
+                FormError::InvalidInput => t_string!(i18n, invite_invalid),
+                FormError::Unreachable => t_string!(i18n, form_unreachable),
+            };
+            view! { <p class="form-error" role="alert" data-testid="form-error">{text}</p> }
+        })
+    }
+}
+
+/// Posts `body` as JSON; on success loads the start page, otherwise reports why not.
+#[cfg(feature = "hydrate")]
+async fn post_and_enter(url: &str, body: serde_json::Value) -> Result<(), FormError> {
+    let request = gloo_net::http::Request::post(url)
+        .json(&body)
+        .map_err(|_| FormError::Unreachable)?;
+    let response = request.send().await.map_err(|_| FormError::Unreachable)?;
+    if response.ok() {
+        let _ = window().location().set_href("/");
+        Ok(())
+    } else {
+        Err(FormError::from_status(response.status()))
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<FormError>);
+    let busy = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        busy.set(true);
+        set_error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let body = serde_json::json!({
+                "username": username.get_untracked(),
+                "password": password.get_untracked(),
+            });
+            leptos::task::spawn_local(async move {
+                if let Err(problem) = post_and_enter("/api/v1/auth/login", body).await {
+                    set_error.set(Some(problem));
+                    busy.set(false);
+                }
+            });
+        }
+    };
+    let pick = Callback::new(move |login: DemoLogin| {
+        username.set(login.username);
+        password.set(login.password);
+    });
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, login_title).to_owned()) />
+        <section class="card">
+            <h1>{t!(i18n, login_title)}</h1>
+            <form on:submit=submit data-testid="login-form">
+                <label>
+                    {t!(i18n, login_username)}
+                    <input
+                        name="username"
+                        autocomplete="username"
+                        autocapitalize="none"
+                        required
+                        bind:value=username
+                    />
+                </label>
+                <label>
+                    {t!(i18n, login_password)}
+                    <input
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        bind:value=password
+                    />
+                </label>
+                <FormErrorMessage error=error />
+                <button class="button" type="submit" disabled=move || busy.get()>
+                    {t!(i18n, login_submit)}
+                </button>
+            </form>
+            <p class="note">{t!(i18n, login_invite_hint)}</p>
+        </section>
+        <DemoLoginList pick=pick />
+    }
+}
+
+/// The demo accounts, in demo mode only. Rendered on the server from its context and
+/// carried to the browser with the page, so hydration sees the same list.
+#[component]
+fn DemoLoginList(pick: Callback<DemoLogin>) -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    let provided = use_context::<DemoLogins>().unwrap_or_default();
+    let logins = OnceResource::new(async move {
+        #[cfg(feature = "ssr")]
+        return provided;
+        // Browser futures are not Send; this one only runs on the page's own thread.
+        #[cfg(feature = "hydrate")]
+        return send_wrapper::SendWrapper::new(fetch_demo_logins()).await;
+        #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+        DemoLogins::default()
+    });
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let DemoLogins(logins) = logins.await;
+                (!logins.is_empty()).then(|| view! {
+                    <section class="card demo" data-testid="demo-logins">
+                        <h2>{t!(i18n, demo_heading)}</h2>
+                        <p class="note">{t!(i18n, demo_note)}</p>
+                        <ul class="demo-logins">
+                            {logins.into_iter().map(|login| {
+                                let role = role_label(i18n, login.role);
+                                let shown = login.clone();
+                                view! {
+                                    <li>
+                                        <button type="button" class="link" on:click=move |_| pick.run(shown.clone())>
+                                            <strong>{role}</strong>
+                                            " "
+                                            <code>{login.username}</code>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <p class="note">
+                            {t!(i18n, demo_password)} " " <code>{crate::demo::DEMO_PASSWORD}</code>
+                        </p>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+async fn fetch_demo_logins() -> DemoLogins {
+    let response = gloo_net::http::Request::get("/api/v1/demo-logins")
+        .send()
+        .await;
+    match response {
+        Ok(response) if response.ok() => response.json().await.unwrap_or_default(),
+        _ => DemoLogins::default(),
+    }
+}
+
+pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> String {
+    match role {
+        Role::ProjectLeader => t_string!(i18n, role_name_project_leader),
+        Role::CaseManager => t_string!(i18n, role_name_case_manager),
+        Role::EmploymentOfficer => t_string!(i18n, role_name_employment_officer),
+        Role::Supervisor => t_string!(i18n, role_name_supervisor),
+        Role::Participant => t_string!(i18n, role_name_participant),
+    }
+    .to_owned()
+}
+
+/// `/invite/:code`: a participant or supervisor chooses a user name and password.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let code = RwSignal::new(params.get_untracked().get("code").unwrap_or_default());
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<FormError>);
+    let busy = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        busy.set(true);
+        set_error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let code = code.get_untracked();
+            let url = format!(
+                "/api/v1/invites/{}/accept",
+                js_sys::encode_uri_component(&code)
+            );
+            let body = serde_json::json!({
+                "username": username.get_untracked(),
+                "password": password.get_untracked(),
+            });
+            leptos::task::spawn_local(async move {
+                if let Err(problem) = post_and_enter(&url, body).await {
+                    set_error.set(Some(problem));
+                    busy.set(false);
+                }
+            });
+        }
+    };
+    view! {
+        <PageTitle text=Signal::derive(move || t_string!(i18n, invite_title).to_owned()) />
+        <section class="card">
+            <h1>{t!(i18n, invite_title)}</h1>
+            <p>{t!(i18n, invite_intro)}</p>
+            <form on:submit=submit data-testid="invite-form">
+                <label>
+                    {t!(i18n, invite_code)}
+                    <input name="code" autocapitalize="characters" required bind:value=code />
+                </label>
+                <label>
+                    {t!(i18n, login_username)}
+                    <input name="username" autocomplete="username" autocapitalize="none" required bind:value=username />
+                </label>
+                <label>
+                    {t!(i18n, invite_password)}
+                    <input name="password" type="password" autocomplete="new-password" minlength="10" required bind:value=password />
+                </label>
+                <FormErrorMessage error=error />
+                <button class="button" type="submit" disabled=move || busy.get()>
+                    {t!(i18n, invite_submit)}
+                </button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,286 @@
+//! Changes to records, and the rules every change passes before it is stored: who may make
+//! it (through [`crate::access`]), whether it is valid against the records it refers to, and
+//! which fields only the server may set. Pure, so the server applies these rules and the
+//! device can run the same ones when it shows a pending change.
+
+use crate::access::Viewer;
+use crate::domain::{Entity, Kind, Record, RecordError, Role};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// One change a user asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Create the record, or replace it with this version.
+    Save(Record),
+    Delete {
+        kind: Kind,
+        id: Uuid,
+    },
+}
+
+/// Why a change was refused. The message is shown to the user who made it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("you may not make this change")]
+    NotPermitted,
+    #[error("{0}")]
+    Invalid(#[from] RecordError),
+    #[error("{0} does not exist")]
+    Missing(&'static str),
+    #[error("unknown change {0:?}; this app may be newer or older than the server")]
+    UnknownName(String),
+}
+
+impl Change {
+    /// Reads a sync mutation: `<kind>.save` with the record as `args`, or `<kind>.delete`
+    /// with `{ "id": … }`.
+    pub fn from_mutation(name: &str, args: serde_json::Value) -> Result<Change, Rejection> {
+        let unknown = || Rejection::UnknownName(name.to_owned());
+        let (kind, verb) = name.split_once('.').ok_or_else(unknown)?;
+        let kind: Kind = kind.parse().map_err(|_| unknown())?;
+        match verb {
+            "save" => Ok(Change::Save(Record::parse(kind, args)?)),
+            "delete" => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Args {
+                    id: Uuid,
+                }
+                let args: Args = serde_json::from_value(args).map_err(|error| {
+                    Rejection::Invalid(RecordError {
+                        field: "id".to_owned(),
+                        message: error.to_string(),
+                    })
+                })?;
+                Ok(Change::Delete { kind, id: args.id })
+            }
+            _ => Err(unknown()),
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Change::Save(record) => record.kind(),
+            Change::Delete { kind, .. } => *kind,
+        }
+    }
+
+    pub fn id(&self) -> Uuid {
+        match self {
+            Change::Save(record) => record.id(),
+            Change::Delete { id, .. } => *id,
+        }
+    }
+}
+
+/// What the server knows around a change: the record as stored now and the records it
+/// refers to, each with the programme it belongs to.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// The current version of the record being changed, unless it is new or deleted.
+    pub existing: Option<(Record, Uuid)>,
+    /// The participant a journal record, placement or event is about.
+    pub participant: Option<Record>,
+    /// The programme a record belongs to (for its rules, such as the longest placement).
+    pub programme: Option<Record>,
+    pub workplace: Option<Record>,
+    pub supervisor: Option<Record>,
+    /// The roles of the users a participant record names as responsible.
+    pub case_manager_roles: Vec<Role>,
+    pub employment_officer_roles: Vec<Role>,
+    /// The roles of the user a staff card is for.
+    pub staff_user_roles: Vec<Role>,
+}
+
+/// A change that passed every rule, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub kind: Kind,
+    pub id: Uuid,
+    /// `None` for a deletion.
+    pub record: Option<Record>,
+    pub programme_id: Uuid,
+    pub scope: Entity,
+    pub participant_id: Option<Uuid>,
+    pub created: bool,
+}
+
+/// The programme a record belongs to: its own field, or its participant's.
+fn programme_of(record: &Record, context: &Context) -> Result<Uuid, Rejection> {
+    if let Some(programme) = record.own_programme_id() {
+        return Ok(programme);
+    }
+    match &context.participant {
+        Some(Record::Participant(participant)) => Ok(participant.programme_id),
+        _ => Err(Rejection::Missing("the participant")),
+    }
+}
+
+/// Decides a change: permission on the record as it is (to change or delete it) and as it
+/// would be (to create or move it), then the rules that span records.
+pub fn plan(
+    viewer: &Viewer,
+    change: Change,
+    context: &Context,
+    today: NaiveDate,
+) -> Result<Planned, Rejection> {
+    if let Some((existing, programme)) = &context.existing {
+        if existing.kind() != change.kind() {
+            return Err(Rejection::NotPermitted);
+        }
+        if !viewer.may_write(existing.kind(), existing.scope(), Some(*programme)) {
+            return Err(Rejection::NotPermitted);
+        }
+    }
+    let mut record = match change {
+        Change::Delete { kind, id } => {
+            let Some((existing, programme)) = &context.existing else {
+                return Err(Rejection::Missing("the record"));
+            };
+            return Ok(Planned {
+                kind,
+                id,
+                record: None,
+                programme_id: *programme,
+                scope: existing.scope(),
+                participant_id: existing.participant_id(),
+                created: false,
+            });
+        }
+        Change::Save(record) => record,
+    };
+    let existing = context.existing.as_ref().map(|(record, _)| record);
+    keep_server_fields(&mut record, existing, today);
+    let programme_id = programme_of(&record, context)?;
+    if let Some((_, old_programme)) = &context.existing {
+        if *old_programme != programme_id {
+            return Err(Rejection::Invalid(RecordError::rule(
+                "programme_id",
+                "a record cannot move to another programme",
+            )));
+        }
+    }
+    if !viewer
+        .with_links_of(&record)
+        .may_write(record.kind(), record.scope(), Some(programme_id))
+    {
+        return Err(Rejection::NotPermitted);
+    }
+    check_references(&record, context, programme_id)?;
+    Ok(Planned {
+        kind: record.kind(),
+        id: record.id(),
+        programme_id,
+        scope: record.scope(),
+        participant_id: record.participant_id(),
+        created: existing.is_none(),
+        record: Some(record),
+    })
+}
+
+/// Fields a client may not set: who signs in as a participant or supervisor (set by an
+/// accepted invite) and the history of responsibility.
+fn keep_server_fields(record: &mut Record, existing: Option<&Record>, today: NaiveDate) {
+    match (record, existing) {
+        (Record::Participant(new), existing) => {
+            let previous = match existing {
+                Some(Record::Participant(old)) => Some(old),
+                _ => None,
+            };
+            new.user_id = previous.and_then(|old| old.user_id);
+            new.keep_history(previous, today);
+        }
+        (Record::Supervisor(new), existing) => {
+            new.user_id = match existing {
+                Some(Record::Supervisor(old)) => old.user_id,
+                _ => None,
+            };
+        }
+        _ => {}
+    }
+}
+
+fn same_programme(
+    record: Option<&Record>,
+    programme_id: Uuid,
+    what: &'static str,
+) -> Result<(), Rejection> {
+    match record {
+        Some(record) if record.own_programme_id() == Some(programme_id) => Ok(()),
+        _ => Err(Rejection::Missing(what)),
+    }
+}
+
+fn check_references(
+    record: &Record,
+    context: &Context,
+    programme_id: Uuid,
+) -> Result<(), Rejection> {
+    match record {
+        Record::Participant(participant) => {
+            if !context.case_manager_roles.contains(&Role::CaseManager) {
+                return Err(Rejection::Invalid(RecordError::rule(
+                    "case_manager_id",
+                    "is not a case manager",
+                )));
+            }
+            if participant.employment_officer_id.is_some()
+                && !context
+                    .employment_officer_roles
+                    .contains(&Role::EmploymentOfficer)
+            {
+                return Err(Rejection::Invalid(RecordError::rule(
+                    "employment_officer_id",
+                    "is not an employment officer",
+                )));
+            }
+            same_programme(context.programme.as_ref(), programme_id, "the programme")
+        }
+        Record::Staff(_) => {
+            let is_staff = context.staff_user_roles.iter().any(|role| {
+                matches!(
+                    role,
+                    Role::ProjectLeader | Role::CaseManager | Role::EmploymentOfficer
+                )
+            });
+            if !is_staff {
+                return Err(Rejection::Invalid(RecordError::rule(
+                    "id",
+                    "is not a user with a staff role",
+                )));
+            }
+            same_programme(context.programme.as_ref(), programme_id, "the programme")
+        }
+        Record::Workplace(_) => {
+            same_programme(context.programme.as_ref(), programme_id, "the programme")
+        }
+        Record::Supervisor(_) => {
+            same_programme(context.workplace.as_ref(), programme_id, "the workplace")
+        }
+        Record::Placement(placement) => {
+            same_programme(context.workplace.as_ref(), programme_id, "the workplace")?;
+            match &context.supervisor {
+                Some(Record::Supervisor(supervisor))
+                    if supervisor.workplace_id == placement.workplace_id => {}
+                _ => return Err(Rejection::Missing("a supervisor at that workplace")),
+            }
+            let Some(Record::Programme(programme)) = &context.programme else {
+                return Err(Rejection::Missing("the programme"));
+            };
+            placement.validate(Some(programme.max_placement))?;
+            same_programme(
+                context.participant.as_ref(),
+                programme_id,
+                "the participant",
+            )
+        }
+        Record::ScheduleEvent(_) => same_programme(
+            context.participant.as_ref(),
+            programme_id,
+            "the participant",
+        ),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,250 @@
+//! What the journeys record about a participant: check-ins, reviews, contacts, training
+//! goals, attendance, absence, the closing conversation and follow-ups after exit.
+
+use super::values::{Note, ShortText};
+use super::RecordError;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A meeting at the workplace: case manager (often with the employment officer) meets the
+/// participant and the supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckIn {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement_id: Option<Uuid>,
+    pub held_on: NaiveDate,
+    #[serde(default)]
+    pub attendees: Vec<Attendee>,
+    pub going: Going,
+    #[serde(default)]
+    pub notes: Note,
+    #[serde(default)]
+    pub agreed_actions: Vec<ShortText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_check_in_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attendee {
+    Participant,
+    Supervisor,
+    CaseManager,
+    EmploymentOfficer,
+    UnitManager,
+}
+
+/// How the placement is going, in the words of the check-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Going {
+    Well,
+    Mixed,
+    Poorly,
+}
+
+/// A review between the employment officer and the case manager about one participant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub held_on: NaiveDate,
+    #[serde(default)]
+    pub notes: Note,
+    #[serde(default)]
+    pub next_steps: Note,
+}
+
+/// One entry of the contact log: a call, a message, a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactEntry {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub on: NaiveDate,
+    pub channel: Channel,
+    #[serde(default)]
+    pub summary: Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Meeting,
+    Phone,
+    Email,
+    TextMessage,
+    Other,
+}
+
+/// A goal of the training course and how far the participant has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingGoal {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub goal: ShortText,
+    pub progress: Progress,
+    #[serde(default)]
+    pub notes: Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    NotStarted,
+    Started,
+    Achieved,
+}
+
+/// Whether a participant was at the workplace on a day, as the supervisor confirmed it.
+///
+/// There is one record per participant and day (the id is derived from both), so two
+/// people confirming the same day edit one record instead of creating two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attendance {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub placement_id: Uuid,
+    pub day: NaiveDate,
+    pub status: AttendanceStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceStatus {
+    Present,
+    PartOfDay,
+    Absent,
+}
+
+impl Attendance {
+    /// The one id a participant's attendance on `day` has.
+    pub fn id_for(participant_id: Uuid, day: NaiveDate) -> Uuid {
+        let name = format!("attendance:{participant_id}:{day}");
+        Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
+    }
+
+    pub fn validate(&self) -> Result<(), RecordError> {
+        if self.id != Self::id_for(self.participant_id, self.day) {
+            return Err(RecordError::rule(
+                "id",
+                "an attendance record's id must be Attendance::id_for(participant_id, day)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A participant reporting that they will not come (or did not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Absence {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub reason: AbsenceReason,
+    /// Seen by the case manager, not by the workplace.
+    #[serde(default)]
+    pub note: Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbsenceReason {
+    Ill,
+    ChildIll,
+    Appointment,
+    LanguageClass,
+    Other,
+}
+
+impl Absence {
+    pub fn validate(&self) -> Result<(), RecordError> {
+        if self.last_day < self.first_day {
+            return Err(RecordError::rule(
+                "last_day",
+                "must not be before first_day",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The closing conversation and where the participant goes next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closing {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub held_on: NaiveDate,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer: Option<ShortText>,
+    #[serde(default)]
+    pub notes: Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    HourlyEmployment,
+    SubstitutePool,
+    SummerSubstitute,
+    FixedTermEmployment,
+    PermanentEmployment,
+    Studies,
+    Other,
+}
+
+impl Outcome {
+    /// Whether the outcome counts towards the target "in work or studies at exit".
+    pub fn is_work_or_studies(self) -> bool {
+        !matches!(self, Outcome::Other)
+    }
+}
+
+/// A call after exit ("What happened next? Call them!"), planned and then done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub due_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub situation: Option<Situation>,
+    #[serde(default)]
+    pub notes: Note,
+}
+
+/// Where a former participant is when followed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Situation {
+    Working,
+    Studying,
+    JobSeeking,
+    Other,
+    NotReached,
+}
+
+impl FollowUp {
+    pub fn validate(&self) -> Result<(), RecordError> {
+        if self.situation.is_some() && self.done_on.is_none() {
+            return Err(RecordError::rule(
+                "done_on",
+                "a follow-up with a result needs the day it was done",
+            ));
+        }
+        Ok(())
+    }
+}

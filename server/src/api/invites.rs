@@ -1,0 +1,330 @@
+//! Invites: a case manager invites a participant or supervisor with a one-time code (and a
+//! link carrying it); the person opens it, chooses a user name and password, and is signed in.
+
+use crate::api::records::Caller;
+use crate::api_error::{ApiError, ApiJson, ErrorBody};
+use crate::auth::{hash_password, signed_in_response, token_hash, SignedIn, UserBody};
+use crate::db::{InviteProblem, NewUser};
+use crate::startup::AppState;
+use app::domain::{DisplayName, Entity, Kind, Password, Record, Role, Username};
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+/// How long an invite can be used.
+pub const INVITE_DAYS: i64 = 7;
+/// Letters and digits that cannot be mistaken for one another when read aloud or copied
+/// from a screen (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
+pub const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+/// 10 characters of a 25-letter alphabet: about 10^14 codes, against at most a few
+/// guesses a minute (failed attempts count towards the sign-in rate limit).
+pub const CODE_LENGTH: usize = 10;
+
+fn new_code() -> String {
+    // 250 is a multiple of 25, so rejecting the top few byte values keeps the choice uniform.
+    let mut code = String::with_capacity(CODE_LENGTH + 1);
+    let mut chosen = 0;
+    while chosen < CODE_LENGTH {
+        let mut byte = [0u8; 1];
+        OsRng.fill_bytes(&mut byte);
+        if byte[0] >= 250 {
+            continue;
+        }
+        if chosen == CODE_LENGTH / 2 {
+            code.push('-');
+        }
+        code.push(CODE_ALPHABET[usize::from(byte[0]) % CODE_ALPHABET.len()] as char);
+        chosen += 1;
+    }
+    code
+}
+
+/// Codes are typed by people: ignore case, spaces and dashes.
+fn normalise_code(raw: &str) -> String {
+    let letters: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if letters.len() == CODE_LENGTH {
+        format!(
+            "{}-{}",
+            &letters[..CODE_LENGTH / 2],
+            &letters[CODE_LENGTH / 2..]
+        )
+    } else {
+        letters
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// `participant` or `supervisor`.
+    pub role: String,
+    /// The participant's or supervisor's record id.
+    pub id: Uuid,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InviteBody {
+    /// Give this to the person: it works once, until `expires_at`.
+    pub code: String,
+    /// The page where the code is filled in for them.
+    pub link: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Invite a participant or supervisor to sign in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites",
+    request_body = InviteRequest,
+    responses(
+        (status = 201, body = InviteBody),
+        (status = 400, body = ErrorBody),
+        (status = 403, description = "Not your participant, or not allowed to invite", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The person can already sign in", body = ErrorBody),
+    ),
+    tag = "invites"
+)]
+#[tracing::instrument(skip_all)]
+pub async fn create_invite(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SignedIn(user): SignedIn,
+    ApiJson(request): ApiJson<InviteRequest>,
+) -> Result<Response, ApiError> {
+    let (role, kind, subject) = match request.role.as_str() {
+        "participant" => (
+            Role::Participant,
+            Kind::Participant,
+            Entity::Participant(request.id),
+        ),
+        "supervisor" => (
+            Role::Supervisor,
+            Kind::Supervisor,
+            Entity::Supervisor(request.id),
+        ),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "role: only participants and supervisors are invited".to_owned(),
+            ))
+        }
+    };
+    let caller = Caller::load(&state, &user, peer).await?;
+    let stored =
+        state.db.record(kind, request.id).await?.ok_or_else(|| {
+            ApiError::Missing("no such person, or you may not see them".to_owned())
+        })?;
+    let Some(record) = &stored.record else {
+        return Err(ApiError::Missing("no such person".to_owned()));
+    };
+    // Only case managers invite, and only people they may change.
+    if !caller.viewer.has(Role::CaseManager)
+        || !caller
+            .viewer
+            .may_write(kind, record.scope(), Some(stored.programme_id))
+    {
+        return Err(ApiError::Forbidden(
+            "only the responsible case manager can invite this person".to_owned(),
+        ));
+    }
+    let already = match record {
+        Record::Participant(participant) => participant.user_id.is_some(),
+        Record::Supervisor(supervisor) => supervisor.user_id.is_some(),
+        _ => false,
+    };
+    if already {
+        return Err(ApiError::Conflict(
+            "this person can already sign in".to_owned(),
+        ));
+    }
+    let code = new_code();
+    let now = Utc::now();
+    let expires_at = now + Duration::days(INVITE_DAYS);
+    state
+        .db
+        .create_invite(
+            &token_hash(&code),
+            role,
+            subject,
+            &caller.actor,
+            now,
+            expires_at,
+        )
+        .await?;
+    let body = InviteBody {
+        link: format!("/invite/{code}"),
+        code,
+        expires_at,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InviteInfo {
+    pub role: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn problem(problem: InviteProblem) -> ApiError {
+    match problem {
+        InviteProblem::Unknown => ApiError::Missing(
+            "no invite has this code; check it, or ask your case manager for a new one".to_owned(),
+        ),
+        InviteProblem::Expired => ApiError::Gone(
+            "this invite has expired; ask your case manager for a new one".to_owned(),
+        ),
+        InviteProblem::Used => {
+            ApiError::Gone("this invite has been used; sign in with your user name".to_owned())
+        }
+        InviteProblem::UsernameTaken => {
+            ApiError::Conflict("that user name is taken; choose another".to_owned())
+        }
+    }
+}
+
+/// Whether a code is valid, and for what.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invites/{code}",
+    params(("code" = String, Path)),
+    responses(
+        (status = 200, body = InviteInfo),
+        (status = 404, body = ErrorBody),
+        (status = 410, description = "Expired or used", body = ErrorBody),
+    ),
+    tag = "invites"
+)]
+pub async fn check_invite(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<InviteInfo>, ApiError> {
+    let invite = state
+        .db
+        .invite(&token_hash(&normalise_code(&code)))
+        .await?
+        .ok_or_else(|| problem(InviteProblem::Unknown))?;
+    if invite.used {
+        return Err(problem(InviteProblem::Used));
+    }
+    if invite.expires_at <= Utc::now() {
+        return Err(problem(InviteProblem::Expired));
+    }
+    Ok(Json(InviteInfo {
+        role: invite.role.as_str().to_owned(),
+        expires_at: invite.expires_at,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    pub username: String,
+    pub password: String,
+    /// The name others see; defaults to the user name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// Accept an invite: choose a user name and password, and be signed in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{code}/accept",
+    params(("code" = String, Path)),
+    request_body = AcceptRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = UserBody),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 410, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    ),
+    tag = "invites"
+)]
+#[tracing::instrument(skip_all)]
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    ApiJson(request): ApiJson<AcceptRequest>,
+) -> Result<Response, ApiError> {
+    let username = Username::parse(&request.username)
+        .map_err(|error| ApiError::BadRequest(format!("username: {error}")))?;
+    let password = Password::parse_new(&request.password)
+        .map_err(|error| ApiError::BadRequest(format!("password: {error}")))?;
+    let display_name =
+        DisplayName::parse(request.display_name.as_deref().unwrap_or(username.as_str()))
+            .map_err(|error| ApiError::BadRequest(format!("display_name: {error}")))?;
+    let now = Utc::now();
+    // Guessing codes counts as failed sign-ins from the address.
+    let address_key = format!("addr:{}", peer.ip());
+    let window_start = now - Duration::minutes(crate::auth::FAILURE_WINDOW_MINUTES);
+    if state
+        .db
+        .count_login_failures(&address_key, window_start)
+        .await?
+        >= crate::auth::MAX_FAILURES_PER_ADDRESS
+    {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_minutes: crate::auth::FAILURE_WINDOW_MINUTES,
+        });
+    }
+    let code_hash = token_hash(&normalise_code(&code));
+    let Some(invite) = state.db.invite(&code_hash).await? else {
+        state.db.record_login_failure(&[address_key], now).await?;
+        return Err(problem(InviteProblem::Unknown));
+    };
+    let user = NewUser {
+        username,
+        display_name,
+        password_hash: hash_password(&password).await?,
+        roles: vec![invite.role],
+    };
+    let user_id = state
+        .db
+        .accept_invite(&code_hash, &user, now)
+        .await?
+        .map_err(problem)?;
+    let user =
+        state.db.user(&user_id).await?.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("an accepted invite's user vanished"))
+        })?;
+    signed_in_response(&state, user).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_use_only_unambiguous_characters() {
+        for _ in 0..200 {
+            let code = new_code();
+            assert_eq!(code.len(), CODE_LENGTH + 1);
+            assert_eq!(code.as_bytes()[CODE_LENGTH / 2], b'-');
+            assert!(code
+                .bytes()
+                .filter(|b| *b != b'-')
+                .all(|b| CODE_ALPHABET.contains(&b)));
+            for ambiguous in ['0', 'O', '1', 'I', 'L', '5', 'S', '2', 'Z', '8', 'B'] {
+                assert!(!code.contains(ambiguous), "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn typed_codes_are_normalised() {
+        assert_eq!(normalise_code(" acdef ghjkm "), "ACDEF-GHJKM");
+        assert_eq!(normalise_code("ACDEF-GHJKM"), "ACDEF-GHJKM");
+    }
+}

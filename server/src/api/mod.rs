@@ -1,0 +1,86 @@
+//! The JSON API under `/api/v1`, and its OpenAPI description generated from the handlers.
+
+pub mod access_log;
+pub mod invites;
+pub mod records;
+
+use crate::api_error::{ApiError, ErrorBody};
+use crate::auth::{self, LoginRequest, UserBody};
+use crate::startup::AppState;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lotsa API", description = "The JSON API of Lotsa. Sessions travel in the HttpOnly `lotsa_session` cookie."),
+    paths(
+        auth::login, auth::logout, auth::me, openapi_json, demo_logins,
+        records::get_record, records::put_record, records::delete_record,
+        records::list_participants, records::participant_records,
+        invites::create_invite, invites::check_invite, invites::accept_invite,
+        access_log::search,
+    ),
+    components(schemas(
+        LoginRequest, UserBody, ErrorBody, records::RecordBody, records::WrittenBody,
+        invites::InviteRequest, invites::InviteBody, invites::InviteInfo, invites::AcceptRequest,
+        crate::db::AccessEntry, crate::db::AccessAction,
+    )),
+    tags(
+        (name = "auth", description = "Signing in and out"),
+        (name = "records", description = "The programme's records, as much as the caller may see"),
+        (name = "invites", description = "One-time invites for participants and supervisors"),
+        (name = "access log", description = "Who read or changed which participant's data"),
+    )
+)]
+pub struct ApiDoc;
+
+/// This description, as OpenAPI 3 JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),
+    tag = "meta"
+)]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The demo accounts the login page lists: empty unless the server runs in demo mode.
+#[utoipa::path(
+    get,
+    path = "/api/v1/demo-logins",
+    responses((status = 200, description = "`[{ role, username, password }]`, empty outside demo mode", content_type = "application/json")),
+    tag = "meta"
+)]
+pub async fn demo_logins(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<app::demo::DemoLogins> {
+    Json(state.demo_logins.clone())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route(
+            "/records/{kind}/{id}",
+            get(records::get_record)
+                .put(records::put_record)
+                .delete(records::delete_record),
+        )
+        .route("/participants", get(records::list_participants))
+        .route(
+            "/participants/{id}/records",
+            get(records::participant_records),
+        )
+        .route("/invites", post(invites::create_invite))
+        .route("/invites/{code}", get(invites::check_invite))
+        .route("/invites/{code}/accept", post(invites::accept_invite))
+        .route("/access-log", get(access_log::search))
+        .route("/openapi.json", get(openapi_json))
+        .route("/demo-logins", get(demo_logins))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn(auth::refuse_cross_site))
+}

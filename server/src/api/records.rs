@@ -1,0 +1,342 @@
+//! Reading and changing records one at a time, and the participant lists. Every decision is
+//! the permission module's; every read or write of a participant's data is logged.
+
+use crate::api_error::{ApiError, ApiJson};
+use crate::auth::SignedIn;
+use crate::db::{AccessAction, AccessEntry, Actor, StoredRecord, User, WriteOutcome};
+use crate::startup::AppState;
+use app::access::{visible_data, Access, Viewer};
+use app::change::{Change, Rejection};
+use app::domain::{stockholm_day, Kind, Record};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::Json;
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+/// A record as a user may see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordBody {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    /// The record's fields; a limited view carries `"limited": true` and only what the
+    /// reader's role needs.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WrittenBody {
+    /// The version the change was stored as.
+    pub version: i64,
+}
+
+/// The signed-in user, the day it is in Sweden, and where the request came from.
+pub(crate) struct Caller {
+    pub actor: Actor,
+    pub viewer: Viewer,
+    pub today: NaiveDate,
+}
+
+impl Caller {
+    pub(crate) async fn load(
+        state: &AppState,
+        user: &User,
+        peer: SocketAddr,
+    ) -> Result<Self, ApiError> {
+        let user_id: Uuid = user
+            .id
+            .parse()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a user id is not a UUID")))?;
+        let today = stockholm_day(Utc::now());
+        let viewer = state.db.viewer(user_id, &user.roles, today).await?;
+        Ok(Self {
+            actor: Actor {
+                user_id,
+                roles: user.roles.clone(),
+                address: Some(peer.ip().to_string()),
+            },
+            viewer,
+            today,
+        })
+    }
+
+    /// What this caller may see of a stored record, if anything.
+    pub(crate) fn view(&self, stored: &StoredRecord) -> Option<RecordBody> {
+        let record = stored.record.as_ref()?;
+        let access = self.access(record, stored.programme_id);
+        visible_data(record, access, self.today).map(|data| RecordBody {
+            kind: stored.kind.as_str().to_owned(),
+            id: stored.id.to_string(),
+            version: stored.version,
+            data,
+        })
+    }
+
+    fn access(&self, record: &Record, programme: Uuid) -> Access {
+        self.viewer
+            .read_access(record.kind(), record.scope(), Some(programme))
+    }
+
+    /// Access-log entries for the participant data among `records`.
+    pub(crate) fn reads<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a StoredRecord>,
+    ) -> Vec<AccessEntry> {
+        let now = Utc::now();
+        records
+            .into_iter()
+            .filter_map(|stored| {
+                let participant = stored.record.as_ref()?.participant_id()?;
+                Some(AccessEntry {
+                    at: now,
+                    user_id: self.actor.user_id.to_string(),
+                    participant_id: Some(participant.to_string()),
+                    action: AccessAction::Read,
+                    kind: stored.kind.as_str().to_owned(),
+                    record_id: Some(stored.id.to_string()),
+                    address: self.actor.address.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn parse_kind(raw: &str) -> Result<Kind, ApiError> {
+    raw.parse().map_err(|_| {
+        let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
+        ApiError::BadRequest(format!(
+            "unknown kind of record {raw:?}; the kinds are {}",
+            known.join(", ")
+        ))
+    })
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::BadRequest(format!("{raw:?} is not a record id (a UUID)")))
+}
+
+const NOT_VISIBLE: &str = "no such record, or you may not see it";
+
+/// One record, as much of it as you may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/records/{kind}/{id}",
+    params(("kind" = String, Path, description = "participant, check_in, placement, …"), ("id" = String, Path)),
+    responses(
+        (status = 200, body = RecordBody),
+        (status = 400, description = "Unknown kind or malformed id", body = crate::api_error::ErrorBody),
+        (status = 401, body = crate::api_error::ErrorBody),
+        (status = 404, description = "No such record, or not visible to you", body = crate::api_error::ErrorBody),
+    ),
+    tag = "records"
+)]
+#[tracing::instrument(skip_all, fields(kind = %kind))]
+pub async fn get_record(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SignedIn(user): SignedIn,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Json<RecordBody>, ApiError> {
+    let kind = parse_kind(&kind)?;
+    let id = parse_id(&id)?;
+    let caller = Caller::load(&state, &user, peer).await?;
+    let stored = state.db.record(kind, id).await?;
+    let Some((stored, body)) =
+        stored.and_then(|stored| caller.view(&stored).map(|body| (stored, body)))
+    else {
+        return Err(ApiError::Missing(NOT_VISIBLE.to_owned()));
+    };
+    state.db.log_access(&caller.reads([&stored])).await?;
+    Ok(Json(body))
+}
+
+fn written(outcome: WriteOutcome) -> Result<Json<WrittenBody>, ApiError> {
+    match outcome {
+        WriteOutcome::Applied { version } => Ok(Json(WrittenBody { version })),
+        WriteOutcome::Rejected(Rejection::NotPermitted) => {
+            Err(ApiError::Forbidden(Rejection::NotPermitted.to_string()))
+        }
+        WriteOutcome::Rejected(rejection @ Rejection::Missing(_)) => {
+            Err(ApiError::Missing(rejection.to_string()))
+        }
+        WriteOutcome::Rejected(rejection) => Err(ApiError::BadRequest(rejection.to_string())),
+    }
+}
+
+/// Create a record, or replace it with a new version. The body is the record itself; its
+/// `id` must be the one in the path.
+#[utoipa::path(
+    put,
+    path = "/api/v1/records/{kind}/{id}",
+    params(("kind" = String, Path), ("id" = String, Path)),
+    request_body(content = Object, description = "The record's fields"),
+    responses(
+        (status = 200, body = WrittenBody),
+        (status = 400, description = "Invalid record; the message names the field", body = crate::api_error::ErrorBody),
+        (status = 403, description = "You may not make this change", body = crate::api_error::ErrorBody),
+        (status = 404, description = "A record it refers to does not exist", body = crate::api_error::ErrorBody),
+    ),
+    tag = "records"
+)]
+#[tracing::instrument(skip_all, fields(kind = %kind))]
+pub async fn put_record(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SignedIn(user): SignedIn,
+    Path((kind, id)): Path<(String, String)>,
+    ApiJson(data): ApiJson<serde_json::Value>,
+) -> Result<Json<WrittenBody>, ApiError> {
+    let kind = parse_kind(&kind)?;
+    let id = parse_id(&id)?;
+    let record =
+        Record::parse(kind, data).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    if record.id() != id {
+        return Err(ApiError::BadRequest(
+            "id: the record's id differs from the one in the address".to_owned(),
+        ));
+    }
+    let caller = Caller::load(&state, &user, peer).await?;
+    let outcome = state
+        .db
+        .write(
+            &caller.actor,
+            Change::Save(record),
+            caller.today,
+            Utc::now(),
+        )
+        .await?;
+    written(outcome)
+}
+
+/// Delete a record.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/records/{kind}/{id}",
+    params(("kind" = String, Path), ("id" = String, Path)),
+    responses(
+        (status = 200, body = WrittenBody),
+        (status = 403, body = crate::api_error::ErrorBody),
+        (status = 404, body = crate::api_error::ErrorBody),
+    ),
+    tag = "records"
+)]
+#[tracing::instrument(skip_all, fields(kind = %kind))]
+pub async fn delete_record(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SignedIn(user): SignedIn,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Json<WrittenBody>, ApiError> {
+    let kind = parse_kind(&kind)?;
+    let id = parse_id(&id)?;
+    let caller = Caller::load(&state, &user, peer).await?;
+    // Do not tell a user who may not see a record whether it exists.
+    let visible = state
+        .db
+        .record(kind, id)
+        .await?
+        .is_some_and(|stored| caller.view(&stored).is_some());
+    if !visible {
+        return Err(ApiError::Missing(NOT_VISIBLE.to_owned()));
+    }
+    let outcome = state
+        .db
+        .write(
+            &caller.actor,
+            Change::Delete { kind, id },
+            caller.today,
+            Utc::now(),
+        )
+        .await?;
+    written(outcome)
+}
+
+/// Every participant you may see (for a supervisor: those placed with them, limited).
+#[utoipa::path(
+    get,
+    path = "/api/v1/participants",
+    responses((status = 200, body = Vec<RecordBody>), (status = 401, body = crate::api_error::ErrorBody)),
+    tag = "records"
+)]
+#[tracing::instrument(skip_all)]
+pub async fn list_participants(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SignedIn(user): SignedIn,
+) -> Result<Json<Vec<RecordBody>>, ApiError> {
+    let caller = Caller::load(&state, &user, peer).await?;
+    let visible =
+        visible_records(&state, &caller, |stored| stored.kind == Kind::Participant).await?;
+    state
+        .db
+        .log_access(&caller.reads(visible.iter().map(|(stored, _)| stored)))
+        .await?;
+    Ok(Json(visible.into_iter().map(|(_, body)| body).collect()))
+}
+
+/// Everything about one participant that you may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/participants/{id}/records",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = Vec<RecordBody>),
+        (status = 404, body = crate::api_error::ErrorBody),
+    ),
+    tag = "records"
+)]
+#[tracing::instrument(skip_all)]
+pub async fn participant_records(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RecordBody>>, ApiError> {
+    let id = parse_id(&id)?;
+    let caller = Caller::load(&state, &user, peer).await?;
+    let visible = visible_records(&state, &caller, |stored| {
+        stored.record.as_ref().and_then(Record::participant_id) == Some(id)
+    })
+    .await?;
+    if visible.is_empty() {
+        return Err(ApiError::Missing(NOT_VISIBLE.to_owned()));
+    }
+    state
+        .db
+        .log_access(&caller.reads(visible.iter().map(|(stored, _)| stored)))
+        .await?;
+    Ok(Json(visible.into_iter().map(|(_, body)| body).collect()))
+}
+
+/// The live records this caller may see that `keep` picks.
+async fn visible_records(
+    state: &AppState,
+    caller: &Caller,
+    keep: impl Fn(&StoredRecord) -> bool,
+) -> Result<Vec<(StoredRecord, RecordBody)>, ApiError> {
+    const PAGE: i64 = 5000;
+    let selection = caller.viewer.selection();
+    let mut after = 0;
+    let mut found = Vec::new();
+    loop {
+        let page = state.db.select_records(&selection, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.version;
+        let full_page = page.len() as i64 == PAGE;
+        for stored in page {
+            if keep(&stored) {
+                if let Some(body) = caller.view(&stored) {
+                    found.push((stored, body));
+                }
+            }
+        }
+        if !full_page {
+            break;
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,939 @@
+//! The programme's records, their links, the access log and invites: one set of SQL for both
+//! backends, implemented for each pool type by a macro (as in `accounts.rs`).
+//!
+//! Every decision (may this user write this? is this valid?) is made by the pure modules in
+//! `app` ([`app::access`], [`app::change`]); this module only loads what they need and
+//! stores what they allow, one transaction per change.
+
+use app::access::{Selection, Viewer};
+use app::change::{Change, Rejection};
+use app::domain::{Entity, Kind, Link, Record, Role};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::DbError;
+
+/// A record as stored, with the columns the server filters by.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub kind: Kind,
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub version: i64,
+    /// `None` when the record was deleted (pulls still send the deletion).
+    pub record: Option<Record>,
+}
+
+impl StoredRecord {
+    pub fn scope(&self) -> Option<Entity> {
+        self.record.as_ref().map(Record::scope)
+    }
+}
+
+/// Who is making a change or reading, and from where (for the access log).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub roles: Vec<Role>,
+    pub address: Option<String>,
+}
+
+/// What happened to a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Applied { version: i64 },
+    Rejected(Rejection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessAction {
+    Read,
+    Create,
+    Update,
+    Delete,
+    Invite,
+}
+
+impl AccessAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessAction::Read => "read",
+            AccessAction::Create => "create",
+            AccessAction::Update => "update",
+            AccessAction::Delete => "delete",
+            AccessAction::Invite => "invite",
+        }
+    }
+
+    fn parse(raw: &str) -> Self {
+        match raw {
+            "create" => AccessAction::Create,
+            "update" => AccessAction::Update,
+            "delete" => AccessAction::Delete,
+            "invite" => AccessAction::Invite,
+            _ => AccessAction::Read,
+        }
+    }
+}
+
+/// One line of the access log: ids and codes only, never free text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AccessEntry {
+    pub at: DateTime<Utc>,
+    pub user_id: String,
+    pub participant_id: Option<String>,
+    pub action: AccessAction,
+    pub kind: String,
+    pub record_id: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A search of the access log; every filter is optional.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct AccessQuery {
+    pub participant_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+}
+
+/// An invite as stored.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub role: Role,
+    pub subject: Entity,
+    pub expires_at: DateTime<Utc>,
+    pub used: bool,
+}
+
+/// Why an invite cannot be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteProblem {
+    Unknown,
+    Expired,
+    Used,
+    UsernameTaken,
+}
+
+pub(super) fn stored(
+    kind: &str,
+    id: &str,
+    programme_id: &str,
+    version: i64,
+    deleted: bool,
+    data: &str,
+) -> Result<StoredRecord, DbError> {
+    let corrupt = |what: String| DbError::Corrupt(format!("{kind} {id}: {what}"));
+    let kind: Kind = kind.parse().map_err(|error| corrupt(format!("{error}")))?;
+    let record = if deleted {
+        None
+    } else {
+        let json = serde_json::from_str(data).map_err(|error| corrupt(error.to_string()))?;
+        Some(Record::parse(kind, json).map_err(|error| corrupt(error.to_string()))?)
+    };
+    Ok(StoredRecord {
+        kind,
+        id: id.parse().map_err(|_| corrupt("bad id".into()))?,
+        programme_id: programme_id
+            .parse()
+            .map_err(|_| corrupt("bad programme id".into()))?,
+        version,
+        record,
+    })
+}
+
+pub(super) fn link_from_row(
+    (principal, link, target, from, until): (
+        String,
+        String,
+        String,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    ),
+) -> Result<Link, DbError> {
+    let corrupt = || DbError::Corrupt(format!("link {principal} {link} {target}"));
+    Ok(Link {
+        principal: principal.parse().map_err(|_| corrupt())?,
+        kind: link.parse().map_err(|_| corrupt())?,
+        target: target.parse().map_err(|_| corrupt())?,
+        from,
+        until,
+    })
+}
+
+pub(super) fn access_entry_from_row(
+    (at, user_id, participant_id, action, kind, record_id, address): (
+        DateTime<Utc>,
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    ),
+) -> AccessEntry {
+    AccessEntry {
+        at,
+        user_id,
+        participant_id,
+        action: AccessAction::parse(&action),
+        kind,
+        record_id,
+        address,
+    }
+}
+
+/// `($first, $first+1, …)` for an `IN` list of `count` values.
+pub(super) fn placeholders(first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    format!("({})", list.join(", "))
+}
+
+/// The `WHERE` clause for a [`Selection`], with its values in bind order, numbered from
+/// `first`.
+pub(super) fn selection_clause(selection: &Selection, first: usize) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    let mut next = first;
+    let mut push_list = |items: Vec<String>, values: &mut Vec<String>| {
+        let list = placeholders(next, items.len());
+        next += items.len();
+        values.extend(items);
+        list
+    };
+    if !selection.scopes.is_empty() {
+        let scopes = selection.scopes.iter().map(Entity::to_string).collect();
+        clauses.push(format!("scope IN {}", push_list(scopes, &mut values)));
+    }
+    if !selection.whole_programmes.is_empty() {
+        let ids = selection
+            .whole_programmes
+            .iter()
+            .map(Uuid::to_string)
+            .collect();
+        clauses.push(format!("programme_id IN {}", push_list(ids, &mut values)));
+    }
+    for (programmes, kinds) in [
+        (&selection.staff_programmes, Selection::STAFF_KINDS),
+        (&selection.member_programmes, Selection::MEMBER_KINDS),
+    ] {
+        if programmes.is_empty() {
+            continue;
+        }
+        let ids = programmes.iter().map(Uuid::to_string).collect();
+        let programme_list = push_list(ids, &mut values);
+        let kind_names = kinds.iter().map(|kind| kind.as_str().to_owned()).collect();
+        let kind_list = push_list(kind_names, &mut values);
+        clauses.push(format!(
+            "(programme_id IN {programme_list} AND kind IN {kind_list})"
+        ));
+    }
+    if clauses.is_empty() {
+        ("1 = 0".to_owned(), values)
+    } else {
+        (format!("({})", clauses.join(" OR ")), values)
+    }
+}
+
+/// The operations on records, links, the access log and invites.
+#[async_trait::async_trait]
+pub trait RecordStore: Send + Sync {
+    /// The user as the permission module sees them on `today`.
+    async fn viewer(
+        &self,
+        user_id: Uuid,
+        roles: &[Role],
+        today: NaiveDate,
+    ) -> Result<Viewer, DbError>;
+
+    /// A record that exists (not deleted).
+    async fn record(&self, kind: Kind, id: Uuid) -> Result<Option<StoredRecord>, DbError>;
+
+    /// The records a selection could show, deleted ones included, with a version above
+    /// `after`, oldest first, at most `limit`.
+    async fn select_records(
+        &self,
+        selection: &Selection,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>, DbError>;
+
+    /// Applies one change in its own transaction: permission, validation, the record, its
+    /// history, its links and the access-log entry, or nothing at all.
+    async fn write(
+        &self,
+        actor: &Actor,
+        change: Change,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<WriteOutcome, DbError>;
+
+    async fn log_access(&self, entries: &[AccessEntry]) -> Result<(), DbError>;
+
+    /// Newest first.
+    async fn search_access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>, DbError>;
+
+    async fn create_invite(
+        &self,
+        code_hash: &str,
+        role: Role,
+        subject: Entity,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DbError>;
+
+    async fn invite(&self, code_hash: &str) -> Result<Option<Invite>, DbError>;
+
+    /// Creates the invited person's account and ties it to their participant or supervisor
+    /// record, once: the invite is marked used in the same transaction.
+    async fn accept_invite(
+        &self,
+        code_hash: &str,
+        user: &super::NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Result<String, InviteProblem>, DbError>;
+
+    /// Whether any record exists (a new installation has none).
+    async fn has_records(&self) -> Result<bool, DbError>;
+
+    /// Stores a generated programme with its users in one transaction, bypassing the
+    /// permission checks (this is the installer speaking, not a user).
+    async fn import(
+        &self,
+        users: &[(Uuid, super::NewUser)],
+        records: &[Record],
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError>;
+}
+
+/// Implements [`RecordStore`] for a backend struct with a `pool` field; `$conn` is its
+/// connection type.
+macro_rules! impl_record_store {
+    ($backend:ty, $conn:ty) => {
+        impl $backend {
+            async fn next_version(conn: &mut $conn) -> Result<i64, sqlx::Error> {
+                sqlx::query_scalar(
+                    "UPDATE version_counter SET value = value + 1 WHERE id = 1 RETURNING value",
+                )
+                .fetch_one(conn)
+                .await
+            }
+
+            async fn load_record(
+                conn: &mut $conn,
+                kind: &str,
+                id: &str,
+            ) -> Result<Option<$crate::db::records::StoredRecord>, $crate::db::DbError> {
+                let row: Option<(String, String, String, i64, bool, String)> = sqlx::query_as(
+                    "SELECT kind, id, programme_id, version, deleted, data FROM records \
+                     WHERE kind = $1 AND id = $2",
+                )
+                .bind(kind)
+                .bind(id)
+                .fetch_optional(conn)
+                .await?;
+                row.map(|(kind, id, programme, version, deleted, data)| {
+                    $crate::db::records::stored(&kind, &id, &programme, version, deleted, &data)
+                })
+                .transpose()
+            }
+
+            async fn live_record(
+                conn: &mut $conn,
+                kind: app::domain::Kind,
+                id: uuid::Uuid,
+            ) -> Result<Option<app::domain::Record>, $crate::db::DbError> {
+                Ok(Self::load_record(conn, kind.as_str(), &id.to_string())
+                    .await?
+                    .and_then(|stored| stored.record))
+            }
+
+            async fn roles_of(
+                conn: &mut $conn,
+                user_id: uuid::Uuid,
+            ) -> Result<Vec<app::domain::Role>, $crate::db::DbError> {
+                let names: Vec<String> =
+                    sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+                        .bind(user_id.to_string())
+                        .fetch_all(conn)
+                        .await?;
+                Ok($crate::db::accounts::parse_roles(names))
+            }
+
+            async fn load_viewer(
+                conn: &mut $conn,
+                user_id: uuid::Uuid,
+                roles: &[app::domain::Role],
+                today: chrono::NaiveDate,
+            ) -> Result<app::access::Viewer, $crate::db::DbError> {
+                const LINKS_OF: &str = "SELECT principal, link, target, valid_from, valid_until \
+                                        FROM links WHERE principal = $1";
+                let me = app::domain::Entity::User(user_id).to_string();
+                let mut links = Vec::new();
+                for row in sqlx::query_as(LINKS_OF).bind(&me).fetch_all(&mut *conn).await? {
+                    links.push($crate::db::records::link_from_row(row)?);
+                }
+                let principals = app::access::Viewer::principals(user_id, &links);
+                for principal in principals {
+                    if principal == app::domain::Entity::User(user_id) {
+                        continue;
+                    }
+                    let rows = sqlx::query_as(LINKS_OF)
+                        .bind(principal.to_string())
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    for row in rows {
+                        links.push($crate::db::records::link_from_row(row)?);
+                    }
+                }
+                Ok(app::access::Viewer::new(
+                    user_id,
+                    roles.iter().copied(),
+                    &links,
+                    today,
+                ))
+            }
+
+            /// Loads the records a change refers to, for [`app::change::plan`].
+            async fn change_context(
+                conn: &mut $conn,
+                change: &app::change::Change,
+            ) -> Result<app::change::Context, $crate::db::DbError> {
+                use app::domain::{Kind, Record};
+                let mut context = app::change::Context::default();
+                if let Some(stored) =
+                    Self::load_record(conn, change.kind().as_str(), &change.id().to_string())
+                        .await?
+                {
+                    if let Some(record) = stored.record {
+                        context.existing = Some((record, stored.programme_id));
+                    }
+                }
+                let app::change::Change::Save(record) = change else {
+                    return Ok(context);
+                };
+                if let Some(participant) = record.participant_id() {
+                    if record.kind() != Kind::Participant {
+                        context.participant =
+                            Self::live_record(conn, Kind::Participant, participant).await?;
+                    }
+                }
+                let programme = record.own_programme_id().or(match &context.participant {
+                    Some(Record::Participant(participant)) => Some(participant.programme_id),
+                    _ => None,
+                });
+                if let Some(programme) = programme {
+                    context.programme = Self::live_record(conn, Kind::Programme, programme).await?;
+                }
+                match record {
+                    Record::Participant(participant) => {
+                        context.case_manager_roles =
+                            Self::roles_of(conn, participant.case_manager_id).await?;
+                        if let Some(officer) = participant.employment_officer_id {
+                            context.employment_officer_roles = Self::roles_of(conn, officer).await?;
+                        }
+                    }
+                    Record::Staff(staff) => {
+                        context.staff_user_roles = Self::roles_of(conn, staff.id).await?;
+                    }
+                    Record::Supervisor(supervisor) => {
+                        context.workplace =
+                            Self::live_record(conn, Kind::Workplace, supervisor.workplace_id).await?;
+                    }
+                    Record::Placement(placement) => {
+                        context.workplace =
+                            Self::live_record(conn, Kind::Workplace, placement.workplace_id).await?;
+                        context.supervisor =
+                            Self::live_record(conn, Kind::Supervisor, placement.supervisor_id).await?;
+                    }
+                    _ => {}
+                }
+                Ok(context)
+            }
+
+            /// Stores a planned change: the row, its history and its links.
+            async fn store(
+                conn: &mut $conn,
+                planned: &app::change::Planned,
+                version: i64,
+                user: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                let kind = planned.kind.as_str();
+                let id = planned.id.to_string();
+                let data = planned
+                    .record
+                    .as_ref()
+                    .map_or_else(|| "{}".to_owned(), |record| record.to_json().to_string());
+                let deleted = planned.record.is_none();
+                sqlx::query(
+                    "INSERT INTO records (kind, id, programme_id, scope, participant_id, version, \
+                     deleted, data, updated_at, updated_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (kind, id) DO UPDATE SET programme_id = excluded.programme_id, \
+                     scope = excluded.scope, participant_id = excluded.participant_id, \
+                     version = excluded.version, deleted = excluded.deleted, data = excluded.data, \
+                     updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                )
+                .bind(kind)
+                .bind(&id)
+                .bind(planned.programme_id.to_string())
+                .bind(planned.scope.to_string())
+                .bind(planned.participant_id.map(|id| id.to_string()))
+                .bind(version)
+                .bind(deleted)
+                .bind(&data)
+                .bind(now)
+                .bind(user)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO record_history (kind, id, version, deleted, data, changed_at, \
+                     changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(kind)
+                .bind(&id)
+                .bind(version)
+                .bind(deleted)
+                .bind(&data)
+                .bind(now)
+                .bind(user)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query("DELETE FROM links WHERE source_kind = $1 AND source_id = $2")
+                    .bind(kind)
+                    .bind(&id)
+                    .execute(&mut *conn)
+                    .await?;
+                let links = planned.record.as_ref().map(|record| record.links()).unwrap_or_default();
+                for link in links {
+                    sqlx::query(
+                        "INSERT INTO links (source_kind, source_id, principal, link, target, \
+                         valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(kind)
+                    .bind(&id)
+                    .bind(link.principal.to_string())
+                    .bind(link.kind.as_str())
+                    .bind(link.target.to_string())
+                    .bind(link.from)
+                    .bind(link.until)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_access(
+                conn: &mut $conn,
+                entry: &$crate::db::records::AccessEntry,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "INSERT INTO access_log (at, user_id, participant_id, action, kind, record_id, \
+                     address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(entry.at)
+                .bind(&entry.user_id)
+                .bind(&entry.participant_id)
+                .bind(entry.action.as_str())
+                .bind(&entry.kind)
+                .bind(&entry.record_id)
+                .bind(&entry.address)
+                .execute(conn)
+                .await?;
+                Ok(())
+            }
+
+            async fn create_user_in(
+                conn: &mut $conn,
+                id: &str,
+                user: &$crate::db::NewUser,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO users (id, username, display_name, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(user.username.as_str())
+                .bind(user.display_name.as_str())
+                .bind(&user.password_hash)
+                .bind(now)
+                .execute(&mut *conn)
+                .await;
+                match inserted {
+                    Err(error) if $crate::db::accounts::is_unique_violation(&error) => {
+                        return Err($crate::db::DbError::UsernameTaken)
+                    }
+                    other => other?,
+                };
+                for role in &user.roles {
+                    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(role.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::db::records::RecordStore for $backend {
+            async fn viewer(
+                &self,
+                user_id: uuid::Uuid,
+                roles: &[app::domain::Role],
+                today: chrono::NaiveDate,
+            ) -> Result<app::access::Viewer, $crate::db::DbError> {
+                let mut conn = self.pool.acquire().await?;
+                Self::load_viewer(&mut conn, user_id, roles, today).await
+            }
+
+            async fn record(
+                &self,
+                kind: app::domain::Kind,
+                id: uuid::Uuid,
+            ) -> Result<Option<$crate::db::records::StoredRecord>, $crate::db::DbError> {
+                let mut conn = self.pool.acquire().await?;
+                Ok(Self::load_record(&mut conn, kind.as_str(), &id.to_string())
+                    .await?
+                    .filter(|stored| stored.record.is_some()))
+            }
+
+            async fn select_records(
+                &self,
+                selection: &app::access::Selection,
+                after: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::db::records::StoredRecord>, $crate::db::DbError> {
+                let (clause, values) = $crate::db::records::selection_clause(selection, 3);
+                let sql = format!(
+                    "SELECT kind, id, programme_id, version, deleted, data FROM records \
+                     WHERE version > $1 AND {clause} ORDER BY version LIMIT $2"
+                );
+                let mut query = sqlx::query_as::<_, (String, String, String, i64, bool, String)>(&sql)
+                    .bind(after)
+                    .bind(limit);
+                for value in values {
+                    query = query.bind(value);
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|(kind, id, programme, version, deleted, data)| {
+                        $crate::db::records::stored(kind, id, programme, *version, *deleted, data)
+                    })
+                    .collect()
+            }
+
+            async fn write(
+                &self,
+                actor: &$crate::db::records::Actor,
+                change: app::change::Change,
+                today: chrono::NaiveDate,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<$crate::db::records::WriteOutcome, $crate::db::DbError> {
+                use $crate::db::records::{AccessAction, AccessEntry, WriteOutcome};
+                let mut tx = self.pool.begin().await?;
+                // Taking the next version first serialises writers, so versions become
+                // visible in the order they were given and no pull skips one.
+                let version = Self::next_version(&mut tx).await?;
+                let viewer = Self::load_viewer(&mut tx, actor.user_id, &actor.roles, today).await?;
+                let context = Self::change_context(&mut tx, &change).await?;
+                let planned = match app::change::plan(&viewer, change, &context, today) {
+                    Ok(planned) => planned,
+                    Err(rejection) => return Ok(WriteOutcome::Rejected(rejection)),
+                };
+                let user = actor.user_id.to_string();
+                Self::store(&mut tx, &planned, version, &user, now).await?;
+                if let Some(participant) = planned.participant_id {
+                    let action = match (&planned.record, planned.created) {
+                        (None, _) => AccessAction::Delete,
+                        (Some(_), true) => AccessAction::Create,
+                        (Some(_), false) => AccessAction::Update,
+                    };
+                    let entry = AccessEntry {
+                        at: now,
+                        user_id: user.clone(),
+                        participant_id: Some(participant.to_string()),
+                        action,
+                        kind: planned.kind.as_str().to_owned(),
+                        record_id: Some(planned.id.to_string()),
+                        address: actor.address.clone(),
+                    };
+                    Self::insert_access(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(WriteOutcome::Applied { version })
+            }
+
+            async fn log_access(
+                &self,
+                entries: &[$crate::db::records::AccessEntry],
+            ) -> Result<(), $crate::db::DbError> {
+                let mut tx = self.pool.begin().await?;
+                for entry in entries {
+                    Self::insert_access(&mut tx, entry).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn search_access_log(
+                &self,
+                query: &$crate::db::records::AccessQuery,
+            ) -> Result<Vec<$crate::db::records::AccessEntry>, $crate::db::DbError> {
+                let rows = sqlx::query_as(
+                    "SELECT at, user_id, participant_id, action, kind, record_id, address \
+                     FROM access_log \
+                     WHERE ($1 IS NULL OR participant_id = $1) AND ($2 IS NULL OR user_id = $2) \
+                     AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4) \
+                     ORDER BY id DESC LIMIT $5",
+                )
+                .bind(query.participant_id.map(|id| id.to_string()))
+                .bind(query.user_id.map(|id| id.to_string()))
+                .bind(query.from)
+                .bind(query.to)
+                .bind(query.limit.unwrap_or(500).clamp(1, 5000))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map($crate::db::records::access_entry_from_row)
+                    .collect())
+            }
+
+            async fn create_invite(
+                &self,
+                code_hash: &str,
+                role: app::domain::Role,
+                subject: app::domain::Entity,
+                actor: &$crate::db::records::Actor,
+                now: chrono::DateTime<chrono::Utc>,
+                expires_at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                use $crate::db::records::{AccessAction, AccessEntry};
+                let (subject_kind, subject_id) = match subject {
+                    app::domain::Entity::Participant(id) => ("participant", id),
+                    app::domain::Entity::Supervisor(id) => ("supervisor", id),
+                    other => {
+                        return Err($crate::db::DbError::Corrupt(format!(
+                            "cannot invite {other}"
+                        )))
+                    }
+                };
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO invites (code_hash, role, subject_kind, subject_id, created_by, \
+                     created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(code_hash)
+                .bind(role.as_str())
+                .bind(subject_kind)
+                .bind(subject_id.to_string())
+                .bind(actor.user_id.to_string())
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                if subject_kind == "participant" {
+                    let entry = AccessEntry {
+                        at: now,
+                        user_id: actor.user_id.to_string(),
+                        participant_id: Some(subject_id.to_string()),
+                        action: AccessAction::Invite,
+                        kind: subject_kind.to_owned(),
+                        record_id: Some(subject_id.to_string()),
+                        address: actor.address.clone(),
+                    };
+                    Self::insert_access(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn invite(
+                &self,
+                code_hash: &str,
+            ) -> Result<Option<$crate::db::records::Invite>, $crate::db::DbError> {
+                let row: Option<(String, String, String, chrono::DateTime<chrono::Utc>, bool)> =
+                    sqlx::query_as(
+                        "SELECT role, subject_kind, subject_id, expires_at, used_at IS NOT NULL \
+                         FROM invites WHERE code_hash = $1",
+                    )
+                    .bind(code_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some((role, kind, id, expires_at, used)) = row else {
+                    return Ok(None);
+                };
+                let corrupt = || $crate::db::DbError::Corrupt(format!("invite for {kind}:{id}"));
+                Ok(Some($crate::db::records::Invite {
+                    role: role.parse().map_err(|_| corrupt())?,
+                    subject: format!("{kind}:{id}").parse().map_err(|_| corrupt())?,
+                    expires_at,
+                    used,
+                }))
+            }
+
+            async fn accept_invite(
+                &self,
+                code_hash: &str,
+                user: &$crate::db::NewUser,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Result<String, $crate::db::records::InviteProblem>, $crate::db::DbError>
+            {
+                use app::domain::{Entity, Kind, Record};
+                use $crate::db::records::InviteProblem;
+                let Some(invite) = self.invite(code_hash).await? else {
+                    return Ok(Err(InviteProblem::Unknown));
+                };
+                if invite.used {
+                    return Ok(Err(InviteProblem::Used));
+                }
+                if invite.expires_at <= now {
+                    return Ok(Err(InviteProblem::Expired));
+                }
+                let user_id = uuid::Uuid::new_v4();
+                let mut tx = self.pool.begin().await?;
+                let claimed = sqlx::query(
+                    "UPDATE invites SET used_at = $1, used_by = $2 \
+                     WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+                )
+                .bind(now)
+                .bind(user_id.to_string())
+                .bind(code_hash)
+                .execute(&mut *tx)
+                .await?;
+                if claimed.rows_affected() != 1 {
+                    return Ok(Err(InviteProblem::Used));
+                }
+                match Self::create_user_in(&mut tx, &user_id.to_string(), user, now).await {
+                    Err($crate::db::DbError::UsernameTaken) => {
+                        return Ok(Err(InviteProblem::UsernameTaken))
+                    }
+                    other => other?,
+                }
+                let (kind, id) = match invite.subject {
+                    Entity::Participant(id) => (Kind::Participant, id),
+                    Entity::Supervisor(id) => (Kind::Supervisor, id),
+                    _ => return Ok(Err(InviteProblem::Unknown)),
+                };
+                let Some(stored) = Self::load_record(&mut tx, kind.as_str(), &id.to_string()).await?
+                else {
+                    return Ok(Err(InviteProblem::Unknown));
+                };
+                let mut record = match stored.record {
+                    Some(record) => record,
+                    None => return Ok(Err(InviteProblem::Unknown)),
+                };
+                match &mut record {
+                    Record::Participant(participant) => participant.user_id = Some(user_id),
+                    Record::Supervisor(supervisor) => supervisor.user_id = Some(user_id),
+                    _ => {}
+                }
+                let planned = app::change::Planned {
+                    kind,
+                    id,
+                    programme_id: stored.programme_id,
+                    scope: record.scope(),
+                    participant_id: record.participant_id(),
+                    created: false,
+                    record: Some(record),
+                };
+                let version = Self::next_version(&mut tx).await?;
+                Self::store(&mut tx, &planned, version, &user_id.to_string(), now).await?;
+                tx.commit().await?;
+                Ok(Ok(user_id.to_string()))
+            }
+
+            async fn has_records(&self) -> Result<bool, $crate::db::DbError> {
+                let any: Option<i64> = sqlx::query_scalar("SELECT version FROM records LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(any.is_some())
+            }
+
+            async fn import(
+                &self,
+                users: &[(uuid::Uuid, $crate::db::NewUser)],
+                records: &[app::domain::Record],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                use app::domain::Record;
+                let mut tx = self.pool.begin().await?;
+                for (id, user) in users {
+                    Self::create_user_in(&mut tx, &id.to_string(), user, now).await?;
+                }
+                let mut programmes = std::collections::HashMap::new();
+                for record in records {
+                    let programme_id = match record.own_programme_id() {
+                        Some(programme) => programme,
+                        None => *record
+                            .participant_id()
+                            .and_then(|participant| programmes.get(&participant))
+                            .ok_or_else(|| {
+                                $crate::db::DbError::Corrupt(format!(
+                                    "{} {} comes before its participant",
+                                    record.kind(),
+                                    record.id()
+                                ))
+                            })?,
+                    };
+                    if let Record::Participant(participant) = record {
+                        programmes.insert(participant.id, programme_id);
+                    }
+                    let planned = app::change::Planned {
+                        kind: record.kind(),
+                        id: record.id(),
+                        programme_id,
+                        scope: record.scope(),
+                        participant_id: record.participant_id(),
+                        created: true,
+                        record: Some(record.clone()),
+                    };
+                    let version = Self::next_version(&mut tx).await?;
+                    Self::store(&mut tx, &planned, version, "import", now).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_record_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_selection_matches_nothing() {
+        let (clause, values) = selection_clause(&Selection::default(), 3);
+        assert_eq!(clause, "1 = 0");
+        assert!(values.is_empty());
+    }
+
+    #[test]
+    fn selection_placeholders_follow_the_bound_values() {
+        let selection = Selection {
+            scopes: vec![Entity::Participant(Uuid::nil())],
+            whole_programmes: vec![],
+            staff_programmes: vec![Uuid::nil()],
+            member_programmes: vec![],
+        };
+        let (clause, values) = selection_clause(&selection, 3);
+        assert_eq!(
+            clause,
+            "(scope IN ($3) OR (programme_id IN ($4) AND kind IN ($5, $6, $7, $8)))"
+        );
+        assert_eq!(values.len(), 6);
+    }
+}

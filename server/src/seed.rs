@@ -1,0 +1,82 @@
+//! Demo mode: an empty database is filled with the generated demo programme, and the login
+//! page lists one account per role.
+
+use crate::db::{Database, NewUser};
+use crate::demo::{generate, DEMO_PASSWORD};
+use anyhow::Context;
+use app::demo::{DemoLogin, DemoLogins};
+use app::domain::{stockholm_day, DisplayName, Password, Username};
+use chrono::Utc;
+
+/// What seeding did.
+#[derive(Debug)]
+pub enum Seeded {
+    /// The demo programme was stored: this many records.
+    Created(usize),
+    /// The database already holds records; nothing was changed.
+    AlreadyFilled,
+}
+
+/// The demo accounts, as the login page lists them.
+pub fn demo_logins() -> DemoLogins {
+    let demo = generate(stockholm_day(Utc::now()));
+    DemoLogins(
+        demo.logins
+            .into_iter()
+            .map(|(role, username)| DemoLogin {
+                role,
+                username,
+                password: DEMO_PASSWORD.to_owned(),
+            })
+            .collect(),
+    )
+}
+
+/// Stores the demo programme, dated around today, unless the database has records already.
+#[tracing::instrument(skip_all)]
+pub async fn seed_demo(db: &dyn Database) -> anyhow::Result<Seeded> {
+    if db.has_records().await? {
+        return Ok(Seeded::AlreadyFilled);
+    }
+    let demo = generate(stockholm_day(Utc::now()));
+    let password = Password::parse_new(DEMO_PASSWORD).context("the demo password is valid")?;
+    // One hash for every demo account: they share the password, and hashing 9 times would
+    // only slow the first start.
+    let password_hash = crate::auth::hash_password(&password).await?;
+    let users = demo
+        .users
+        .iter()
+        .map(|user| {
+            Ok((
+                user.id,
+                NewUser {
+                    username: Username::parse(&user.username)?,
+                    display_name: DisplayName::parse(&user.display_name)?,
+                    password_hash: password_hash.clone(),
+                    roles: user.roles.clone(),
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>, app::domain::ValidationError>>()
+        .context("a generated demo user is invalid")?;
+    db.import(&users, &demo.records, Utc::now())
+        .await
+        .context("cannot store the demo programme")?;
+    tracing::info!(records = demo.records.len(), "stored the demo programme");
+    Ok(Seeded::Created(demo.records.len()))
+}
+
+/// The lines that tell a person at the terminal how to sign in to the demo.
+pub fn describe_logins(logins: &DemoLogins) -> String {
+    let mut text = String::from("Demo accounts (password for all: ");
+    text.push_str(DEMO_PASSWORD);
+    text.push_str("):\n");
+    for login in &logins.0 {
+        text.push_str(&format!(
+            "  {:<20} {}\n",
+            login.role.as_str(),
+            login.username
+        ));
+    }
+    text
+}
