@@ -92,7 +92,7 @@ fn new_session_token() -> String {
 }
 
 /// SHA-256 of a secret (session token, invite code): only this is stored.
-pub(crate) fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 

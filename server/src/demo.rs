@@ -42,8 +42,8 @@ pub struct Demo {
     pub logins: Vec<(Role, String)>,
 }
 
-/// Published in the README and on the sign-in page of a demo installation: it only ever
-/// guards fictional data.
+/// Not a secret: it only ever guards fictional data, so it can be handed to whoever tries
+/// the demo.
 pub const DEMO_PASSWORD: &str = "demo-lotsa-2026";
 
 const PARTICIPANTS: usize = 85;
@@ -210,6 +210,10 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
+    fn phrase(&mut self, phrases: &[&'static str]) -> &'static str {
+        phrases[self.below(phrases.len())]
+    }
+
     /// One word of a space-separated list.
     fn word(&mut self, list: &'static str) -> &'static str {
         let words: Vec<&'static str> = list.split_whitespace().collect();
@@ -350,7 +354,7 @@ fn luhn_check_digit(digits: &str) -> u32 {
         .filter_map(|c| c.to_digit(10))
         .enumerate()
         .map(|(i, d)| {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 (d * 2) / 10 + (d * 2) % 10
             } else {
                 d
@@ -389,6 +393,7 @@ impl Calendar {
         let monday = week_start(today);
         let round = |number: u32, weeks_ago: u64, training_day| {
             let starts_on = monday - Days::new(weeks_ago * 7);
+            // The intake's last placement starts five weeks in and may last six months.
             Round {
                 id: id(&format!("intake_round:{number}")),
                 starts_on,
@@ -1007,7 +1012,7 @@ fn plan_participants(calendar: &Calendar, rng: &mut Rng) -> Vec<Plan> {
         let training_day = calendar.rounds[round].training_day;
         let gender = match index {
             i if i == PARTICIPANTS - 1 => Gender::NonBinary,
-            i if i % 2 == 0 => Gender::Woman,
+            i if i.is_multiple_of(2) => Gender::Woman,
             _ => Gender::Man,
         };
         let (first_name, last_name) = loop {
@@ -1323,7 +1328,7 @@ fn support_needs(context: &Context, plan: &Plan, rng: &mut Rng) -> Vec<SupportNe
     if rng.percent(if far_from_work { 45 } else { 25 }) {
         needs.push(SupportNeed {
             kind: SupportKind::BusCard,
-            note: note(*rng.pick(&[
+            note: note(rng.phrase(&[
                 "Lång resväg och tidiga pass; har inte körkort.",
                 "Bor utanför tätorten och bussen går sällan på morgonen.",
                 "Behöver busskort för att ta sig till arbetsplatsen och utbildningsdagen.",
@@ -1334,7 +1339,7 @@ fn support_needs(context: &Context, plan: &Plan, rng: &mut Rng) -> Vec<SupportNe
     if plan.childcare {
         needs.push(SupportNeed {
             kind: SupportKind::Childcare,
-            note: note(*rng.pick(&[
+            note: note(rng.phrase(&[
                 "Två barn i förskola; behöver omsorg från 06.30 vid morgonpass.",
                 "Ensamstående med ett barn på fritids; behöver hjälp att söka omsorg på obekväm tid.",
                 "Barnen börjar förskola först om några veckor; praktiken anpassas till dess.",
@@ -1345,7 +1350,7 @@ fn support_needs(context: &Context, plan: &Plan, rng: &mut Rng) -> Vec<SupportNe
     if plan.origin.newly_arrived && rng.percent(35) {
         needs.push(SupportNeed {
             kind: SupportKind::Forms,
-            note: note(*rng.pick(&[
+            note: note(rng.phrase(&[
                 "Hjälp att fylla i ansökan om bostadsbidrag.",
                 "Behöver stöd med aktivitetsrapporten till Arbetsförmedlingen.",
                 "Hjälp med blanketter till Försäkringskassan.",
@@ -1366,7 +1371,7 @@ fn support_needs(context: &Context, plan: &Plan, rng: &mut Rng) -> Vec<SupportNe
     if rng.percent(15) {
         needs.push(SupportNeed {
             kind: SupportKind::WorkClothes,
-            note: note(*rng.pick(&[
+            note: note(rng.phrase(&[
                 "Arbetsskor, storlek 39.",
                 "Arbetsskor och regnkläder för hemtjänstens cykelturer.",
                 "Arbetsskor, storlek 43.",
@@ -1377,7 +1382,7 @@ fn support_needs(context: &Context, plan: &Plan, rng: &mut Rng) -> Vec<SupportNe
     if rng.percent(if plan.origin.newly_arrived { 5 } else { 15 }) {
         needs.push(SupportNeed {
             kind: SupportKind::Health,
-            note: note(*rng.pick(&[
+            note: note(rng.phrase(&[
                 "Ryggbesvär; undviker tunga lyft utan hjälpmedel.",
                 "Astma; behöver undvika starka rengöringsmedel.",
                 "Sömnsvårigheter; morgonpass från kl. 08 fungerar bäst.",
@@ -1779,7 +1784,7 @@ impl Journal {
             }
             let mut actions = Vec::new();
             for _ in 0..rng.below(4) {
-                let action = text(*rng.pick(ACTIONS));
+                let action = text(rng.phrase(ACTIONS));
                 let needs_interpreter = action.as_str().contains("tolk");
                 if !actions.contains(&action) && (plan.interpreter || !needs_interpreter) {
                     actions.push(action);
@@ -1794,7 +1799,7 @@ impl Journal {
                 held_on: day,
                 attendees,
                 going,
-                notes: note(&context.fill(*rng.pick(templates), plan)),
+                notes: note(&context.fill(rng.phrase(templates), plan)),
                 agreed_actions: actions,
                 next_check_in_on: next,
             });

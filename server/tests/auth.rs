@@ -287,6 +287,16 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/api/v1/auth/logout", "post"),
         ("/api/v1/me", "get"),
         ("/api/v1/openapi.json", "get"),
+        ("/api/v1/demo-logins", "get"),
+        ("/api/v1/records/{kind}/{id}", "get"),
+        ("/api/v1/records/{kind}/{id}", "put"),
+        ("/api/v1/records/{kind}/{id}", "delete"),
+        ("/api/v1/participants", "get"),
+        ("/api/v1/participants/{id}/records", "get"),
+        ("/api/v1/invites", "post"),
+        ("/api/v1/invites/{code}", "get"),
+        ("/api/v1/invites/{code}/accept", "post"),
+        ("/api/v1/access-log", "get"),
     ] {
         assert!(
             paths[path][method].is_object(),

@@ -36,7 +36,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: &'static str,
     pub site: tempfile::TempDir,
-    _database: TestDb,
+    pub database: TestDb,
     stop: Option<oneshot::Sender<()>>,
     stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -135,7 +135,7 @@ impl TestApp {
             client,
             backend,
             site,
-            _database: database,
+            database,
             stop: Some(stop),
             stopped: Some(stopped),
         }
