@@ -12,6 +12,7 @@ pub mod csp;
 pub mod demo;
 pub mod domain;
 pub mod pages;
+pub mod sync;
 
 #[cfg(feature = "ssr")]
 pub mod shell;

@@ -1217,7 +1217,7 @@ fn participant(context: &Context, plan: &Plan, rng: &mut Rng) -> Participant {
     let identity_number = match origin.language {
         "sv" => Some(false),
         "uk" => rng.percent(70).then_some(true),
-        _ => rng.percent(50).then(|| rng.percent(10)),
+        _ => rng.percent(60).then(|| rng.percent(10)),
     }
     .map(|coordination| identity_number(plan.birth_date, plan.index, plan.gender, coordination));
 

@@ -48,8 +48,8 @@ function freshDatabaseUrl() {
   return admin.replace(/\/[^/]*$/, `/${name}`);
 }
 
-/** Starts the server and waits until /health answers. */
-export async function startServer() {
+/** Starts the server (with `extraEnv` added) and waits until /health answers. */
+export async function startServer(extraEnv = {}) {
   const bin = process.env.LOTSA_SERVER_BIN;
   const siteRoot = process.env.LOTSA_SITE_ROOT;
   if (!bin || !siteRoot) throw new Error("LOTSA_SERVER_BIN and LOTSA_SITE_ROOT must be set");
@@ -61,6 +61,7 @@ export async function startServer() {
     LOTSA_DATA_DIR: dataDir,
     LOTSA_SITE_ROOT: siteRoot,
     RUST_LOG: "warn",
+    ...extraEnv,
   };
   const databaseUrl = freshDatabaseUrl();
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
@@ -69,7 +70,8 @@ export async function startServer() {
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: demo mode stores a whole programme before it answers.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     try {

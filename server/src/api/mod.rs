@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod invites;
 pub mod records;
+pub mod sync;
 
 use crate::api_error::{ApiError, ErrorBody};
 use crate::auth::{self, LoginRequest, UserBody};
@@ -20,6 +21,7 @@ use utoipa::OpenApi;
         records::list_participants, records::participant_records,
         invites::create_invite, invites::check_invite, invites::accept_invite,
         access_log::search,
+        sync::sync,
     ),
     components(schemas(
         LoginRequest, UserBody, ErrorBody, records::RecordBody, records::WrittenBody,
@@ -31,6 +33,7 @@ use utoipa::OpenApi;
         (name = "records", description = "The programme's records, as much as the caller may see"),
         (name = "invites", description = "One-time invites for participants and supervisors"),
         (name = "access log", description = "Who read or changed which participant's data"),
+        (name = "sync", description = "Offline devices: mutations up, changes down, in one round trip"),
     )
 )]
 pub struct ApiDoc;
@@ -79,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .route("/invites/{code}", get(invites::check_invite))
         .route("/invites/{code}/accept", post(invites::accept_invite))
         .route("/access-log", get(access_log::search))
+        .route("/sync", post(sync::sync))
         .route("/openapi.json", get(openapi_json))
         .route("/demo-logins", get(demo_logins))
         .fallback(|| async { ApiError::NotFound })

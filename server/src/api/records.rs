@@ -164,6 +164,9 @@ fn written(outcome: WriteOutcome) -> Result<Json<WrittenBody>, ApiError> {
             Err(ApiError::Missing(rejection.to_string()))
         }
         WriteOutcome::Rejected(rejection) => Err(ApiError::BadRequest(rejection.to_string())),
+        WriteOutcome::Duplicate => Err(ApiError::Internal(anyhow::anyhow!(
+            "a write without a mutation id was reported duplicate"
+        ))),
     }
 }
 
@@ -205,6 +208,7 @@ pub async fn put_record(
         .write(
             &caller.actor,
             Change::Save(record),
+            None,
             caller.today,
             Utc::now(),
         )
@@ -248,6 +252,7 @@ pub async fn delete_record(
         .write(
             &caller.actor,
             Change::Delete { kind, id },
+            None,
             caller.today,
             Utc::now(),
         )

@@ -42,8 +42,29 @@ pub struct Actor {
 /// What happened to a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOutcome {
-    Applied { version: i64 },
+    Applied {
+        version: i64,
+    },
+    /// The sync mutation was processed before; nothing was done.
+    Duplicate,
     Rejected(Rejection),
+}
+
+/// A sync mutation: which device sent it, under which id.
+#[derive(Debug, Clone, Copy)]
+pub struct MutationRef {
+    pub client_id: Uuid,
+    pub id: i64,
+}
+
+/// What the server remembers of a syncing device.
+#[derive(Debug, Clone, Default)]
+pub struct SyncClient {
+    pub last_mutation_id: i64,
+    pub scopes: std::collections::BTreeSet<Entity>,
+    /// The cursor of the response that last changed `scopes`: a device still behind it
+    /// never received that response, so `scopes` cannot be trusted for it.
+    pub scopes_cursor: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -263,13 +284,44 @@ pub trait RecordStore: Send + Sync {
 
     /// Applies one change in its own transaction: permission, validation, the record, its
     /// history, its links and the access-log entry, or nothing at all.
+    /// A sync mutation (`mutation`) is applied at most once per client: the client's
+    /// last processed mutation id moves in the same transaction.
     async fn write(
         &self,
         actor: &Actor,
         change: Change,
+        mutation: Option<MutationRef>,
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<WriteOutcome, DbError>;
+
+    /// Registers a device for `user_id`, or finds it; `None` if it belongs to another user.
+    async fn sync_client(
+        &self,
+        client_id: Uuid,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SyncClient>, DbError>;
+
+    /// Marks a mutation that changed nothing (rejected) as processed.
+    async fn skip_mutation(&self, mutation: MutationRef) -> Result<(), DbError>;
+
+    async fn update_client_scopes(
+        &self,
+        client_id: Uuid,
+        gained: &[Entity],
+        lost: &[Entity],
+        cursor: i64,
+    ) -> Result<(), DbError>;
+
+    /// The newest version given out: every change up to it is committed.
+    async fn current_version(&self) -> Result<i64, DbError>;
+
+    /// The participants (not deleted) of these programmes.
+    async fn participants_of(&self, programmes: &[Uuid]) -> Result<Vec<Uuid>, DbError>;
+
+    /// Every record, live or deleted, whose scope is one of these entities.
+    async fn records_in_scopes(&self, scopes: &[Entity]) -> Result<Vec<StoredRecord>, DbError>;
 
     async fn log_access(&self, entries: &[AccessEntry]) -> Result<(), DbError>;
 
@@ -636,6 +688,7 @@ macro_rules! impl_record_store {
                 &self,
                 actor: &$crate::db::records::Actor,
                 change: app::change::Change,
+                mutation: Option<$crate::db::records::MutationRef>,
                 today: chrono::NaiveDate,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<$crate::db::records::WriteOutcome, $crate::db::DbError> {
@@ -644,6 +697,19 @@ macro_rules! impl_record_store {
                 // Taking the next version first serialises writers, so versions become
                 // visible in the order they were given and no pull skips one.
                 let version = Self::next_version(&mut tx).await?;
+                if let Some(mutation) = mutation {
+                    let claimed = sqlx::query(
+                        "UPDATE sync_clients SET last_mutation_id = $1 \
+                         WHERE client_id = $2 AND last_mutation_id < $1",
+                    )
+                    .bind(mutation.id)
+                    .bind(mutation.client_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                    if claimed.rows_affected() != 1 {
+                        return Ok(WriteOutcome::Duplicate);
+                    }
+                }
                 let viewer = Self::load_viewer(&mut tx, actor.user_id, &actor.roles, today).await?;
                 let context = Self::change_context(&mut tx, &change).await?;
                 let planned = match app::change::plan(&viewer, change, &context, today) {
@@ -851,6 +917,150 @@ macro_rules! impl_record_store {
                 Self::store(&mut tx, &planned, version, &user_id.to_string(), now).await?;
                 tx.commit().await?;
                 Ok(Ok(user_id.to_string()))
+            }
+
+            async fn sync_client(
+                &self,
+                client_id: uuid::Uuid,
+                user_id: uuid::Uuid,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<$crate::db::records::SyncClient>, $crate::db::DbError> {
+                let client = client_id.to_string();
+                sqlx::query(
+                    "INSERT INTO sync_clients (client_id, user_id, last_mutation_id, scopes_cursor, \
+                     created_at, last_seen_at) VALUES ($1, $2, 0, 0, $3, $3) \
+                     ON CONFLICT (client_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+                )
+                .bind(&client)
+                .bind(user_id.to_string())
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                let (owner, last_mutation_id, scopes_cursor): (String, i64, i64) = sqlx::query_as(
+                    "SELECT user_id, last_mutation_id, scopes_cursor FROM sync_clients \
+                     WHERE client_id = $1",
+                )
+                .bind(&client)
+                .fetch_one(&self.pool)
+                .await?;
+                if owner != user_id.to_string() {
+                    return Ok(None);
+                }
+                let scopes: Vec<String> =
+                    sqlx::query_scalar("SELECT scope FROM sync_client_scopes WHERE client_id = $1")
+                        .bind(&client)
+                        .fetch_all(&self.pool)
+                        .await?;
+                let scopes = scopes
+                    .iter()
+                    .map(|scope| {
+                        scope.parse().map_err(|_| {
+                            $crate::db::DbError::Corrupt(format!("sync scope {scope}"))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(Some($crate::db::records::SyncClient {
+                    last_mutation_id,
+                    scopes,
+                    scopes_cursor,
+                }))
+            }
+
+            async fn skip_mutation(
+                &self,
+                mutation: $crate::db::records::MutationRef,
+            ) -> Result<(), $crate::db::DbError> {
+                sqlx::query(
+                    "UPDATE sync_clients SET last_mutation_id = $1 \
+                     WHERE client_id = $2 AND last_mutation_id < $1",
+                )
+                .bind(mutation.id)
+                .bind(mutation.client_id.to_string())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn update_client_scopes(
+                &self,
+                client_id: uuid::Uuid,
+                gained: &[app::domain::Entity],
+                lost: &[app::domain::Entity],
+                cursor: i64,
+            ) -> Result<(), $crate::db::DbError> {
+                if gained.is_empty() && lost.is_empty() {
+                    return Ok(());
+                }
+                let client = client_id.to_string();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE sync_clients SET scopes_cursor = $1 WHERE client_id = $2")
+                    .bind(cursor)
+                    .bind(&client)
+                    .execute(&mut *tx)
+                    .await?;
+                for scope in lost {
+                    sqlx::query("DELETE FROM sync_client_scopes WHERE client_id = $1 AND scope = $2")
+                        .bind(&client)
+                        .bind(scope.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for scope in gained {
+                    sqlx::query(
+                        "INSERT INTO sync_client_scopes (client_id, scope) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&client)
+                    .bind(scope.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn current_version(&self) -> Result<i64, $crate::db::DbError> {
+                Ok(sqlx::query_scalar("SELECT value FROM version_counter WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn participants_of(
+                &self,
+                programmes: &[uuid::Uuid],
+            ) -> Result<Vec<uuid::Uuid>, $crate::db::DbError> {
+                if programmes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT id FROM records WHERE kind = 'participant' AND deleted = $1 \
+                     AND programme_id IN {}",
+                    $crate::db::records::placeholders(2, programmes.len())
+                );
+                let mut query = sqlx::query_scalar::<_, String>(&sql).bind(false);
+                for programme in programmes {
+                    query = query.bind(programme.to_string());
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|id| {
+                        id.parse()
+                            .map_err(|_| $crate::db::DbError::Corrupt(format!("participant id {id}")))
+                    })
+                    .collect()
+            }
+
+            async fn records_in_scopes(
+                &self,
+                scopes: &[app::domain::Entity],
+            ) -> Result<Vec<$crate::db::records::StoredRecord>, $crate::db::DbError> {
+                let selection = app::access::Selection {
+                    scopes: scopes.to_vec(),
+                    ..Default::default()
+                };
+                self.select_records(&selection, 0, i64::MAX).await
             }
 
             async fn has_records(&self) -> Result<bool, $crate::db::DbError> {

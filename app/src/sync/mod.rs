@@ -1,0 +1,6 @@
+//! Sync: the protocol, and the pure rules both ends follow.
+
+pub mod protocol;
+pub mod scopes;
+
+pub use protocol::*;

@@ -1,0 +1,62 @@
+//! The messages of `POST /api/v1/sync`, shared by the server and the device.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What a device sends: its pending mutations, oldest first, and how far it has pulled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub client_id: Uuid,
+    pub cursor: Option<i64>,
+    #[serde(default)]
+    pub mutations: Vec<Mutation>,
+}
+
+/// A named domain command, e.g. `check_in.save` with the check-in as `args`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// Increases with every mutation a client makes.
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub args: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Pull again from here.
+    pub cursor: i64,
+    pub results: Vec<MutationResult>,
+    pub changes: Vec<RecordChange>,
+    /// More changes are waiting: pull again at once.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationResult {
+    pub id: i64,
+    pub status: MutationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MutationStatus {
+    Applied,
+    /// Already processed for this client: not applied again.
+    Duplicate,
+    Rejected,
+}
+
+/// One record as the user may now see it, or its deletion from the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordChange {
+    /// A record kind; a device ignores kinds it does not know (a newer server).
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}

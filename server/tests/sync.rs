@@ -1,0 +1,459 @@
+//! `POST /api/v1/sync` as devices use it: first sync, retries, rejections that do not block,
+//! incremental pulls, paging, and purging what a user may no longer see.
+
+mod common;
+
+use app::domain::Kind;
+use common::programme::{signed_in, Programme, Side};
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
+
+struct Device {
+    client: reqwest::Client,
+    id: Uuid,
+    cursor: Option<i64>,
+}
+
+impl Device {
+    async fn new(app: &TestApp, user: &str) -> Self {
+        Self {
+            client: signed_in(app, user).await,
+            id: Uuid::new_v4(),
+            cursor: None,
+        }
+    }
+
+    async fn send(
+        &self,
+        app: &TestApp,
+        cursor: Option<i64>,
+        mutations: Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(app.url("/api/v1/sync"))
+            .json(&json!({ "client_id": self.id, "cursor": cursor, "mutations": mutations }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Syncs once, keeping the cursor.
+    async fn sync(&mut self, app: &TestApp, mutations: Value) -> Value {
+        let response = self.send(app, self.cursor, mutations).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        self.cursor = Some(body["cursor"].as_i64().unwrap());
+        body
+    }
+
+    /// Pulls until there is no more; the changes of every page, in order.
+    async fn pull_all(&mut self, app: &TestApp) -> Vec<Value> {
+        let mut changes = Vec::new();
+        loop {
+            let body = self.sync(app, json!([])).await;
+            changes.extend(body["changes"].as_array().unwrap().iter().cloned());
+            if body["more"] != true {
+                return changes;
+            }
+        }
+    }
+}
+
+fn ids_of(changes: &[Value], kind: &str) -> BTreeSet<String> {
+    changes
+        .iter()
+        .filter(|change| change["kind"] == kind && change["deleted"] == false)
+        .map(|change| change["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn about(changes: &[Value], participant: Uuid) -> Vec<&Value> {
+    let id = participant.to_string();
+    changes
+        .iter()
+        .filter(|change| {
+            change["data"]["participant_id"] == id.as_str() || change["id"] == id.as_str()
+        })
+        .collect()
+}
+
+fn new_check_in(programme: &Programme) -> (Uuid, Value) {
+    let id = Uuid::new_v4();
+    let mut check_in = programme.record(Kind::CheckIn, Side::Own).to_json();
+    check_in["id"] = json!(id);
+    (id, check_in)
+}
+
+#[tokio::test]
+async fn a_first_sync_brings_exactly_the_caseload() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "cm1").await;
+    let changes = device.pull_all(&app).await;
+    assert_eq!(
+        ids_of(&changes, "participant"),
+        BTreeSet::from([programme.participant_a.to_string()])
+    );
+    assert!(
+        about(&changes, programme.participant_b).is_empty(),
+        "nothing of someone else's participant"
+    );
+    for kind in [
+        "placement",
+        "schedule_event",
+        "check_in",
+        "review",
+        "contact",
+        "attendance",
+        "closing",
+    ] {
+        assert_eq!(ids_of(&changes, kind).len(), 1, "{kind}");
+    }
+    assert!(device.cursor.unwrap() > 0);
+
+    let again = device.sync(&app, json!([])).await;
+    assert_eq!(again["changes"], json!([]), "nothing new since the cursor");
+}
+
+#[tokio::test]
+async fn a_retried_mutation_is_applied_once() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "cm1").await;
+    device.pull_all(&app).await;
+    let (id, check_in) = new_check_in(&programme);
+    let mutations = json!([{ "id": 1, "name": "check_in.save", "args": check_in }]);
+    let first = device.sync(&app, mutations.clone()).await;
+    assert_eq!(first["results"], json!([{ "id": 1, "status": "applied" }]));
+    assert_eq!(
+        ids_of(first["changes"].as_array().unwrap(), "check_in"),
+        BTreeSet::from([id.to_string()])
+    );
+
+    // The response was lost: the device sends the same request again.
+    let retry = device
+        .send(&app, None, mutations)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        retry["results"],
+        json!([{ "id": 1, "status": "duplicate" }])
+    );
+    let file: Vec<Value> = device
+        .client
+        .get(app.url(&format!(
+            "/api/v1/participants/{}/records",
+            programme.participant_a
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        file.iter().filter(|r| r["kind"] == "check_in").count(),
+        2,
+        "the fixture's and this one"
+    );
+}
+
+#[tokio::test]
+async fn rejected_mutations_say_why_and_do_not_block_the_rest() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "cm1").await;
+    let (good, check_in) = new_check_in(&programme);
+    let mut invalid = check_in.clone();
+    invalid["id"] = json!(Uuid::new_v4());
+    invalid["going"] = json!("splendidly");
+    let mut not_mine = programme.record(Kind::Contact, Side::Other).to_json();
+    not_mine["id"] = json!(Uuid::new_v4());
+    let body = device
+        .sync(
+            &app,
+            json!([
+                { "id": 1, "name": "diary.save", "args": {} },
+                { "id": 2, "name": "check_in.save", "args": invalid },
+                { "id": 3, "name": "contact.save", "args": not_mine },
+                { "id": 4, "name": "check_in.save", "args": check_in },
+            ]),
+        )
+        .await;
+    let results = body["results"].as_array().unwrap();
+    let statuses: Vec<&str> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["rejected", "rejected", "rejected", "applied"]);
+    assert!(
+        results[0]["error"].as_str().unwrap().contains("unknown"),
+        "{}",
+        results[0]
+    );
+    assert!(
+        results[1]["error"].as_str().unwrap().contains("going"),
+        "{}",
+        results[1]
+    );
+    assert!(
+        results[2]["error"].as_str().unwrap().contains("may not"),
+        "{}",
+        results[2]
+    );
+    assert!(ids_of(body["changes"].as_array().unwrap(), "check_in").contains(&good.to_string()));
+
+    // Rejected ids count as processed too.
+    let retry = device
+        .send(
+            &app,
+            device.cursor,
+            json!([{ "id": 2, "name": "check_in.save", "args": {} }]),
+        )
+        .await;
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["results"][0]["status"], "duplicate");
+}
+
+#[tokio::test]
+async fn malformed_sync_requests_get_a_400() {
+    let app = TestApp::spawn().await;
+    Programme::create(&app).await;
+    let device = Device::new(&app, "cm1").await;
+    for body in [
+        "{",
+        r#"{"cursor": null}"#,
+        r#"{"client_id": "x", "cursor": null}"#,
+        r#"{"client_id": "6f1c2a4e-1b1a-4d33-9a0c-7f0e7e3e1a11", "cursor": "a"}"#,
+    ] {
+        let response = device
+            .client
+            .post(app.url("/api/v1/sync"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert!(!error["error"].as_str().unwrap().is_empty());
+    }
+    let anonymous = app
+        .post_json(
+            "/api/v1/sync",
+            &json!({ "client_id": Uuid::new_v4(), "cursor": null }),
+        )
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn another_users_device_id_is_refused() {
+    let app = TestApp::spawn().await;
+    Programme::create(&app).await;
+    let mut first = Device::new(&app, "cm1").await;
+    first.sync(&app, json!([])).await;
+    let mut second = Device::new(&app, "cm2").await;
+    second.id = first.id;
+    let response = second.send(&app, None, json!([])).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_participant_handed_over_is_purged_from_the_old_device_and_sent_to_the_new() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut old = Device::new(&app, "cm1").await;
+    let mut new = Device::new(&app, "cm2").await;
+    old.pull_all(&app).await;
+    new.pull_all(&app).await;
+
+    let leader = signed_in(&app, "leader").await;
+    let mut participant = programme.record(Kind::Participant, Side::Own).to_json();
+    participant["case_manager_id"] = json!(programme.cm2);
+    let path = format!("/api/v1/records/participant/{}", programme.participant_a);
+    assert_eq!(
+        leader
+            .put(app.url(&path))
+            .json(&participant)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let purged = old.pull_all(&app).await;
+    let a_records = programme
+        .records
+        .iter()
+        .filter(|record| record.participant_id() == Some(programme.participant_a))
+        .count();
+    let deletions: Vec<&Value> = purged
+        .iter()
+        .filter(|change| change["deleted"] == true)
+        .collect();
+    assert_eq!(
+        deletions.len(),
+        a_records,
+        "everything of A is deleted from the old device: {purged:?}"
+    );
+    assert!(
+        purged.iter().all(|change| change.get("data").is_none()),
+        "no data of A reaches the old device"
+    );
+
+    let received = new.pull_all(&app).await;
+    let of_a = about(&received, programme.participant_a);
+    assert_eq!(
+        of_a.len(),
+        a_records,
+        "the new case manager gets all of A, old versions too"
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_forgets_a_participant_once_the_placement_has_ended() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "sup").await;
+    let first = device.pull_all(&app).await;
+    let participant = first
+        .iter()
+        .find(|change| change["kind"] == "participant")
+        .expect("the placed participant");
+    assert_eq!(participant["data"]["limited"], true);
+    assert!(participant["data"].get("identity_number").is_none());
+
+    let leader = signed_in(&app, "leader").await;
+    let mut placement = programme.record(Kind::Placement, Side::Own).to_json();
+    placement["starts_on"] = json!(programme.today - chrono::Days::new(60));
+    placement["ends_on"] = json!(programme.today - chrono::Days::new(10));
+    let path = format!(
+        "/api/v1/records/placement/{}",
+        placement["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        leader
+            .put(app.url(&path))
+            .json(&placement)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let after = device.pull_all(&app).await;
+    let deleted: BTreeSet<&str> = after
+        .iter()
+        .filter(|change| change["deleted"] == true)
+        .map(|change| change["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["participant", "placement", "schedule_event", "attendance"] {
+        assert!(deleted.contains(kind), "{kind} is purged: {after:?}");
+    }
+    assert!(
+        after.iter().all(|change| change["deleted"] == true),
+        "{after:?}"
+    );
+}
+
+#[tokio::test]
+async fn records_that_became_visible_reach_a_device_whose_response_was_lost() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "cm1").await;
+    device.pull_all(&app).await;
+    let cursor_before = device.cursor;
+
+    let leader = signed_in(&app, "leader").await;
+    let mut participant = programme.record(Kind::Participant, Side::Other).to_json();
+    participant["case_manager_id"] = json!(programme.cm);
+    let path = format!("/api/v1/records/participant/{}", programme.participant_b);
+    assert_eq!(
+        leader
+            .put(app.url(&path))
+            .json(&participant)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let lost = device.send(&app, cursor_before, json!([])).await;
+    assert_eq!(lost.status(), StatusCode::OK);
+    // The response never arrived; the device asks again from where it was.
+    let retried: Value = device
+        .send(&app, cursor_before, json!([]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let changes = retried["changes"].as_array().unwrap();
+    let b_records = programme
+        .records
+        .iter()
+        .filter(|record| record.participant_id() == Some(programme.participant_b))
+        .count();
+    assert_eq!(about(changes, programme.participant_b).len(), b_records);
+}
+
+#[tokio::test]
+async fn a_project_leaders_first_sync_of_the_demo_comes_in_pages() {
+    let app = TestApp::spawn_with(
+        common::fake_site(),
+        common::TestDb::new().await,
+        |settings| settings.demo = true,
+    )
+    .await;
+    let leader = server::seed::demo_logins().0.remove(0);
+    let mut device = Device {
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        id: Uuid::new_v4(),
+        cursor: None,
+    };
+    let login = device
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "username": leader.username, "password": leader.password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let mut pages = 0;
+    let mut seen: BTreeMap<(String, String), i64> = BTreeMap::new();
+    loop {
+        let body = device.sync(&app, json!([])).await;
+        pages += 1;
+        for change in body["changes"].as_array().unwrap() {
+            let key = (
+                change["kind"].as_str().unwrap().to_owned(),
+                change["id"].as_str().unwrap().to_owned(),
+            );
+            assert!(
+                seen.insert(key, change["version"].as_i64().unwrap())
+                    .is_none(),
+                "sent twice: {change}"
+            );
+        }
+        if body["more"] != true {
+            break;
+        }
+    }
+    let total = server::demo::generate(app::domain::stockholm_day(chrono::Utc::now()))
+        .records
+        .len();
+    // The project leader sees every record of the programme.
+    assert_eq!(seen.len(), total);
+    assert!(pages >= 2, "{total} records came in {pages} pages");
+}
