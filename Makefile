@@ -12,8 +12,12 @@ BUILT := $(TARGET_DIR)/.lotsa-release-built
 
 .PHONY: run build test setup bench-size
 
+# Demo mode unless told otherwise (`make run LOTSA_DEMO=false`): an empty database gets a
+# fictional programme, and the login page lists its accounts.
+LOTSA_DEMO ?= true
+
 run: setup $(BUILT)
-	LOTSA_SITE_ROOT="$(TARGET_DIR)/site" exec "$(TARGET_DIR)/release/server"
+	LOTSA_SITE_ROOT="$(TARGET_DIR)/site" LOTSA_DEMO="$(LOTSA_DEMO)" exec "$(TARGET_DIR)/release/server"
 
 $(BUILT): $(SOURCES)
 	cargo leptos build --release

@@ -13,7 +13,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Create the record, or replace it with this version.
-    Save(Record),
+    Save(Box<Record>),
     Delete {
         kind: Kind,
         id: Uuid,
@@ -41,7 +41,7 @@ impl Change {
         let (kind, verb) = name.split_once('.').ok_or_else(unknown)?;
         let kind: Kind = kind.parse().map_err(|_| unknown())?;
         match verb {
-            "save" => Ok(Change::Save(Record::parse(kind, args)?)),
+            "save" => Ok(Change::Save(Box::new(Record::parse(kind, args)?))),
             "delete" => {
                 #[derive(Deserialize)]
                 #[serde(deny_unknown_fields)]
@@ -149,7 +149,7 @@ pub fn plan(
                 created: false,
             });
         }
-        Change::Save(record) => record,
+        Change::Save(record) => *record,
     };
     let existing = context.existing.as_ref().map(|(record, _)| record);
     keep_server_fields(&mut record, existing, today);

@@ -91,6 +91,7 @@ impl ShortText {
 parsed_string!(
     /// Free text written by a professional (notes of a check-in, a review): up to 5,000
     /// characters, several lines allowed, may be empty.
+    #[derive(Default)]
     Note
 );
 
@@ -105,12 +106,6 @@ impl Note {
         } else {
             Err(FieldError::Note { max: Self::MAX })
         }
-    }
-}
-
-impl Default for Note {
-    fn default() -> Self {
-        Self(String::new())
     }
 }
 

@@ -207,7 +207,7 @@ pub async fn put_record(
         .db
         .write(
             &caller.actor,
-            Change::Save(record),
+            Change::Save(Box::new(record)),
             None,
             caller.today,
             Utc::now(),

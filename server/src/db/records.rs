@@ -185,16 +185,19 @@ pub(super) fn link_from_row(
     })
 }
 
+/// An access-log row: at, user, participant, action, kind, record, address.
+pub(super) type AccessRow = (
+    DateTime<Utc>,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 pub(super) fn access_entry_from_row(
-    (at, user_id, participant_id, action, kind, record_id, address): (
-        DateTime<Utc>,
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    ),
+    (at, user_id, participant_id, action, kind, record_id, address): AccessRow,
 ) -> AccessEntry {
     AccessEntry {
         at,
@@ -481,7 +484,7 @@ macro_rules! impl_record_store {
                 if let Some(programme) = programme {
                     context.programme = Self::live_record(conn, Kind::Programme, programme).await?;
                 }
-                match record {
+                match record.as_ref() {
                     Record::Participant(participant) => {
                         context.case_manager_roles =
                             Self::roles_of(conn, participant.case_manager_id).await?;
