@@ -4,6 +4,7 @@ use crate::account_pages::{InvitePage, LoginPage};
 use crate::connectivity::{provide_connectivity, Connectivity};
 use crate::i18n::*;
 use crate::pages::{HomePage, NotFoundPage};
+use crate::sync::status::{SyncPhase, SyncStatus};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -13,6 +14,15 @@ use leptos_router::path;
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_connectivity();
+    let sync = SyncStatus::provide();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            crate::sync::device::start(sync).await;
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = sync;
     view! {
         <I18nContextProvider ssr_lang_header_getter=swedish_unless_chosen()>
             <Router>
@@ -77,6 +87,7 @@ fn Frame(children: Children) -> impl IntoView {
                 {t!(i18n, switch_language)}
             </button>
         </header>
+        <SyncBar />
         <main id="main">{children()}</main>
     }
 }
@@ -85,4 +96,85 @@ fn Frame(children: Children) -> impl IntoView {
 #[component]
 pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
     view! { <Title text=move || format!("{} – Lotsa", text.get()) /> }
+}
+
+/// The sync line under the header: when the device last synced, how many changes wait, who
+/// can sign out, and any change the server refused.
+#[component]
+fn SyncBar() -> impl IntoView {
+    let i18n = use_i18n();
+    let status = expect_context::<SyncStatus>();
+    let phase_text = move || match status.phase.get() {
+        SyncPhase::Starting | SyncPhase::SignedOut => None,
+        SyncPhase::Syncing => Some(t_string!(i18n, sync_running).to_owned()),
+        SyncPhase::SignInAgain => Some(t_string!(i18n, sync_sign_in_again).to_owned()),
+        SyncPhase::Idle | SyncPhase::Offline | SyncPhase::Failed => {
+            Some(match status.last_synced.get() {
+                Some(at) => format!("{} {}", t_string!(i18n, sync_last), clock_time(&at)),
+                None => t_string!(i18n, sync_never).to_owned(),
+            })
+        }
+    };
+    let signed_in = move || {
+        !matches!(
+            status.phase.get(),
+            SyncPhase::Starting | SyncPhase::SignedOut
+        )
+    };
+    let sign_out = move |_| {
+        let pending = status.pending.get_untracked();
+        #[cfg(feature = "hydrate")]
+        {
+            let confirmed = pending == 0
+                || window()
+                    .confirm_with_message(&t_string!(i18n, sign_out_unsent, count = pending))
+                    .unwrap_or(false);
+            if confirmed {
+                leptos::task::spawn_local(async move {
+                    crate::sync::device::sign_out().await;
+                    let _ = window().location().set_href("/login");
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = pending;
+    };
+    view! {
+        <div class="sync-bar" data-testid="sync-bar">
+            <span data-testid="sync-status">{phase_text}</span>
+            <Show when=move || { status.pending.get() > 0 }>
+                <span class="pending" data-testid="pending-count">
+                    {move || t_string!(i18n, sync_pending, count = status.pending.get())}
+                </span>
+            </Show>
+            <Show
+                when=signed_in
+                fallback=move || view! { <a href="/login" data-testid="sign-in-link">{t!(i18n, login_title)}</a> }
+            >
+                <button type="button" class="link" on:click=sign_out data-testid="sign-out">
+                    {t!(i18n, sign_out)}
+                </button>
+            </Show>
+        </div>
+        <For
+            each=move || status.refused.get().into_iter().enumerate()
+            key=|(index, _)| *index
+            let:item
+        >
+            <p class="form-error" role="alert" data-testid="refused">
+                {t!(i18n, sync_refused)} " " {item.1.error.clone()}
+            </p>
+        </For>
+    }
+}
+
+/// `HH:MM` in Swedish time, from an RFC 3339 instant.
+fn clock_time(instant: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(instant)
+        .map(|at| {
+            at.with_timezone(&chrono_tz::Europe::Stockholm)
+                .format("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }

@@ -5,6 +5,8 @@
 //! runs every step between the version on the device and [`SCHEMA_VERSION`], so a device
 //! can skip app releases and still arrive at the current shape with its data intact.
 
+use crate::change::Change;
+use crate::sync::replica::{self, Absorbed, Pending, SyncMeta};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
@@ -180,6 +182,140 @@ impl DeviceStore {
     /// Closes the connection, so that another version may open the database.
     pub fn close(self) {
         self.db.close();
+    }
+}
+
+/// Each user's data lives in a database of its own, so that another user signing in on the
+/// same device neither sees nor sends it, and signing out deletes exactly it.
+pub fn user_db_name(user_id: &str) -> String {
+    format!("{DB_NAME}-user-{user_id}")
+}
+
+/// Outbox keys sort like the mutation ids they hold.
+fn outbox_key(id: i64) -> String {
+    format!("{id:020}")
+}
+
+const SYNC_META_KEY: &str = "sync";
+/// The id of the last mutation this device made.
+const LAST_MUTATION_KEY: &str = "last_mutation_id";
+
+impl DeviceStore {
+    /// Opens (creating or upgrading) the signed-in user's own database.
+    pub async fn open_for_user(user_id: &str) -> Result<Self, StoreError> {
+        Self::open_at(&user_db_name(user_id), SCHEMA_VERSION).await
+    }
+
+    /// Every value in `store`.
+    pub async fn all<T: DeserializeOwned>(
+        &self,
+        store: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let transaction = self.db.transaction(store).build()?;
+        let values = transaction
+            .object_store(store)?
+            .get_all::<T>()
+            .serde()?
+            .await?
+            .collect::<Result<Vec<T>, _>>()?;
+        Ok(values)
+    }
+
+    pub async fn sync_meta(&self) -> Result<SyncMeta, StoreError> {
+        Ok(self
+            .get(stores::META, SYNC_META_KEY)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Puts a change in the outbox under the next mutation id. Reading and advancing the
+    /// counter happen in the same read-write transaction, which IndexedDB runs one at a
+    /// time: two quick taps never get the same id, and a crash loses neither.
+    pub async fn enqueue(&self, change: &Change) -> Result<Pending, StoreError> {
+        let transaction = self
+            .db
+            .transaction([stores::OUTBOX, stores::META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let meta = transaction.object_store(stores::META)?;
+        let last: i64 = meta
+            .get::<i64, _, _>(LAST_MUTATION_KEY.to_owned())
+            .serde()?
+            .await?
+            .unwrap_or(0);
+        let pending = replica::enqueue(last, change);
+        meta.put(&pending.mutation.id)
+            .with_key(LAST_MUTATION_KEY.to_owned())
+            .serde()?
+            .await?;
+        transaction
+            .object_store(stores::OUTBOX)?
+            .put(&pending)
+            .with_key(outbox_key(pending.mutation.id))
+            .serde()?
+            .await?;
+        transaction.commit().await?;
+        Ok(pending)
+    }
+
+    /// Removes the value under `key` in `store`.
+    pub async fn delete(&self, store: &'static str, key: &str) -> Result<(), StoreError> {
+        let transaction = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        transaction
+            .object_store(store)?
+            .delete(key.to_owned())
+            .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Writes what a sync answer changed — records, answered outbox entries and the cursor —
+    /// in one transaction, however many records it holds.
+    pub async fn absorb(&self, absorbed: &Absorbed, meta: &SyncMeta) -> Result<(), StoreError> {
+        let transaction = self
+            .db
+            .transaction([stores::RECORDS, stores::OUTBOX, stores::META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let records = transaction.object_store(stores::RECORDS)?;
+        for held in &absorbed.puts {
+            records.put(held).with_key(held.key()).serde()?.await?;
+        }
+        for key in &absorbed.deletes {
+            records.delete(key.clone()).await?;
+        }
+        let outbox = transaction.object_store(stores::OUTBOX)?;
+        for id in &absorbed.answered {
+            outbox.delete(outbox_key(*id)).await?;
+        }
+        transaction
+            .object_store(stores::META)?
+            .put(meta)
+            .with_key(SYNC_META_KEY.to_owned())
+            .serde()?
+            .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    pub fn name(&self) -> String {
+        self.db.name()
+    }
+
+    /// Closes the connection even where other handles to it remain (the sync loop holds
+    /// one), so that the database can be deleted.
+    pub fn close_shared(&self) {
+        self.db.clone().close();
+    }
+
+    /// Deletes a database by name (signing out deletes the user's).
+    pub async fn delete_named(name: &str) -> Result<(), StoreError> {
+        Database::delete_by_name(name)?.await?;
+        Ok(())
     }
 }
 

@@ -155,3 +155,110 @@ async fn reading_data_of_the_wrong_shape_is_reported_as_corrupt() {
     assert!(matches!(error, StoreError::Corrupt(_)), "{error:?}");
     store.close();
 }
+
+fn contact(n: u128) -> app::change::Change {
+    let record = app::domain::Record::parse(
+        app::domain::Kind::Contact,
+        serde_json::json!({ "id": uuid::Uuid::from_u128(n), "participant_id": uuid::Uuid::from_u128(99),
+                            "on": "2026-11-20", "channel": "phone", "summary": "Ringde" }),
+    )
+    .unwrap();
+    app::change::Change::Save(Box::new(record))
+}
+
+#[wasm_bindgen_test]
+async fn changes_made_at_the_same_moment_get_distinct_mutation_ids_and_survive_reopening() {
+    use app::sync::replica::Pending;
+    let name = unique_name("outbox");
+    let store = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
+    // Three taps before any of them finished writing.
+    let (one, two, three) = (contact(1), contact(2), contact(3));
+    let (a, b, c) = futures::join!(
+        store.enqueue(&one),
+        store.enqueue(&two),
+        store.enqueue(&three)
+    );
+    let mut ids = vec![
+        a.unwrap().mutation.id,
+        b.unwrap().mutation.id,
+        c.unwrap().mutation.id,
+    ];
+    ids.sort();
+    assert_eq!(ids, [1, 2, 3]);
+    store.close();
+    let reopened = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
+    let outbox: Vec<Pending> = reopened.all(stores::OUTBOX).await.unwrap();
+    assert_eq!(outbox.len(), 3);
+    assert_eq!(
+        reopened.enqueue(&contact(4)).await.unwrap().mutation.id,
+        4,
+        "ids never repeat"
+    );
+    reopened.close();
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_is_written_in_one_go_and_only_answered_changes_leave_the_outbox() {
+    use app::sync::replica::{self, Held, Pending, SyncMeta};
+    use app::sync::{MutationResult, MutationStatus, RecordChange, SyncResponse};
+    let name = unique_name("absorb");
+    let store = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
+    store.enqueue(&contact(1)).await.unwrap();
+    store.enqueue(&contact(2)).await.unwrap();
+    let outbox: Vec<Pending> = store.all(stores::OUTBOX).await.unwrap();
+    let changes = (0..1500)
+        .map(|n| RecordChange {
+            kind: "attendance".into(),
+            id: format!("a{n}"),
+            version: n,
+            deleted: false,
+            data: Some(serde_json::json!({ "n": n })),
+        })
+        .collect();
+    let response = SyncResponse {
+        cursor: 1500,
+        results: vec![MutationResult {
+            id: 1,
+            status: MutationStatus::Applied,
+            error: None,
+        }],
+        changes,
+        more: false,
+    };
+    let absorbed = replica::absorb(&outbox, response);
+    let meta = SyncMeta {
+        cursor: Some(absorbed.cursor),
+        last_synced_at: None,
+    };
+    store.absorb(&absorbed, &meta).await.unwrap();
+    let held: Vec<Held> = store.all(stores::RECORDS).await.unwrap();
+    assert_eq!(held.len(), 1500);
+    let left: Vec<Pending> = store.all(stores::OUTBOX).await.unwrap();
+    assert_eq!(left.len(), 1, "mutation 2 waits for its answer");
+    assert_eq!(left[0].mutation.id, 2);
+    assert_eq!(store.sync_meta().await.unwrap().cursor, Some(1500));
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn each_user_has_a_database_of_their_own_and_signing_out_deletes_it() {
+    let first = format!("user-{}", uuid::Uuid::new_v4());
+    let second = format!("user-{}", uuid::Uuid::new_v4());
+    let store = DeviceStore::open_for_user(&first).await.unwrap();
+    store.enqueue(&contact(1)).await.unwrap();
+    let other = DeviceStore::open_for_user(&second).await.unwrap();
+    let outbox: Vec<app::sync::replica::Pending> = other.all(stores::OUTBOX).await.unwrap();
+    assert!(
+        outbox.is_empty(),
+        "another user sees nothing of the first one's changes"
+    );
+    other.close();
+
+    let name = store.name();
+    store.close_shared();
+    DeviceStore::delete_named(&name).await.unwrap();
+    let reopened = DeviceStore::open_for_user(&first).await.unwrap();
+    let outbox: Vec<app::sync::replica::Pending> = reopened.all(stores::OUTBOX).await.unwrap();
+    assert!(outbox.is_empty(), "the deleted database starts empty");
+    reopened.close();
+}

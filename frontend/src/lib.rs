@@ -1,7 +1,7 @@
-//! The browser entry point: hydrates the server-rendered page, opens the device store and
-//! registers the service worker that lets the app start without a network.
+//! The browser entry point: hydrates the server-rendered page (which starts the device's
+//! sync) and registers the service worker that lets the app start without a network.
 
-use app::store::{request_persistent_storage, DeviceStore};
+use app::store::request_persistent_storage;
 use app::App;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -15,14 +15,6 @@ pub fn hydrate() {
 
 async fn prepare_device() {
     register_service_worker();
-    match DeviceStore::open().await {
-        Ok(store) => {
-            if let Err(error) = store.client_id().await {
-                leptos::logging::warn!("device store: {error}");
-            }
-        }
-        Err(error) => leptos::logging::warn!("device store: {error}"),
-    }
     if let Err(error) = request_persistent_storage().await {
         leptos::logging::warn!("persistent storage: {error}");
     }

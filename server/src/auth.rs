@@ -284,6 +284,37 @@ pub async fn me(SignedIn(user): SignedIn) -> Json<UserBody> {
     Json(user.into())
 }
 
+/// Who is signed in, if anyone: like `me`, but answering 200 either way, for the app's
+/// start, where "nobody" is an ordinary answer and not an error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionBody {
+    pub user: Option<UserBody>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    responses((status = 200, description = "The signed-in user, or null", body = SessionBody)),
+    tag = "auth"
+)]
+pub async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SessionBody>, ApiError> {
+    let user = match session_token(&headers) {
+        Some(token) => {
+            state
+                .db
+                .session_user(&token_hash(&token), Utc::now())
+                .await?
+        }
+        None => None,
+    };
+    Ok(Json(SessionBody {
+        user: user.map(UserBody::from),
+    }))
+}
+
 /// Refuses state-changing requests that another site started: a browser names the page's
 /// origin in `Origin` (and says `Sec-Fetch-Site: cross-site`) on such requests. Together with
 /// the SameSite=Strict cookie this is the CSRF protection.

@@ -286,6 +286,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/api/v1/auth/login", "post"),
         ("/api/v1/auth/logout", "post"),
         ("/api/v1/me", "get"),
+        ("/api/v1/session", "get"),
         ("/api/v1/openapi.json", "get"),
         ("/api/v1/demo-logins", "get"),
         ("/api/v1/records/{kind}/{id}", "get"),
@@ -407,5 +408,36 @@ async fn the_cookie_is_secure_when_configured() {
     let response = login(&app.client, &app, "anna.k", PASSWORD).await;
     let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_session_endpoint_answers_whether_or_not_someone_is_signed_in() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    let client = browser();
+    let anonymous: Value = client
+        .get(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(anonymous, json!({ "user": null }));
+    assert_eq!(
+        login(&client, &app, "anna.k", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let signed_in: Value = client
+        .get(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signed_in["user"]["username"], "anna.k");
     app.stop().await.unwrap();
 }

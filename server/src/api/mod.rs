@@ -16,7 +16,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "Lotsa API", description = "The JSON API of Lotsa. Sessions travel in the HttpOnly `lotsa_session` cookie."),
     paths(
-        auth::login, auth::logout, auth::me, openapi_json, demo_logins,
+        auth::login, auth::logout, auth::me, auth::session, openapi_json, demo_logins,
         records::get_record, records::put_record, records::delete_record,
         records::list_participants, records::participant_records,
         invites::create_invite, invites::check_invite, invites::accept_invite,
@@ -24,7 +24,7 @@ use utoipa::OpenApi;
         sync::sync,
     ),
     components(schemas(
-        LoginRequest, UserBody, ErrorBody, records::RecordBody, records::WrittenBody,
+        LoginRequest, UserBody, auth::SessionBody, ErrorBody, records::RecordBody, records::WrittenBody,
         invites::InviteRequest, invites::InviteBody, invites::InviteInfo, invites::AcceptRequest,
         crate::db::AccessEntry, crate::db::AccessAction,
     )),
@@ -67,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route("/session", get(auth::session))
         .route(
             "/records/{kind}/{id}",
             get(records::get_record)

@@ -1,0 +1,319 @@
+//! The browser edge of sync: keeps the signed-in user's records and outbox in IndexedDB and
+//! runs the sync loop — at start, when the network comes back, shortly after each local
+//! change, and every few minutes while the app is visible, with growing pauses after
+//! failures. Every decision is made by [`super::replica`]; this module only moves data.
+
+use super::protocol::SyncResponse;
+use super::replica::{self, Held, Pending};
+use super::status::{SyncPhase, SyncStatus};
+use crate::change::Change;
+use crate::store::{stores, DeviceStore, StoreError};
+use futures::channel::mpsc;
+use futures::{FutureExt, StreamExt};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// How often to pull while the app is open and visible.
+const PERIOD: Duration = Duration::from_secs(180);
+/// A local change is sent after this pause, so a burst of taps goes in one request.
+const AFTER_CHANGE: Duration = Duration::from_millis(800);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Who is signed in on this device, remembered for starting offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+}
+
+const DEVICE_USER_KEY: &str = "signed_in_user";
+
+#[derive(Debug, thiserror::Error)]
+enum SyncError {
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("offline")]
+    Offline,
+    #[error("the server answered {0}")]
+    Server(u16),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The running sync of one user on this device.
+#[derive(Clone)]
+pub struct Device {
+    store: Rc<DeviceStore>,
+    client_id: uuid::Uuid,
+    status: SyncStatus,
+    kick: mpsc::UnboundedSender<()>,
+}
+
+thread_local! {
+    /// The signed-in user's device sync, once started (the browser runs one thread).
+    static CURRENT: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// The running device sync, if someone is signed in.
+pub fn current() -> Option<Device> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
+impl Device {
+    /// Records a change made on this device: in the outbox at once, sent shortly after.
+    pub async fn change(&self, change: Change) -> Result<(), StoreError> {
+        self.store.enqueue(&change).await?;
+        self.status.pending.update(|count| *count += 1);
+        let _ = self.kick.unbounded_send(());
+        Ok(())
+    }
+
+    /// What to show: the device's records with pending changes on top.
+    pub async fn view(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
+        let held: Vec<Held> = self.store.all(stores::RECORDS).await?;
+        let outbox: Vec<Pending> = self.store.all(stores::OUTBOX).await?;
+        let held = held.into_iter().map(|held| (held.key(), held)).collect();
+        Ok(replica::rebase(&held, &outbox))
+    }
+}
+
+/// Finds who is signed in (the server, or the device's memory when offline), opens their
+/// store and starts the sync loop. Provides [`Device`] as context when there is a user.
+pub async fn start(status: SyncStatus) -> Option<Device> {
+    let user = match fetch_me().await {
+        Ok(Some(user)) => {
+            remember_user(Some(&user)).await;
+            user
+        }
+        Ok(None) => match remembered_user().await {
+            Some(user) => {
+                status.phase.set(SyncPhase::SignInAgain);
+                user
+            }
+            None => {
+                status.phase.set(SyncPhase::SignedOut);
+                return None;
+            }
+        },
+        Err(_) => match remembered_user().await {
+            Some(user) => user,
+            None => {
+                status.phase.set(SyncPhase::SignedOut);
+                return None;
+            }
+        },
+    };
+    let store = match DeviceStore::open_for_user(&user.id).await {
+        Ok(store) => Rc::new(store),
+        Err(error) => {
+            leptos::logging::warn!("device store: {error}");
+            status.phase.set(SyncPhase::Failed);
+            return None;
+        }
+    };
+    let client_id = match store.client_id().await {
+        Ok(id) => id,
+        Err(error) => {
+            leptos::logging::warn!("device store: {error}");
+            return None;
+        }
+    };
+    refresh_counts(&store, status).await;
+    if let Ok(meta) = store.sync_meta().await {
+        status.last_synced.set(meta.last_synced_at);
+    }
+    let (kick, wakes) = mpsc::unbounded();
+    let device = Device {
+        store,
+        client_id,
+        status,
+        kick,
+    };
+    leptos::task::spawn_local(run(device.clone(), wakes));
+    watch_connectivity(device.kick.clone());
+    CURRENT.with(|current| *current.borrow_mut() = Some(device.clone()));
+    Some(device)
+}
+
+async fn refresh_counts(store: &DeviceStore, status: SyncStatus) {
+    if let Ok(outbox) = store.all::<Pending>(stores::OUTBOX).await {
+        status.pending.set(outbox.len());
+    }
+    if let Ok(records) = store.all::<Held>(stores::RECORDS).await {
+        status.records.set(records.len());
+    }
+}
+
+fn watch_connectivity(kick: mpsc::UnboundedSender<()>) {
+    let handle = window_event_listener(leptos::ev::online, move |_| {
+        let _ = kick.unbounded_send(());
+    });
+    // The listener lives as long as the page.
+    std::mem::forget(handle);
+}
+
+fn is_online() -> bool {
+    window().navigator().on_line()
+}
+
+fn is_visible() -> bool {
+    document().visibility_state() == web_sys::VisibilityState::Visible
+}
+
+async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
+    let mut pause = Duration::ZERO;
+    loop {
+        if !pause.is_zero() {
+            let timer = gloo_timers::future::sleep(pause).fuse();
+            let woken = wakes.next().fuse();
+            futures::pin_mut!(timer, woken);
+            let kicked = futures::select! {
+                () = timer => false,
+                _ = woken => true,
+            };
+            if kicked {
+                // Let a burst of changes collect before sending.
+                gloo_timers::future::sleep(AFTER_CHANGE).await;
+                while wakes.try_recv().is_ok() {}
+            } else if !is_visible() {
+                // Nobody is looking: the periodic pull waits for the next change or wake-up.
+                continue;
+            }
+        }
+        if !is_online() {
+            device.status.phase.set(SyncPhase::Offline);
+            pause = PERIOD;
+            continue;
+        }
+        device.status.phase.set(SyncPhase::Syncing);
+        let outcome = sync_until_done(&device).await;
+        refresh_counts(&device.store, device.status).await;
+        pause = match outcome {
+            Ok(()) => {
+                device.status.phase.set(SyncPhase::Idle);
+                PERIOD
+            }
+            Err(SyncError::Unauthorized) => {
+                device.status.phase.set(SyncPhase::SignInAgain);
+                PERIOD
+            }
+            Err(SyncError::Offline) => {
+                device.status.phase.set(SyncPhase::Offline);
+                PERIOD
+            }
+            Err(error) => {
+                leptos::logging::warn!("sync: {error}");
+                device.status.phase.set(SyncPhase::Failed);
+                (pause * 2).clamp(Duration::from_secs(5), MAX_BACKOFF)
+            }
+        };
+    }
+}
+
+/// Sends the outbox and pulls until the server has nothing more.
+async fn sync_until_done(device: &Device) -> Result<(), SyncError> {
+    loop {
+        let mut meta = device.store.sync_meta().await?;
+        let outbox: Vec<Pending> = device.store.all(stores::OUTBOX).await?;
+        let request = replica::request(device.client_id, &meta, &outbox);
+        let sent = request.mutations.len();
+        let response = post_sync(&request).await?;
+        let absorbed = replica::absorb(&outbox, response);
+        meta.cursor = Some(absorbed.cursor);
+        meta.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
+        device.store.absorb(&absorbed, &meta).await?;
+        device.status.last_synced.set(meta.last_synced_at.clone());
+        if !absorbed.refused.is_empty() {
+            device
+                .status
+                .refused
+                .update(|refused| refused.extend(absorbed.refused.clone()));
+        }
+        let more_to_send = outbox.len() > sent;
+        if !absorbed.more && !more_to_send {
+            return Ok(());
+        }
+    }
+}
+
+async fn post_sync(request: &super::protocol::SyncRequest) -> Result<SyncResponse, SyncError> {
+    let response = gloo_net::http::Request::post("/api/v1/sync")
+        .json(request)
+        .map_err(|_| SyncError::Server(0))?
+        .send()
+        .await
+        .map_err(|_| SyncError::Offline)?;
+    match response.status() {
+        200 => response.json().await.map_err(|_| SyncError::Server(200)),
+        401 => Err(SyncError::Unauthorized),
+        status => Err(SyncError::Server(status)),
+    }
+}
+
+/// Who the server says is signed in; `Offline` without asking when the browser knows it has
+/// no network (a failed request would only add noise).
+async fn fetch_me() -> Result<Option<DeviceUser>, SyncError> {
+    #[derive(Deserialize)]
+    struct Session {
+        user: Option<DeviceUser>,
+    }
+    if !is_online() {
+        return Err(SyncError::Offline);
+    }
+    let response = gloo_net::http::Request::get("/api/v1/session")
+        .send()
+        .await
+        .map_err(|_| SyncError::Offline)?;
+    match response.status() {
+        200 => Ok(response
+            .json::<Session>()
+            .await
+            .map_err(|_| SyncError::Server(200))?
+            .user),
+        status => Err(SyncError::Server(status)),
+    }
+}
+
+async fn remembered_user() -> Option<DeviceUser> {
+    let store = DeviceStore::open().await.ok()?;
+    let user = store
+        .get(stores::META, DEVICE_USER_KEY)
+        .await
+        .ok()
+        .flatten();
+    store.close();
+    user
+}
+
+async fn remember_user(user: Option<&DeviceUser>) {
+    if let Ok(store) = DeviceStore::open().await {
+        let _ = match user {
+            Some(user) => store.put(stores::META, DEVICE_USER_KEY, user).await,
+            None => store.delete(stores::META, DEVICE_USER_KEY).await,
+        };
+        store.close();
+    }
+}
+
+/// Signs out: ends the session, deletes this user's data from the device and forgets them.
+/// The caller warns first when changes are waiting.
+pub async fn sign_out() {
+    let _ = gloo_net::http::Request::post("/api/v1/auth/logout")
+        .send()
+        .await;
+    if let Some(device) = CURRENT.with(|current| current.borrow_mut().take()) {
+        let user_db = device.store.name();
+        device.store.close_shared();
+        if let Err(error) = DeviceStore::delete_named(&user_db).await {
+            leptos::logging::warn!("deleting the signed-out user's data: {error}");
+        }
+    }
+    remember_user(None).await;
+}

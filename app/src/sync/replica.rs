@@ -1,0 +1,318 @@
+//! The device's side of sync, free of I/O: what to send, how to take in an answer, and what
+//! to show (the server's records with this device's pending changes on top). The browser
+//! edge (`sync::device`) only reads and writes IndexedDB and HTTP around these functions.
+
+use super::protocol::{Mutation, MutationStatus, RecordChange, SyncRequest, SyncResponse};
+use crate::change::Change;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Mutations per request (the server takes at most 500).
+pub const BATCH: usize = 200;
+
+/// A record as the device holds it, as the server last sent it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Held {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    pub data: Value,
+}
+
+impl Held {
+    pub fn key(&self) -> String {
+        key(&self.kind, &self.id)
+    }
+}
+
+/// The key of a record in the device store and in views: `kind/id`.
+pub fn key(kind: &str, id: &str) -> String {
+    format!("{kind}/{id}")
+}
+
+/// A change made on this device that the server has not answered yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub mutation: Mutation,
+    pub kind: String,
+    pub record_id: String,
+    /// The record as saved (`None` for a deletion), shown until the server answers.
+    pub data: Option<Value>,
+}
+
+/// How far the device has pulled. Kept apart from the mutation counter, which only the
+/// outbox's writer touches, so neither write can undo the other.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncMeta {
+    pub cursor: Option<i64>,
+    /// When the last sync succeeded (RFC 3339), shown to the user.
+    pub last_synced_at: Option<String>,
+}
+
+/// Turns a change the user made into an outbox entry; `last_id` is the id of the previous
+/// mutation this device made (ids only grow).
+pub fn enqueue(last_id: i64, change: &Change) -> Pending {
+    let (name, args, data) = match change {
+        Change::Save(record) => {
+            let data = record.to_json();
+            (format!("{}.save", record.kind()), data.clone(), Some(data))
+        }
+        Change::Delete { kind, id } => (
+            format!("{kind}.delete"),
+            serde_json::json!({ "id": id }),
+            None,
+        ),
+    };
+    Pending {
+        mutation: Mutation {
+            id: last_id.max(0) + 1,
+            name,
+            args,
+        },
+        kind: change.kind().as_str().to_owned(),
+        record_id: change.id().to_string(),
+        data,
+    }
+}
+
+/// The next request: the oldest pending mutations and the cursor.
+pub fn request(client_id: Uuid, meta: &SyncMeta, outbox: &[Pending]) -> SyncRequest {
+    let mut pending: Vec<&Pending> = outbox.iter().collect();
+    pending.sort_by_key(|entry| entry.mutation.id);
+    SyncRequest {
+        client_id,
+        cursor: meta.cursor,
+        mutations: pending
+            .into_iter()
+            .take(BATCH)
+            .map(|entry| entry.mutation.clone())
+            .collect(),
+    }
+}
+
+/// A mutation the server refused: the user is told which change and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    pub kind: String,
+    pub record_id: String,
+    pub error: String,
+}
+
+/// What an answer changes on the device; the edge writes it in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Absorbed {
+    pub puts: Vec<Held>,
+    /// Keys of records to forget.
+    pub deletes: Vec<String>,
+    /// Outbox entries the server has answered (applied, duplicate or rejected).
+    pub answered: Vec<i64>,
+    pub refused: Vec<Refused>,
+    pub cursor: i64,
+    pub more: bool,
+}
+
+/// Takes in a server answer. Changes of kinds this app does not know are kept as they are
+/// (a newer server); every answered mutation leaves the outbox, never an unanswered one.
+pub fn absorb(outbox: &[Pending], response: SyncResponse) -> Absorbed {
+    let mut absorbed = Absorbed {
+        cursor: response.cursor,
+        more: response.more,
+        ..Absorbed::default()
+    };
+    for result in response.results {
+        let Some(pending) = outbox.iter().find(|entry| entry.mutation.id == result.id) else {
+            continue;
+        };
+        absorbed.answered.push(result.id);
+        if result.status == MutationStatus::Rejected {
+            absorbed.refused.push(Refused {
+                kind: pending.kind.clone(),
+                record_id: pending.record_id.clone(),
+                error: result.error.unwrap_or_default(),
+            });
+        }
+    }
+    for change in response.changes {
+        let RecordChange {
+            kind,
+            id,
+            version,
+            deleted,
+            data,
+        } = change;
+        match (deleted, data) {
+            (false, Some(data)) => absorbed.puts.push(Held {
+                kind,
+                id,
+                version,
+                data,
+            }),
+            _ => absorbed.deletes.push(key(&kind, &id)),
+        }
+    }
+    absorbed
+}
+
+/// What the user sees: the server's records with the pending changes applied in order, so a
+/// change is on screen at once, online or not, and stays there after every pull until the
+/// server has answered it.
+pub fn rebase(held: &BTreeMap<String, Held>, outbox: &[Pending]) -> BTreeMap<String, Value> {
+    let mut view: BTreeMap<String, Value> = held
+        .iter()
+        .map(|(key, held)| (key.clone(), held.data.clone()))
+        .collect();
+    let mut pending: Vec<&Pending> = outbox.iter().collect();
+    pending.sort_by_key(|entry| entry.mutation.id);
+    for entry in pending {
+        let key = key(&entry.kind, &entry.record_id);
+        match &entry.data {
+            Some(data) => {
+                view.insert(key, data.clone());
+            }
+            None => {
+                view.remove(&key);
+            }
+        }
+    }
+    view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Kind, Record};
+    use crate::sync::protocol::MutationResult;
+    use serde_json::json;
+
+    fn contact(id: u128, summary: &str) -> Record {
+        Record::parse(
+            Kind::Contact,
+            json!({ "id": Uuid::from_u128(id), "participant_id": Uuid::from_u128(99),
+                    "on": "2026-11-20", "channel": "phone", "summary": summary }),
+        )
+        .unwrap()
+    }
+
+    fn held(id: u128, version: i64, summary: &str) -> Held {
+        Held {
+            kind: "contact".into(),
+            id: Uuid::from_u128(id).to_string(),
+            version,
+            data: contact(id, summary).to_json(),
+        }
+    }
+
+    fn response(results: Vec<MutationResult>, changes: Vec<RecordChange>) -> SyncResponse {
+        SyncResponse {
+            cursor: 10,
+            results,
+            changes,
+            more: false,
+        }
+    }
+
+    #[test]
+    fn mutation_ids_only_grow_and_requests_send_the_oldest_first() {
+        let meta = SyncMeta::default();
+        let first = enqueue(0, &Change::Save(Box::new(contact(1, "a"))));
+        let second = enqueue(
+            first.mutation.id,
+            &Change::Delete {
+                kind: Kind::Contact,
+                id: Uuid::from_u128(1),
+            },
+        );
+        assert_eq!((first.mutation.id, second.mutation.id), (1, 2));
+        assert_eq!(first.mutation.name, "contact.save");
+        assert_eq!(second.mutation.name, "contact.delete");
+        let request = request(Uuid::nil(), &meta, &[second.clone(), first.clone()]);
+        let ids: Vec<i64> = request.mutations.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [1, 2]);
+    }
+
+    #[test]
+    fn only_answered_mutations_leave_the_outbox_and_refusals_are_reported() {
+        let outbox = vec![
+            enqueue(0, &Change::Save(Box::new(contact(1, "a")))),
+            enqueue(1, &Change::Save(Box::new(contact(2, "b")))),
+            enqueue(2, &Change::Save(Box::new(contact(3, "c")))),
+        ];
+        let answer = response(
+            vec![
+                MutationResult {
+                    id: 1,
+                    status: MutationStatus::Applied,
+                    error: None,
+                },
+                MutationResult {
+                    id: 2,
+                    status: MutationStatus::Rejected,
+                    error: Some("you may not make this change".into()),
+                },
+            ],
+            vec![],
+        );
+        let absorbed = absorb(&outbox, answer);
+        assert_eq!(absorbed.answered, [1, 2], "mutation 3 stays until answered");
+        assert_eq!(absorbed.refused.len(), 1);
+        assert_eq!(
+            absorbed.refused[0].record_id,
+            Uuid::from_u128(2).to_string()
+        );
+    }
+
+    #[test]
+    fn deletions_and_unknown_kinds_are_taken_in() {
+        let answer = response(
+            vec![],
+            vec![
+                RecordChange {
+                    kind: "contact".into(),
+                    id: "x".into(),
+                    version: 3,
+                    deleted: true,
+                    data: None,
+                },
+                RecordChange {
+                    kind: "hologram".into(),
+                    id: "y".into(),
+                    version: 4,
+                    deleted: false,
+                    data: Some(json!({})),
+                },
+            ],
+        );
+        let absorbed = absorb(&[], answer);
+        assert_eq!(absorbed.deletes, ["contact/x"]);
+        assert_eq!(absorbed.puts[0].kind, "hologram");
+        assert_eq!(absorbed.cursor, 10);
+    }
+
+    #[test]
+    fn pending_changes_show_on_top_of_the_servers_records_until_answered() {
+        let server: BTreeMap<String, Held> = [held(1, 5, "server"), held(2, 6, "kept")]
+            .into_iter()
+            .map(|h| (h.key(), h))
+            .collect();
+        let outbox = vec![
+            enqueue(0, &Change::Save(Box::new(contact(1, "mine")))),
+            enqueue(
+                1,
+                &Change::Delete {
+                    kind: Kind::Contact,
+                    id: Uuid::from_u128(2),
+                },
+            ),
+            enqueue(2, &Change::Save(Box::new(contact(3, "new")))),
+        ];
+        let view = rebase(&server, &outbox);
+        let key1 = key("contact", &Uuid::from_u128(1).to_string());
+        assert_eq!(view[&key1]["summary"], "mine");
+        assert!(!view.contains_key(&key("contact", &Uuid::from_u128(2).to_string())));
+        assert_eq!(view.len(), 2);
+        // After the server answered, the pulled record is what shows.
+        assert_eq!(rebase(&server, &[])[&key1]["summary"], "server");
+    }
+}

@@ -1,0 +1,87 @@
+// The device's copy: signing in brings the user's data into IndexedDB, it stays there
+// offline and across reloads, and signing out removes it.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, withPage, waitForHydration } from "./harness.mjs";
+
+let server;
+before(async () => {
+  server = await startServer({ LOTSA_DEMO: "true" });
+});
+after(async () => {
+  assert.equal(await server?.stop(), 0, server?.output());
+});
+
+async function signIn(page, username) {
+  await page.goto(`${server.url}/login`);
+  await waitForHydration(page);
+  await page.fill("input[name=username]", username);
+  await page.fill("input[name=password]", "demo-lotsa-2026");
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${server.url}/`);
+  await waitForHydration(page);
+}
+
+/** The names of this origin's IndexedDB databases and the record count of the user's. */
+async function deviceData(page) {
+  return page.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((db) => db.name);
+    const user = names.find((name) => name.startsWith("lotsa-user-"));
+    if (!user) return { names, records: 0 };
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(user);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const records = await new Promise((resolve) => {
+      const request = db.transaction("records").objectStore("records").count();
+      request.onsuccess = () => resolve(request.result);
+    });
+    db.close();
+    return { names, records };
+  });
+}
+
+async function waitForSynced(page) {
+  for (let i = 0; i < 100; i++) {
+    const text = await page.getByTestId("sync-status").textContent();
+    if (text.startsWith("Synkad")) return text;
+    await page.waitForTimeout(200);
+  }
+  throw new Error("the app never said it had synced");
+}
+
+test("a case manager's caseload is on the device after signing in, offline and after a reload", async () => {
+  await withPage(async (page, errors, context) => {
+    await signIn(page, "handlaggare1");
+    await waitForSynced(page);
+    const synced = await deviceData(page);
+    assert.ok(synced.records > 500, `the caseload's records are on the device: ${synced.records}`);
+
+    await context.setOffline(true);
+    await page.reload();
+    await waitForHydration(page);
+    assert.match(await page.getByTestId("connection").textContent(), /Offline/);
+    assert.match(await page.getByTestId("sync-status").textContent(), /^Synkad \d\d:\d\d/);
+    assert.equal((await deviceData(page)).records, synced.records);
+    await context.setOffline(false);
+    assert.deepEqual(errors.filter((e) => !e.includes("ERR_INTERNET_DISCONNECTED")), []);
+  });
+});
+
+test("signing out removes the user's data from the device", async () => {
+  await withPage(async (page) => {
+    await signIn(page, "handlaggare2");
+    await waitForSynced(page);
+    assert.ok((await deviceData(page)).records > 0);
+    await page.getByTestId("sign-out").click();
+    await page.waitForURL(`${server.url}/login`);
+    for (let i = 0; i < 50; i++) {
+      const { names } = await deviceData(page);
+      if (!names.some((name) => name.startsWith("lotsa-user-"))) return;
+      await page.waitForTimeout(100);
+    }
+    assert.fail("the user's database is still on the device");
+  });
+});
