@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 SOURCES := $(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null)
 BUILT := $(TARGET_DIR)/.lotsa-release-built
 
-.PHONY: run build test setup bench-size
+.PHONY: run build test setup bench-size bench-sync
 
 # Demo mode unless told otherwise (`make run LOTSA_DEMO=false`): an empty database gets a
 # fictional programme, and the login page lists its accounts.
@@ -36,3 +36,8 @@ test:
 # Sizes of the browser bundle as served (raw, gzip, brotli).
 bench-size: setup $(BUILT)
 	node scripts/bundle-size.mjs "$(TARGET_DIR)/site"
+
+# Sync figures: first full sync of a 60-participant caseload and incremental syncs
+# (SQLite; set DATABASE_URL for PostgreSQL).
+bench-sync:
+	cargo bench -p server --bench sync

@@ -8,7 +8,7 @@ use crate::db::{AccessAction, AccessEntry, MutationRef, StoredRecord, WriteOutco
 use crate::startup::AppState;
 use app::access::visible_data;
 use app::change::Change;
-use app::domain::{Entity, LinkKind, Role};
+use app::domain::{Entity, Kind, LinkKind, Role};
 use app::sync::{scopes, MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse};
 use axum::extract::{ConnectInfo, State};
 use axum::Json;
@@ -67,7 +67,8 @@ pub async fn sync(
 
     let mut results = Vec::with_capacity(request.mutations.len());
     let mut last_processed = client.last_mutation_id;
-    let mut applied_any = false;
+    // Only these kinds create links, and so change what this user may see.
+    let mut links_changed = false;
     for mutation in request.mutations {
         let reference = MutationRef {
             client_id: request.client_id,
@@ -78,6 +79,10 @@ pub async fn sync(
         } else {
             match Change::from_mutation(&mutation.name, mutation.args) {
                 Ok(change) => {
+                    links_changed |= matches!(
+                        change.kind(),
+                        Kind::Participant | Kind::Supervisor | Kind::Staff | Kind::Placement
+                    );
                     state
                         .db
                         .write(&caller.actor, change, Some(reference), caller.today, now)
@@ -87,10 +92,7 @@ pub async fn sync(
             }
         };
         let result = match outcome {
-            WriteOutcome::Applied { .. } => {
-                applied_any = true;
-                (MutationStatus::Applied, None)
-            }
+            WriteOutcome::Applied { .. } => (MutationStatus::Applied, None),
             WriteOutcome::Duplicate => (MutationStatus::Duplicate, None),
             WriteOutcome::Rejected(rejection) => {
                 state.db.skip_mutation(reference).await?;
@@ -104,7 +106,7 @@ pub async fn sync(
             error: result.1,
         });
     }
-    if applied_any {
+    if links_changed {
         // A mutation may have changed what this user sees (a new participant of theirs).
         caller = Caller::load(&state, &user, peer).await?;
     }
