@@ -1,6 +1,7 @@
 //! The application root: translations, routes and the page frame every screen shares.
 
 use crate::account_pages::{InvitePage, LoginPage};
+use crate::caseload::CaseloadPage;
 use crate::connectivity::{provide_connectivity, Connectivity};
 use crate::i18n::*;
 use crate::pages::{HomePage, NotFoundPage};
@@ -30,6 +31,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/") view=HomePage />
                         <Route path=path!("/login") view=LoginPage />
+                        <Route path=path!("/caseload") view=CaseloadPage />
                         <Route path=path!("/invite") view=InvitePage />
                         <Route path=path!("/invite/:code") view=InvitePage />
                     </Routes>
@@ -151,6 +153,7 @@ fn SyncBar() -> impl IntoView {
                 when=signed_in
                 fallback=move || view! { <a href="/login" data-testid="sign-in-link">{t!(i18n, login_title)}</a> }
             >
+                <a href="/caseload" data-testid="caseload-link">{t!(i18n, caseload_title)}</a>
                 <button type="button" class="link" on:click=sign_out data-testid="sign-out">
                     {t!(i18n, sign_out)}
                 </button>

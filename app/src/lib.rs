@@ -6,6 +6,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod access;
 pub mod account_pages;
 pub mod app;
+pub mod caseload;
 pub mod change;
 pub mod connectivity;
 pub mod csp;

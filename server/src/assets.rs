@@ -16,7 +16,7 @@ const SERVICE_WORKER_TEMPLATE: &str = include_str!("service_worker.js");
 const NOT_SERVED_SUFFIXES: &[&str] = &[".d.ts"];
 
 /// Pages the service worker keeps for offline start, besides the site's files.
-const SHELL_PAGES: &[&str] = &["/"];
+const SHELL_PAGES: &[&str] = &["/", "/caseload", "/login"];
 
 /// Writes `name.br` and `name.gz` beside each wasm, JS and CSS file in `pkg_dir` that lacks
 /// them, at the highest settings: they are made once per build and served many times.

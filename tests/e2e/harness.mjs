@@ -155,3 +155,27 @@ export async function waitForHydration(page) {
     timeout: 20_000,
   });
 }
+
+/** The password of every demo account. */
+export const DEMO_PASSWORD = "demo-lotsa-2026";
+
+/** Signs in through the login page and waits for the start page to be interactive. */
+export async function signIn(page, server, username) {
+  await page.goto(`${server.url}/login`);
+  await waitForHydration(page);
+  await page.fill("input[name=username]", username);
+  await page.fill("input[name=password]", DEMO_PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${server.url}/`);
+  await waitForHydration(page);
+}
+
+/** Waits until the sync line says the device has synced, and returns what it says. */
+export async function waitForSynced(page) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const text = await page.getByTestId("sync-status").textContent();
+    if (text.startsWith("Synkad")) return text;
+    await page.waitForTimeout(200);
+  }
+  throw new Error("the app never said it had synced");
+}

@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, waitForHydration } from "./harness.mjs";
+import { startServer, withPage, waitForHydration, signIn, waitForSynced } from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -12,16 +12,6 @@ before(async () => {
 after(async () => {
   assert.equal(await server?.stop(), 0, server?.output());
 });
-
-async function signIn(page, username) {
-  await page.goto(`${server.url}/login`);
-  await waitForHydration(page);
-  await page.fill("input[name=username]", username);
-  await page.fill("input[name=password]", "demo-lotsa-2026");
-  await page.click("button[type=submit]");
-  await page.waitForURL(`${server.url}/`);
-  await waitForHydration(page);
-}
 
 /** The names of this origin's IndexedDB databases and the record count of the user's. */
 async function deviceData(page) {
@@ -43,18 +33,9 @@ async function deviceData(page) {
   });
 }
 
-async function waitForSynced(page) {
-  for (let i = 0; i < 100; i++) {
-    const text = await page.getByTestId("sync-status").textContent();
-    if (text.startsWith("Synkad")) return text;
-    await page.waitForTimeout(200);
-  }
-  throw new Error("the app never said it had synced");
-}
-
 test("a case manager's caseload is on the device after signing in, offline and after a reload", async () => {
   await withPage(async (page, errors, context) => {
-    await signIn(page, "handlaggare1");
+    await signIn(page, server, "handlaggare1");
     await waitForSynced(page);
     const synced = await deviceData(page);
     assert.ok(synced.records > 500, `the caseload's records are on the device: ${synced.records}`);
@@ -73,7 +54,7 @@ test("a case manager's caseload is on the device after signing in, offline and a
 
 test("signing out removes the user's data from the device", async () => {
   await withPage(async (page) => {
-    await signIn(page, "handlaggare2");
+    await signIn(page, server, "handlaggare2");
     await waitForSynced(page);
     assert.ok((await deviceData(page)).records > 0);
     await page.getByTestId("sign-out").click();

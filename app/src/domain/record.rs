@@ -116,8 +116,12 @@ impl fmt::Display for Kind {
     }
 }
 
-/// Deserialises with the path of the offending field in the error.
-fn from_json<T: serde::de::DeserializeOwned>(data: serde_json::Value) -> Result<T, RecordError> {
+/// Deserialises one kind of record with the path of the offending field in the error.
+/// Screens that handle one kind call this directly, so the browser bundle carries only
+/// that kind's parser rather than all of them.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    data: serde_json::Value,
+) -> Result<T, RecordError> {
     serde_path_to_error::deserialize(data).map_err(|error| {
         let path = error.path().to_string();
         RecordError {

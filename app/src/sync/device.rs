@@ -68,24 +68,14 @@ impl Device {
     /// Records a change made on this device: in the outbox at once, sent shortly after.
     pub async fn change(&self, change: Change) -> Result<(), StoreError> {
         self.store.enqueue(&change).await?;
-        self.status.pending.update(|count| *count += 1);
+        refresh(&self.store, self.status).await;
         let _ = self.kick.unbounded_send(());
         Ok(())
-    }
-
-    /// What to show: the device's records with pending changes on top.
-    pub async fn view(
-        &self,
-    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
-        let held: Vec<Held> = self.store.all(stores::RECORDS).await?;
-        let outbox: Vec<Pending> = self.store.all(stores::OUTBOX).await?;
-        let held = held.into_iter().map(|held| (held.key(), held)).collect();
-        Ok(replica::rebase(&held, &outbox))
     }
 }
 
 /// Finds who is signed in (the server, or the device's memory when offline), opens their
-/// store and starts the sync loop. Provides [`Device`] as context when there is a user.
+/// store and starts the sync loop; the running sync is then [`current`].
 pub async fn start(status: SyncStatus) -> Option<Device> {
     let user = match fetch_me().await {
         Ok(Some(user)) => {
@@ -125,7 +115,7 @@ pub async fn start(status: SyncStatus) -> Option<Device> {
             return None;
         }
     };
-    refresh_counts(&store, status).await;
+    refresh(&store, status).await;
     if let Ok(meta) = store.sync_meta().await {
         status.last_synced.set(meta.last_synced_at);
     }
@@ -142,13 +132,24 @@ pub async fn start(status: SyncStatus) -> Option<Device> {
     Some(device)
 }
 
-async fn refresh_counts(store: &DeviceStore, status: SyncStatus) {
-    if let Ok(outbox) = store.all::<Pending>(stores::OUTBOX).await {
-        status.pending.set(outbox.len());
-    }
-    if let Ok(records) = store.all::<Held>(stores::RECORDS).await {
-        status.records.set(records.len());
-    }
+/// Recomputes what the screens show from the device's records and outbox.
+async fn refresh(store: &DeviceStore, status: SyncStatus) {
+    let (Ok(held), Ok(outbox)) = (
+        store.all::<Held>(stores::RECORDS).await,
+        store.all::<Pending>(stores::OUTBOX).await,
+    ) else {
+        return;
+    };
+    status.pending.set(outbox.len());
+    status.records.set(held.len());
+    status.unsent.set(
+        outbox
+            .iter()
+            .map(|pending| replica::key(&pending.kind, &pending.record_id))
+            .collect(),
+    );
+    let held = held.into_iter().map(|held| (held.key(), held)).collect();
+    status.view.set(replica::rebase(&held, &outbox));
 }
 
 fn watch_connectivity(kick: mpsc::UnboundedSender<()>) {
@@ -194,7 +195,7 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
         }
         device.status.phase.set(SyncPhase::Syncing);
         let outcome = sync_until_done(&device).await;
-        refresh_counts(&device.store, device.status).await;
+        refresh(&device.store, device.status).await;
         pause = match outcome {
             Ok(()) => {
                 device.status.phase.set(SyncPhase::Idle);

@@ -4,6 +4,8 @@
 
 use super::replica::Refused;
 use leptos::prelude::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncPhase {
@@ -31,6 +33,11 @@ pub struct SyncStatus {
     /// Records held on the device.
     pub records: RwSignal<usize>,
     pub refused: RwSignal<Vec<Refused>>,
+    /// What the screens show: the device's records with pending changes on top, by
+    /// `kind/id`. Empty on the server; filled from IndexedDB in the browser.
+    pub view: RwSignal<BTreeMap<String, Value>>,
+    /// Keys of records with a change the server has not answered yet.
+    pub unsent: RwSignal<BTreeSet<String>>,
 }
 
 impl SyncStatus {
@@ -41,6 +48,8 @@ impl SyncStatus {
             last_synced: RwSignal::new(None),
             records: RwSignal::new(0),
             refused: RwSignal::new(Vec::new()),
+            view: RwSignal::new(BTreeMap::new()),
+            unsent: RwSignal::new(BTreeSet::new()),
         };
         provide_context(status);
         status
