@@ -4,6 +4,7 @@
 mod common;
 
 use app::domain::Role;
+use common::get_json;
 use common::{fake_site, server_binary, TestApp, TestDb};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
@@ -60,14 +61,7 @@ async fn sign_in_me_and_sign_out() {
     assert_eq!(body["username"], "anna.k");
     assert_eq!(body["roles"], json!(["case_manager", "employment_officer"]));
 
-    let me: Value = client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&app, &client, "/api/v1/me").await;
     assert_eq!(me["username"], "anna.k");
     assert_eq!(me["roles"], json!(["case_manager", "employment_officer"]));
 
@@ -381,14 +375,7 @@ async fn the_command_line_creates_users_who_can_sign_in() {
     let client = browser();
     let response = login(&client, &app, "projekt.ledare", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let me: Value = client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&app, &client, "/api/v1/me").await;
     assert_eq!(me["roles"], json!(["project_leader", "case_manager"]));
     app.stop().await.unwrap();
 }
@@ -417,27 +404,13 @@ async fn the_session_endpoint_answers_whether_or_not_someone_is_signed_in() {
     app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
         .await;
     let client = browser();
-    let anonymous: Value = client
-        .get(app.url("/api/v1/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let anonymous: Value = get_json(&app, &client, "/api/v1/session").await;
     assert_eq!(anonymous, json!({ "user": null }));
     assert_eq!(
         login(&client, &app, "anna.k", PASSWORD).await.status(),
         StatusCode::OK
     );
-    let signed_in: Value = client
-        .get(app.url("/api/v1/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let signed_in: Value = get_json(&app, &client, "/api/v1/session").await;
     assert_eq!(signed_in["user"]["username"], "anna.k");
     app.stop().await.unwrap();
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::get_json;
 use common::{fake_site, server_binary, TestApp, TestDb};
 use serde_json::{json, Value};
 use std::process::Command;
@@ -23,14 +24,7 @@ async fn sign_in(app: &TestApp, username: &str) -> reqwest::Client {
 }
 
 async fn participants(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
-    client
-        .get(app.url("/api/v1/participants"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get_json(app, client, "/api/v1/participants").await
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod common;
 
 use app::domain::{Entity, Kind, Role};
+use common::get_json;
 use common::programme::{signed_in, Programme, Side};
 use common::TestApp;
 use reqwest::StatusCode;
@@ -111,14 +112,7 @@ async fn an_invited_participant_chooses_a_password_and_sees_their_own_data() {
         response.text().await.unwrap()
     );
 
-    let me: Value = person
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&app, &person, "/api/v1/me").await;
     assert_eq!(me["username"], "fatima");
     assert_eq!(me["roles"], json!(["participant"]));
     let own = person
@@ -152,14 +146,7 @@ async fn an_invited_participant_chooses_a_password_and_sees_their_own_data() {
 
     let leader = signed_in(&app, "leader").await;
     let url = format!("/api/v1/access-log?participant_id={participant}");
-    let log: Vec<Value> = leader
-        .get(app.url(&url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Vec<Value> = get_json(&app, &leader, &url).await;
     assert!(
         log.iter().any(|entry| entry["action"] == "invite"),
         "{log:?}"
@@ -184,14 +171,7 @@ async fn an_invited_supervisor_sees_the_participants_placed_with_them() {
             .status(),
         StatusCode::OK
     );
-    let list: Vec<Value> = person
-        .get(app.url("/api/v1/participants"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> = get_json(&app, &person, "/api/v1/participants").await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["id"], programme.participant_b.to_string());
     assert_eq!(list[0]["data"]["limited"], true);

@@ -5,6 +5,7 @@
 mod common;
 
 use app::domain::Kind;
+use common::get_json;
 use common::programme::{signed_in, Programme, Side};
 use common::TestApp;
 use reqwest::StatusCode;
@@ -136,14 +137,7 @@ async fn a_supervisor_sees_only_what_a_workplace_needs() {
     let programme = Programme::create(&app).await;
     let client = signed_in(&app, "sup").await;
     let path = format!("/api/v1/records/participant/{}", programme.participant_a);
-    let body: Value = client
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get_json(&app, &client, &path).await;
     let data = &body["data"];
     assert_eq!(data["first_name"], "Amina");
     assert_eq!(data["last_initial"], "D");
@@ -162,14 +156,7 @@ async fn a_supervisor_sees_only_what_a_workplace_needs() {
         );
     }
     let path = format!("/api/v1/participants/{}/records", programme.participant_a);
-    let records: Vec<Value> = client
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let records: Vec<Value> = get_json(&app, &client, &path).await;
     let kinds: Vec<&str> = records
         .iter()
         .map(|r| r["kind"].as_str().unwrap())
@@ -214,14 +201,7 @@ async fn recorded_consent_lets_the_workplace_see_more() {
     assert_eq!(response.status(), StatusCode::OK);
 
     let sup = signed_in(&app, "sup").await;
-    let body: Value = sup
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get_json(&app, &sup, &path).await;
     assert_eq!(body["data"]["support"][0]["kind"], "bus_card");
     assert!(body["data"].get("identity_number").is_none());
     assert!(
@@ -246,14 +226,7 @@ async fn participant_lists_follow_the_caseload() {
         ("outsider", vec![]),
     ] {
         let client = signed_in(&app, role).await;
-        let list: Vec<Value> = client
-            .get(app.url("/api/v1/participants"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list: Vec<Value> = get_json(&app, &client, "/api/v1/participants").await;
         let mut ids: Vec<String> = list
             .iter()
             .map(|p| p["id"].as_str().unwrap().to_owned())
@@ -289,14 +262,7 @@ async fn a_case_manager_hands_a_participant_over_and_loses_access() {
         StatusCode::NOT_FOUND
     );
     let cm2 = signed_in(&app, "cm2").await;
-    let body: Value = cm2
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get_json(&app, &cm2, &path).await;
     let history = &body["data"]["responsible_history"];
     assert_eq!(
         history[0]["case_manager_id"],
@@ -341,14 +307,7 @@ async fn a_case_manager_creates_participants_only_for_their_own_caseload() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = cm
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get_json(&app, &cm, &path).await;
     assert!(
         body["data"].get("user_id").is_none(),
         "only an invite sets who signs in: {body}"

@@ -4,6 +4,7 @@
 mod common;
 
 use app::domain::Kind;
+use common::get_json;
 use common::programme::{signed_in, Programme, Side};
 use common::TestApp;
 use reqwest::StatusCode;
@@ -196,14 +197,7 @@ async fn every_read_and_write_of_participant_data_is_logged_without_free_text() 
             .status(),
         StatusCode::OK
     );
-    let file: Vec<Value> = cm
-        .get(app.url(&format!("/api/v1/participants/{a}/records")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let file: Vec<Value> = get_json(&app, &cm, &format!("/api/v1/participants/{a}/records")).await;
     assert!(file.len() >= 10, "the whole file: {}", file.len());
     assert_eq!(
         cm.get(app.url("/api/v1/participants"))
@@ -279,25 +273,11 @@ async fn every_read_and_write_of_participant_data_is_logged_without_free_text() 
 
     let future = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let url = format!("/api/v1/access-log?from={}", urlencode(&future));
-    let later: Vec<Value> = leader
-        .get(app.url(&url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let later: Vec<Value> = get_json(&app, &leader, &url).await;
     assert!(later.is_empty(), "the period filter works");
 
     let by_other_user = format!("/api/v1/access-log?user_id={}", programme.eo);
-    let none: Vec<Value> = leader
-        .get(app.url(&by_other_user))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let none: Vec<Value> = get_json(&app, &leader, &by_other_user).await;
     assert!(none.is_empty(), "eo1 read nothing");
 
     let (status, _) = error_of(cm.get(app.url("/api/v1/access-log")).send().await.unwrap()).await;
@@ -362,14 +342,7 @@ async fn the_access_log_cannot_be_changed_or_emptied() {
         }
     }
     let leader = signed_in(&app, "leader").await;
-    let entries: Vec<Value> = leader
-        .get(app.url("/api/v1/access-log"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let entries: Vec<Value> = get_json(&app, &leader, "/api/v1/access-log").await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["user_id"], programme.cm.to_string());
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use app::domain::Kind;
+use common::get_json;
 use common::programme::{signed_in, Programme, Side};
 use common::TestApp;
 use reqwest::StatusCode;
@@ -144,18 +145,12 @@ async fn a_retried_mutation_is_applied_once() {
         retry["results"],
         json!([{ "id": 1, "status": "duplicate" }])
     );
-    let file: Vec<Value> = device
-        .client
-        .get(app.url(&format!(
-            "/api/v1/participants/{}/records",
-            programme.participant_a
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let file: Vec<Value> = get_json(
+        &app,
+        &device.client,
+        &format!("/api/v1/participants/{}/records", programme.participant_a),
+    )
+    .await;
     assert_eq!(
         file.iter().filter(|r| r["kind"] == "check_in").count(),
         2,

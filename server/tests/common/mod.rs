@@ -196,3 +196,19 @@ impl TestApp {
 pub fn server_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_server"))
 }
+
+/// GETs `path` as `client` and reads the JSON answer.
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+) -> T {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("request reaches the server")
+        .json()
+        .await
+        .expect("the answer is JSON of the expected shape")
+}
