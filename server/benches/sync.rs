@@ -11,7 +11,6 @@ use app::domain::{stockholm_day, Kind, Record, Role};
 use chrono::Utc;
 use serde_json::{json, Value};
 use server::config::Settings;
-use server::db::NewUser;
 use server::startup::Application;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -174,21 +173,7 @@ async fn seed(db: &dyn server::db::Database) -> anyhow::Result<(String, usize)> 
         .count();
     let password = app::domain::Password::parse_new(server::demo::DEMO_PASSWORD)?;
     let hash = server::auth::hash_password(&password).await?;
-    let users = demo
-        .users
-        .iter()
-        .map(|user| {
-            Ok((
-                user.id,
-                NewUser {
-                    username: app::domain::Username::parse(&user.username)?,
-                    display_name: app::domain::DisplayName::parse(&user.display_name)?,
-                    password_hash: hash.clone(),
-                    roles: user.roles.clone(),
-                },
-            ))
-        })
-        .collect::<Result<Vec<_>, app::domain::ValidationError>>()?;
+    let users = server::seed::demo_users(&demo, &hash)?;
     db.import(&users, &records, Utc::now()).await?;
     Ok((case_manager.username.clone(), visible))
 }

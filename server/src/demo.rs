@@ -44,6 +44,15 @@ pub struct Demo {
 
 /// Not a secret: it only ever guards fictional data, so it can be handed to whoever tries
 /// the demo.
+/// One demo account per role, as the login page lists them.
+pub const LOGINS: [(Role, &str); 5] = [
+    (Role::ProjectLeader, "projektledare"),
+    (Role::CaseManager, "handlaggare1"),
+    (Role::EmploymentOfficer, "arbetsformedlare1"),
+    (Role::Supervisor, "handledare"),
+    (Role::Participant, "deltagare"),
+];
+
 pub const DEMO_PASSWORD: &str = "demo-lotsa-2026";
 
 const PARTICIPANTS: usize = 85;
@@ -154,16 +163,10 @@ pub fn generate(today: NaiveDate) -> Demo {
         ),
         roles: vec![Role::Participant],
     });
-    let logins = [
-        (Role::ProjectLeader, "projektledare"),
-        (Role::CaseManager, "handlaggare1"),
-        (Role::EmploymentOfficer, "arbetsformedlare1"),
-        (Role::Supervisor, "handledare"),
-        (Role::Participant, "deltagare"),
-    ]
-    .into_iter()
-    .map(|(role, username)| (role, username.to_owned()))
-    .collect();
+    let logins = LOGINS
+        .into_iter()
+        .map(|(role, username)| (role, username.to_owned()))
+        .collect();
 
     let Context {
         workplaces,

@@ -2,7 +2,7 @@
 //! page lists one account per role.
 
 use crate::db::{Database, NewUser};
-use crate::demo::{generate, DEMO_PASSWORD};
+use crate::demo::{generate, Demo, DEMO_PASSWORD, LOGINS};
 use anyhow::Context;
 use app::demo::{DemoLogin, DemoLogins};
 use app::domain::{stockholm_day, DisplayName, Password, Username};
@@ -19,17 +19,36 @@ pub enum Seeded {
 
 /// The demo accounts, as the login page lists them.
 pub fn demo_logins() -> DemoLogins {
-    let demo = generate(stockholm_day(Utc::now()));
     DemoLogins(
-        demo.logins
+        LOGINS
             .into_iter()
             .map(|(role, username)| DemoLogin {
                 role,
-                username,
+                username: username.to_owned(),
                 password: DEMO_PASSWORD.to_owned(),
             })
             .collect(),
     )
+}
+
+/// The demo's users as accounts to store, all with `password_hash` (they share the demo
+/// password, so it is hashed once).
+pub fn demo_users(demo: &Demo, password_hash: &str) -> anyhow::Result<Vec<(uuid::Uuid, NewUser)>> {
+    demo.users
+        .iter()
+        .map(|user| {
+            Ok((
+                user.id,
+                NewUser {
+                    username: Username::parse(&user.username)?,
+                    display_name: DisplayName::parse(&user.display_name)?,
+                    password_hash: password_hash.to_owned(),
+                    roles: user.roles.clone(),
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>, app::domain::ValidationError>>()
+        .context("a generated demo user is invalid")
 }
 
 /// Stores the demo programme, dated around today, unless the database has records already.
@@ -43,22 +62,7 @@ pub async fn seed_demo(db: &dyn Database) -> anyhow::Result<Seeded> {
     // One hash for every demo account: they share the password, and hashing 9 times would
     // only slow the first start.
     let password_hash = crate::auth::hash_password(&password).await?;
-    let users = demo
-        .users
-        .iter()
-        .map(|user| {
-            Ok((
-                user.id,
-                NewUser {
-                    username: Username::parse(&user.username)?,
-                    display_name: DisplayName::parse(&user.display_name)?,
-                    password_hash: password_hash.clone(),
-                    roles: user.roles.clone(),
-                },
-            ))
-        })
-        .collect::<Result<Vec<_>, app::domain::ValidationError>>()
-        .context("a generated demo user is invalid")?;
+    let users = demo_users(&demo, &password_hash)?;
     db.import(&users, &demo.records, Utc::now())
         .await
         .context("cannot store the demo programme")?;

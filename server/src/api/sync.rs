@@ -6,7 +6,6 @@ use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
 use crate::db::{AccessAction, AccessEntry, MutationRef, StoredRecord, WriteOutcome};
 use crate::startup::AppState;
-use app::access::visible_data;
 use app::change::Change;
 use app::domain::{Entity, Kind, LinkKind, Role};
 use app::sync::{scopes, MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse};
@@ -203,13 +202,7 @@ async fn pull(
     if !scope_changes.lost.is_empty() {
         for stored in state.db.records_in_scopes(&scope_changes.lost).await? {
             if stored.record.is_some() && caller.view(&stored).is_none() {
-                changes.push(RecordChange {
-                    kind: stored.kind.as_str().to_owned(),
-                    id: stored.id.to_string(),
-                    version: stored.version,
-                    deleted: true,
-                    data: None,
-                });
+                changes.push(deletion(&stored));
             }
         }
     }
@@ -232,34 +225,31 @@ fn push_visible(
     changes: &mut Vec<RecordChange>,
     sent: &mut Vec<uuid::Uuid>,
 ) {
-    let change = match &stored.record {
-        None => Some(RecordChange {
-            kind: stored.kind.as_str().to_owned(),
-            id: stored.id.to_string(),
-            version: stored.version,
-            deleted: true,
-            data: None,
-        }),
-        Some(record) => {
-            let access =
-                caller
-                    .viewer
-                    .read_access(record.kind(), record.scope(), Some(stored.programme_id));
-            visible_data(record, access, caller.today).map(|data| {
-                if let Some(participant) = record.participant_id() {
-                    sent.push(participant);
-                }
-                RecordChange {
-                    kind: stored.kind.as_str().to_owned(),
-                    id: stored.id.to_string(),
-                    version: stored.version,
-                    deleted: false,
-                    data: Some(data),
-                }
-            })
-        }
+    let Some(record) = &stored.record else {
+        changes.push(deletion(stored));
+        return;
     };
-    changes.extend(change);
+    if let Some(body) = caller.view(stored) {
+        sent.extend(record.participant_id());
+        changes.push(RecordChange {
+            kind: body.kind,
+            id: body.id,
+            version: body.version,
+            deleted: false,
+            data: Some(body.data),
+        });
+    }
+}
+
+/// Tells the device to forget a record.
+fn deletion(stored: &StoredRecord) -> RecordChange {
+    RecordChange {
+        kind: stored.kind.as_str().to_owned(),
+        id: stored.id.to_string(),
+        version: stored.version,
+        deleted: true,
+        data: None,
+    }
 }
 
 /// One access-log entry per participant whose data this pull sent.

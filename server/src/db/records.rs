@@ -25,12 +25,6 @@ pub struct StoredRecord {
     pub record: Option<Record>,
 }
 
-impl StoredRecord {
-    pub fn scope(&self) -> Option<Entity> {
-        self.record.as_ref().map(Record::scope)
-    }
-}
-
 /// Who is making a change or reading, and from where (for the access log).
 #[derive(Debug, Clone)]
 pub struct Actor {
