@@ -101,7 +101,7 @@ pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
 }
 
 /// The sync line under the header: when the device last synced, how many changes wait, who
-/// can sign out, and any change the server refused.
+/// can sign out, and what the user must know about their changes.
 #[component]
 fn SyncBar() -> impl IntoView {
     let i18n = use_i18n();
@@ -110,12 +110,14 @@ fn SyncBar() -> impl IntoView {
         SyncPhase::Starting | SyncPhase::SignedOut => None,
         SyncPhase::Syncing => Some(t_string!(i18n, sync_running).to_owned()),
         SyncPhase::SignInAgain => Some(t_string!(i18n, sync_sign_in_again).to_owned()),
-        SyncPhase::Idle | SyncPhase::Offline | SyncPhase::Failed => {
-            Some(match status.last_synced.get() {
-                Some(at) => format!("{} {}", t_string!(i18n, sync_last), clock_time(&at)),
-                None => t_string!(i18n, sync_never).to_owned(),
-            })
-        }
+        SyncPhase::Idle
+        | SyncPhase::Offline
+        | SyncPhase::Failed
+        | SyncPhase::UpdateNeeded
+        | SyncPhase::StorageFull => Some(match status.last_synced.get() {
+            Some(at) => format!("{} {}", t_string!(i18n, sync_last), clock_time(&at)),
+            None => t_string!(i18n, sync_never).to_owned(),
+        }),
     };
     let signed_in = move || {
         !matches!(
@@ -141,6 +143,10 @@ fn SyncBar() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = pending;
     };
+    let reload = move |_| {
+        #[cfg(feature = "hydrate")]
+        let _ = window().location().reload();
+    };
     view! {
         <div class="sync-bar" data-testid="sync-bar">
             <span data-testid="sync-status">{phase_text}</span>
@@ -159,15 +165,18 @@ fn SyncBar() -> impl IntoView {
                 </button>
             </Show>
         </div>
-        <For
-            each=move || status.refused.get().into_iter().enumerate()
-            key=|(index, _)| *index
-            let:item
-        >
-            <p class="form-error" role="alert" data-testid="refused">
-                {t!(i18n, sync_refused)} " " {item.1.error.clone()}
+        <Show when=move || status.phase.get() == SyncPhase::UpdateNeeded>
+            <div class="notice" role="alert" data-testid="update-needed">
+                <p>{t!(i18n, sync_update_needed)}</p>
+                <button type="button" on:click=reload>{t!(i18n, sync_reload)}</button>
+            </div>
+        </Show>
+        <Show when=move || status.phase.get() == SyncPhase::StorageFull>
+            <p class="notice" role="alert" data-testid="storage-full">
+                {t!(i18n, sync_storage_full)}
             </p>
-        </For>
+        </Show>
+        <crate::notices::Notices />
     }
 }
 

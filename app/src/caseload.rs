@@ -244,6 +244,9 @@ fn CheckInForm(participant_id: String) -> impl IntoView {
                             notes.set(String::new());
                             next.set(String::new());
                         }
+                        Err(crate::store::StoreError::QuotaExceeded) => {
+                            set_error.set(Some(t_string!(i18n, storage_full).to_owned()))
+                        }
                         Err(problem) => set_error.set(Some(problem.to_string())),
                     }
                 });

@@ -12,6 +12,7 @@ pub mod connectivity;
 pub mod csp;
 pub mod demo;
 pub mod domain;
+pub mod notices;
 pub mod pages;
 pub mod sync;
 

@@ -6,7 +6,7 @@
 //! can skip app releases and still arrive at the current shape with its data intact.
 
 use crate::change::Change;
-use crate::sync::replica::{self, Absorbed, Pending, SyncMeta};
+use crate::sync::replica::{self, Absorbed, Held, Pending, SyncMeta};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
@@ -25,10 +25,16 @@ pub mod stores {
     pub const RECORDS: &str = "records";
     /// Mutations made on this device that the server has not yet answered.
     pub const OUTBOX: &str = "outbox";
+    /// What the user must be told about their changes (refused, replaced), until dismissed.
+    pub const NOTICES: &str = "notices";
 }
 
 /// The object stores each schema version adds, oldest first. Version `n` is `MIGRATIONS[n - 1]`.
-pub const MIGRATIONS: &[&[&str]] = &[&[stores::META, stores::RECORDS], &[stores::OUTBOX]];
+pub const MIGRATIONS: &[&[&str]] = &[
+    &[stores::META, stores::RECORDS],
+    &[stores::OUTBOX],
+    &[stores::NOTICES],
+];
 
 /// The version this build of the app expects.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -234,16 +240,25 @@ impl DeviceStore {
     pub async fn enqueue(&self, change: &Change) -> Result<Pending, StoreError> {
         let transaction = self
             .db
-            .transaction([stores::OUTBOX, stores::META])
+            .transaction([stores::OUTBOX, stores::META, stores::RECORDS])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
+        let base_version = transaction
+            .object_store(stores::RECORDS)?
+            .get::<Held, _, _>(replica::key(
+                change.kind().as_str(),
+                &change.id().to_string(),
+            ))
+            .serde()?
+            .await?
+            .map(|held| held.version);
         let meta = transaction.object_store(stores::META)?;
         let last: i64 = meta
             .get::<i64, _, _>(LAST_MUTATION_KEY.to_owned())
             .serde()?
             .await?
             .unwrap_or(0);
-        let pending = replica::enqueue(last, change);
+        let pending = replica::enqueue(last, change, base_version);
         meta.put(&pending.mutation.id)
             .with_key(LAST_MUTATION_KEY.to_owned())
             .serde()?
@@ -278,9 +293,22 @@ impl DeviceStore {
     pub async fn absorb(&self, absorbed: &Absorbed, meta: &SyncMeta) -> Result<(), StoreError> {
         let transaction = self
             .db
-            .transaction([stores::RECORDS, stores::OUTBOX, stores::META])
+            .transaction([
+                stores::RECORDS,
+                stores::OUTBOX,
+                stores::META,
+                stores::NOTICES,
+            ])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
+        let notices = transaction.object_store(stores::NOTICES)?;
+        for notice in &absorbed.notices {
+            notices
+                .put(notice)
+                .with_key(notice.key.clone())
+                .serde()?
+                .await?;
+        }
         let records = transaction.object_store(stores::RECORDS)?;
         for held in &absorbed.puts {
             records.put(held).with_key(held.key()).serde()?.await?;

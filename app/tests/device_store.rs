@@ -70,7 +70,7 @@ async fn upgrading_from_the_previous_version_keeps_the_data() {
     let old = DeviceStore::open_at(&name, SCHEMA_VERSION - 1)
         .await
         .unwrap();
-    assert!(!old.store_names().contains(&stores::OUTBOX.to_owned()));
+    assert!(!old.store_names().contains(&stores::NOTICES.to_owned()));
     old.put(stores::RECORDS, "check_in/1", &sample())
         .await
         .unwrap();
@@ -80,7 +80,12 @@ async fn upgrading_from_the_previous_version_keeps_the_data() {
     let upgraded = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
     assert_eq!(upgraded.version(), SCHEMA_VERSION);
     let names = upgraded.store_names();
-    for store in [stores::META, stores::RECORDS, stores::OUTBOX] {
+    for store in [
+        stores::META,
+        stores::RECORDS,
+        stores::OUTBOX,
+        stores::NOTICES,
+    ] {
         assert!(
             names.contains(&store.to_owned()),
             "{store} missing after upgrade: {names:?}"
@@ -199,12 +204,13 @@ async fn changes_made_at_the_same_moment_get_distinct_mutation_ids_and_survive_r
 
 #[wasm_bindgen_test]
 async fn an_answer_is_written_in_one_go_and_only_answered_changes_leave_the_outbox() {
-    use app::sync::replica::{self, Held, Pending, SyncMeta};
-    use app::sync::{MutationResult, MutationStatus, RecordChange, SyncResponse};
+    use app::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
+    use app::sync::{MutationResult, MutationStatus, RecordChange, Replaced, SyncResponse};
     let name = unique_name("absorb");
     let store = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
     store.enqueue(&contact(1)).await.unwrap();
     store.enqueue(&contact(2)).await.unwrap();
+    store.enqueue(&contact(3)).await.unwrap();
     let outbox: Vec<Pending> = store.all(stores::OUTBOX).await.unwrap();
     let changes = (0..1500)
         .map(|n| RecordChange {
@@ -217,13 +223,26 @@ async fn an_answer_is_written_in_one_go_and_only_answered_changes_leave_the_outb
         .collect();
     let response = SyncResponse {
         cursor: 1500,
-        results: vec![MutationResult {
-            id: 1,
-            status: MutationStatus::Applied,
-            error: None,
-        }],
+        results: vec![
+            MutationResult {
+                id: 1,
+                status: MutationStatus::Applied,
+                error: None,
+            },
+            MutationResult {
+                id: 3,
+                status: MutationStatus::Rejected,
+                error: Some("you may not make this change".into()),
+            },
+        ],
         changes,
         more: false,
+        notices: vec![Replaced {
+            kind: "contact".into(),
+            id: "c".into(),
+            replaced_version: 4,
+            version: 9,
+        }],
     };
     let absorbed = replica::absorb(&outbox, response);
     let meta = SyncMeta {
@@ -237,6 +256,50 @@ async fn an_answer_is_written_in_one_go_and_only_answered_changes_leave_the_outb
     assert_eq!(left.len(), 1, "mutation 2 waits for its answer");
     assert_eq!(left[0].mutation.id, 2);
     assert_eq!(store.sync_meta().await.unwrap().cursor, Some(1500));
+    let notices: Vec<Notice> = store.all(stores::NOTICES).await.unwrap();
+    let whats: Vec<&NoticeWhat> = notices.iter().map(|notice| &notice.what).collect();
+    assert_eq!(
+        whats,
+        [
+            &NoticeWhat::Refused {
+                error: "you may not make this change".into()
+            },
+            &NoticeWhat::Replaced { version: 9 },
+        ],
+        "the refusal and the replaced change are kept until the user dismisses them"
+    );
+    store
+        .delete(stores::NOTICES, &notices[0].key)
+        .await
+        .unwrap();
+    let left: Vec<Notice> = store.all(stores::NOTICES).await.unwrap();
+    assert_eq!(left.len(), 1);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_change_to_a_held_record_names_the_version_it_started_from() {
+    use app::sync::replica::Held;
+    let store = DeviceStore::open_at(&unique_name("base"), SCHEMA_VERSION)
+        .await
+        .unwrap();
+    let app::change::Change::Save(record) = contact(1) else {
+        unreachable!("contact() saves");
+    };
+    let held = Held {
+        kind: "contact".into(),
+        id: record.id().to_string(),
+        version: 42,
+        data: record.to_json(),
+    };
+    store
+        .put(stores::RECORDS, &held.key(), &held)
+        .await
+        .unwrap();
+    let edited = store.enqueue(&contact(1)).await.unwrap();
+    assert_eq!(edited.mutation.base_version, Some(42));
+    let new = store.enqueue(&contact(2)).await.unwrap();
+    assert_eq!(new.mutation.base_version, None);
     store.close();
 }
 

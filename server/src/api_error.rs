@@ -28,6 +28,9 @@ pub enum ApiError {
     Gone(String),
     #[error("{0}")]
     Conflict(String),
+    /// The app is older than the server supports.
+    #[error("{0}")]
+    UpgradeRequired(String),
     #[error("too many failed sign-ins; wait {retry_after_minutes} minutes and try again")]
     TooManyAttempts { retry_after_minutes: i64 },
     #[error("internal error")]
@@ -57,6 +60,7 @@ impl IntoResponse for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Gone(_) => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");

@@ -55,6 +55,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The demo accounts the login page lists; empty unless in demo mode.
     pub demo_logins: app::demo::DemoLogins,
+    pub sync_locks: crate::api::sync::ClientLocks,
     service_worker: Arc<str>,
 }
 
@@ -133,6 +134,7 @@ impl Application {
             session_ttl: settings.session_ttl,
             secure_cookies: settings.secure_cookies,
             demo_logins,
+            sync_locks: Default::default(),
             service_worker: service_worker.into(),
         };
         let demo_logins = state.demo_logins.clone();

@@ -203,7 +203,8 @@ async fn rejected_mutations_say_why_and_do_not_block_the_rest() {
     );
     assert!(ids_of(body["changes"].as_array().unwrap(), "check_in").contains(&good.to_string()));
 
-    // Rejected ids count as processed too.
+    // Rejected ids count as processed too, and a retry after a lost response is told why
+    // again, so the user still learns of it.
     let retry = device
         .send(
             &app,
@@ -212,7 +213,124 @@ async fn rejected_mutations_say_why_and_do_not_block_the_rest() {
         )
         .await;
     let retry: Value = retry.json().await.unwrap();
-    assert_eq!(retry["results"][0]["status"], "duplicate");
+    assert_eq!(retry["results"][0]["status"], "rejected");
+    assert_eq!(retry["results"][0]["error"], results[1]["error"]);
+}
+
+#[tokio::test]
+async fn the_user_whose_change_was_replaced_is_told() {
+    let app = TestApp::spawn().await;
+    Programme::create(&app).await;
+    let mut coach = Device::new(&app, "cm1").await;
+    let mut officer = Device::new(&app, "eo1").await;
+    let held = coach.pull_all(&app).await;
+    officer.pull_all(&app).await;
+    let check_in = held
+        .iter()
+        .find(|change| change["kind"] == "check_in")
+        .expect("the fixture's check-in");
+    let base = check_in["version"].as_i64().unwrap();
+    let edit = |notes: &str| {
+        let mut data = check_in["data"].clone();
+        data["notes"] = json!(notes);
+        data
+    };
+
+    // Both edited the same check-in offline, from the same version.
+    let first = coach
+        .sync(
+            &app,
+            json!([{ "id": 1, "name": "check_in.save", "args": edit("Coachens anteckning"),
+                     "base_version": base }]),
+        )
+        .await;
+    assert_eq!(first["results"][0]["status"], "applied");
+    assert!(first.get("notices").is_none(), "{first}");
+    let second = officer
+        .sync(
+            &app,
+            json!([{ "id": 1, "name": "check_in.save", "args": edit("AF:s anteckning"),
+                     "base_version": base }]),
+        )
+        .await;
+    assert_eq!(second["results"][0]["status"], "applied");
+    assert!(
+        second.get("notices").is_none(),
+        "the last applied change wins and its author is not told anything: {second}"
+    );
+
+    let told = coach.sync(&app, json!([])).await;
+    let notices = told["notices"].as_array().expect("a notice");
+    assert_eq!(notices.len(), 1, "{told}");
+    assert_eq!(notices[0]["kind"], "check_in");
+    assert_eq!(notices[0]["id"], check_in["id"]);
+    assert!(notices[0]["version"].as_i64() > notices[0]["replaced_version"].as_i64());
+    let current = told["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["id"] == check_in["id"])
+        .expect("the current version");
+    assert_eq!(current["data"]["notes"], "AF:s anteckning");
+    let again = coach.sync(&app, json!([])).await;
+    assert!(
+        again.get("notices").is_none(),
+        "told once per device cursor"
+    );
+
+    // An edit made after seeing the other's version replaces nothing unseen.
+    let seen = current["version"].as_i64().unwrap();
+    coach
+        .sync(
+            &app,
+            json!([{ "id": 2, "name": "check_in.save", "args": edit("Sett båda"),
+                     "base_version": seen }]),
+        )
+        .await;
+    let quiet = officer.sync(&app, json!([])).await;
+    assert!(quiet.get("notices").is_none(), "{quiet}");
+}
+
+#[tokio::test]
+async fn an_app_too_old_for_the_server_is_told_to_update_and_nothing_is_applied() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let device = Device::new(&app, "cm1").await;
+    let (id, check_in) = new_check_in(&programme);
+    let body = json!({ "client_id": device.id, "cursor": null,
+                       "mutations": [{ "id": 1, "name": "check_in.save", "args": check_in }] });
+    for (version, status) in [
+        ("0", StatusCode::UPGRADE_REQUIRED),
+        ("one", StatusCode::BAD_REQUEST),
+    ] {
+        let response = device
+            .client
+            .post(app.url("/api/v1/sync"))
+            .header("lotsa-protocol", version)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{version}");
+        let error: Value = response.json().await.unwrap();
+        assert!(!error["error"].as_str().unwrap().is_empty());
+    }
+    let missing = device
+        .client
+        .get(app.url(&format!("/api/v1/records/check_in/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND, "nothing applied");
+    let current = device
+        .client
+        .post(app.url("/api/v1/sync"))
+        .header("lotsa-protocol", app::sync::PROTOCOL_VERSION.to_string())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(current.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -283,6 +401,9 @@ async fn a_participant_handed_over_is_purged_from_the_old_device_and_sent_to_the
         StatusCode::OK
     );
 
+    // The response that told the old device to forget A is lost; the retry tells it again.
+    let lost = old.send(&app, old.cursor, json!([])).await;
+    assert_eq!(lost.status(), StatusCode::OK);
     let purged = old.pull_all(&app).await;
     let a_records = programme
         .records
@@ -301,6 +422,12 @@ async fn a_participant_handed_over_is_purged_from_the_old_device_and_sent_to_the
     assert!(
         purged.iter().all(|change| change.get("data").is_none()),
         "no data of A reaches the old device"
+    );
+    let settled = old.sync(&app, json!([])).await;
+    assert_eq!(
+        settled["changes"],
+        json!([]),
+        "once the device has confirmed, nothing is sent again"
     );
 
     let received = new.pull_all(&app).await;

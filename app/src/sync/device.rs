@@ -3,8 +3,8 @@
 //! change, and every few minutes while the app is visible, with growing pauses after
 //! failures. Every decision is made by [`super::replica`]; this module only moves data.
 
-use super::protocol::SyncResponse;
-use super::replica::{self, Held, Pending};
+use super::protocol::{SyncResponse, PROTOCOL_HEADER, PROTOCOL_VERSION};
+use super::replica::{self, Held, Notice, Pending};
 use super::status::{SyncPhase, SyncStatus};
 use crate::change::Change;
 use crate::store::{stores, DeviceStore, StoreError};
@@ -41,6 +41,8 @@ enum SyncError {
     Offline,
     #[error("the server answered {0}")]
     Server(u16),
+    #[error("the server no longer speaks this app's protocol")]
+    TooOld,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -70,6 +72,13 @@ impl Device {
         self.store.enqueue(&change).await?;
         refresh(&self.store, self.status).await;
         let _ = self.kick.unbounded_send(());
+        Ok(())
+    }
+
+    /// Forgets a notice the user has read (a refused change is discarded with it).
+    pub async fn dismiss(&self, notice_key: &str) -> Result<(), StoreError> {
+        self.store.delete(stores::NOTICES, notice_key).await?;
+        refresh(&self.store, self.status).await;
         Ok(())
     }
 }
@@ -134,12 +143,14 @@ pub async fn start(status: SyncStatus) -> Option<Device> {
 
 /// Recomputes what the screens show from the device's records and outbox.
 async fn refresh(store: &DeviceStore, status: SyncStatus) {
-    let (Ok(held), Ok(outbox)) = (
+    let (Ok(held), Ok(outbox), Ok(notices)) = (
         store.all::<Held>(stores::RECORDS).await,
         store.all::<Pending>(stores::OUTBOX).await,
+        store.all::<Notice>(stores::NOTICES).await,
     ) else {
         return;
     };
+    status.notices.set(notices);
     status.pending.set(outbox.len());
     status.records.set(held.len());
     status.unsent.set(
@@ -209,6 +220,14 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
                 device.status.phase.set(SyncPhase::Offline);
                 PERIOD
             }
+            Err(SyncError::TooOld) => {
+                device.status.phase.set(SyncPhase::UpdateNeeded);
+                PERIOD
+            }
+            Err(SyncError::Store(StoreError::QuotaExceeded)) => {
+                device.status.phase.set(SyncPhase::StorageFull);
+                PERIOD
+            }
             Err(error) => {
                 leptos::logging::warn!("sync: {error}");
                 device.status.phase.set(SyncPhase::Failed);
@@ -231,12 +250,6 @@ async fn sync_until_done(device: &Device) -> Result<(), SyncError> {
         meta.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
         device.store.absorb(&absorbed, &meta).await?;
         device.status.last_synced.set(meta.last_synced_at.clone());
-        if !absorbed.refused.is_empty() {
-            device
-                .status
-                .refused
-                .update(|refused| refused.extend(absorbed.refused.clone()));
-        }
         let more_to_send = outbox.len() > sent;
         if !absorbed.more && !more_to_send {
             return Ok(());
@@ -246,6 +259,7 @@ async fn sync_until_done(device: &Device) -> Result<(), SyncError> {
 
 async fn post_sync(request: &super::protocol::SyncRequest) -> Result<SyncResponse, SyncError> {
     let response = gloo_net::http::Request::post("/api/v1/sync")
+        .header(PROTOCOL_HEADER, &PROTOCOL_VERSION.to_string())
         .json(request)
         .map_err(|_| SyncError::Server(0))?
         .send()
@@ -254,6 +268,7 @@ async fn post_sync(request: &super::protocol::SyncRequest) -> Result<SyncRespons
     match response.status() {
         200 => response.json().await.map_err(|_| SyncError::Server(200)),
         401 => Err(SyncError::Unauthorized),
+        426 => Err(SyncError::TooOld),
         status => Err(SyncError::Server(status)),
     }
 }

@@ -4,6 +4,7 @@
 pub mod protocol;
 pub mod replica;
 pub mod scopes;
+pub mod server;
 pub mod status;
 
 #[cfg(feature = "hydrate")]

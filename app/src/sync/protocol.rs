@@ -3,6 +3,11 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// The version of this protocol a device speaks, sent as [`PROTOCOL_HEADER`]. A server that
+/// no longer speaks it answers 426, and the app asks the user to reload (its outbox waits).
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_HEADER: &str = "lotsa-protocol";
+
 /// What a device sends: its pending mutations, oldest first, and how far it has pulled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
@@ -20,6 +25,11 @@ pub struct Mutation {
     pub name: String,
     #[serde(default)]
     pub args: serde_json::Value,
+    /// The version of the record the user changed, as the device held it (`None` for a new
+    /// record). When another user's change came in between, theirs is replaced and they
+    /// are told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_version: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +40,21 @@ pub struct SyncResponse {
     pub changes: Vec<RecordChange>,
     /// More changes are waiting: pull again at once.
     pub more: bool,
+    /// Changes of this user's that someone else's later change replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Replaced>,
+}
+
+/// A change of the user's that another user's change replaced: both stay in the record's
+/// history, the later one is current.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replaced {
+    pub kind: String,
+    pub id: String,
+    /// The version the user wrote.
+    pub replaced_version: i64,
+    /// The version that replaced it.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,9 @@
 //! to show (the server's records with this device's pending changes on top). The browser
 //! edge (`sync::device`) only reads and writes IndexedDB and HTTP around these functions.
 
-use super::protocol::{Mutation, MutationStatus, RecordChange, SyncRequest, SyncResponse};
+use super::protocol::{
+    Mutation, MutationStatus, RecordChange, Replaced, SyncRequest, SyncResponse,
+};
 use crate::change::Change;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -52,8 +54,9 @@ pub struct SyncMeta {
 }
 
 /// Turns a change the user made into an outbox entry; `last_id` is the id of the previous
-/// mutation this device made (ids only grow).
-pub fn enqueue(last_id: i64, change: &Change) -> Pending {
+/// mutation this device made (ids only grow), `base_version` the version of the record the
+/// device holds (`None` for a new one).
+pub fn enqueue(last_id: i64, change: &Change, base_version: Option<i64>) -> Pending {
     let (name, args, data) = match change {
         Change::Save(record) => {
             let data = record.to_json();
@@ -70,6 +73,7 @@ pub fn enqueue(last_id: i64, change: &Change) -> Pending {
             id: last_id.max(0) + 1,
             name,
             args,
+            base_version,
         },
         kind: change.kind().as_str().to_owned(),
         record_id: change.id().to_string(),
@@ -92,12 +96,46 @@ pub fn request(client_id: Uuid, meta: &SyncMeta, outbox: &[Pending]) -> SyncRequ
     }
 }
 
-/// A mutation the server refused: the user is told which change and why.
+/// Something the user must be told about one of their changes, kept on the device until
+/// they dismiss it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Refused {
+pub struct Notice {
+    /// Unique on the device, so a notice sent twice is kept once.
+    pub key: String,
     pub kind: String,
     pub record_id: String,
-    pub error: String,
+    pub what: NoticeWhat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NoticeWhat {
+    /// The server refused the change; it is no longer shown, and this says why.
+    Refused { error: String },
+    /// Someone else's later change replaced this user's; both are in the history.
+    Replaced { version: i64 },
+}
+
+impl Notice {
+    fn refused(pending: &Pending, error: String) -> Self {
+        Self {
+            key: format!("refused/{}", pending.mutation.id),
+            kind: pending.kind.clone(),
+            record_id: pending.record_id.clone(),
+            what: NoticeWhat::Refused { error },
+        }
+    }
+
+    fn replaced(replaced: Replaced) -> Self {
+        Self {
+            key: format!("replaced/{}/{}", replaced.kind, replaced.replaced_version),
+            kind: replaced.kind,
+            record_id: replaced.id,
+            what: NoticeWhat::Replaced {
+                version: replaced.version,
+            },
+        }
+    }
 }
 
 /// What an answer changes on the device; the edge writes it in one transaction.
@@ -108,7 +146,7 @@ pub struct Absorbed {
     pub deletes: Vec<String>,
     /// Outbox entries the server has answered (applied, duplicate or rejected).
     pub answered: Vec<i64>,
-    pub refused: Vec<Refused>,
+    pub notices: Vec<Notice>,
     pub cursor: i64,
     pub more: bool,
 }
@@ -127,13 +165,14 @@ pub fn absorb(outbox: &[Pending], response: SyncResponse) -> Absorbed {
         };
         absorbed.answered.push(result.id);
         if result.status == MutationStatus::Rejected {
-            absorbed.refused.push(Refused {
-                kind: pending.kind.clone(),
-                record_id: pending.record_id.clone(),
-                error: result.error.unwrap_or_default(),
-            });
+            absorbed
+                .notices
+                .push(Notice::refused(pending, result.error.unwrap_or_default()));
         }
     }
+    absorbed
+        .notices
+        .extend(response.notices.into_iter().map(Notice::replaced));
     for change in response.changes {
         let RecordChange {
             kind,
@@ -210,21 +249,24 @@ mod tests {
             results,
             changes,
             more: false,
+            notices: vec![],
         }
     }
 
     #[test]
     fn mutation_ids_only_grow_and_requests_send_the_oldest_first() {
         let meta = SyncMeta::default();
-        let first = enqueue(0, &Change::Save(Box::new(contact(1, "a"))));
+        let first = enqueue(0, &Change::Save(Box::new(contact(1, "a"))), None);
         let second = enqueue(
             first.mutation.id,
             &Change::Delete {
                 kind: Kind::Contact,
                 id: Uuid::from_u128(1),
             },
+            Some(7),
         );
         assert_eq!((first.mutation.id, second.mutation.id), (1, 2));
+        assert_eq!(second.mutation.base_version, Some(7));
         assert_eq!(first.mutation.name, "contact.save");
         assert_eq!(second.mutation.name, "contact.delete");
         let request = request(Uuid::nil(), &meta, &[second.clone(), first.clone()]);
@@ -235,9 +277,9 @@ mod tests {
     #[test]
     fn only_answered_mutations_leave_the_outbox_and_refusals_are_reported() {
         let outbox = vec![
-            enqueue(0, &Change::Save(Box::new(contact(1, "a")))),
-            enqueue(1, &Change::Save(Box::new(contact(2, "b")))),
-            enqueue(2, &Change::Save(Box::new(contact(3, "c")))),
+            enqueue(0, &Change::Save(Box::new(contact(1, "a"))), None),
+            enqueue(1, &Change::Save(Box::new(contact(2, "b"))), None),
+            enqueue(2, &Change::Save(Box::new(contact(3, "c"))), None),
         ];
         let answer = response(
             vec![
@@ -256,10 +298,16 @@ mod tests {
         );
         let absorbed = absorb(&outbox, answer);
         assert_eq!(absorbed.answered, [1, 2], "mutation 3 stays until answered");
-        assert_eq!(absorbed.refused.len(), 1);
+        assert_eq!(absorbed.notices.len(), 1);
         assert_eq!(
-            absorbed.refused[0].record_id,
+            absorbed.notices[0].record_id,
             Uuid::from_u128(2).to_string()
+        );
+        assert_eq!(
+            absorbed.notices[0].what,
+            NoticeWhat::Refused {
+                error: "you may not make this change".into()
+            }
         );
     }
 
@@ -297,15 +345,16 @@ mod tests {
             .map(|h| (h.key(), h))
             .collect();
         let outbox = vec![
-            enqueue(0, &Change::Save(Box::new(contact(1, "mine")))),
+            enqueue(0, &Change::Save(Box::new(contact(1, "mine"))), Some(5)),
             enqueue(
                 1,
                 &Change::Delete {
                     kind: Kind::Contact,
                     id: Uuid::from_u128(2),
                 },
+                Some(6),
             ),
-            enqueue(2, &Change::Save(Box::new(contact(3, "new")))),
+            enqueue(2, &Change::Save(Box::new(contact(3, "new"))), None),
         ];
         let view = rebase(&server, &outbox);
         let key1 = key("contact", &Uuid::from_u128(1).to_string());

@@ -1,8 +1,8 @@
 //! What the user sees of sync: whether it is running, when it last succeeded, how many of
-//! their changes wait, and which were refused. Rendered the same on the server (nothing
+//! their changes wait, and which were refused or replaced. Rendered the same on the server (nothing
 //! known yet) and in the browser, where the device's sync engine fills it in.
 
-use super::replica::Refused;
+use super::replica::Notice;
 use leptos::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +21,10 @@ pub enum SyncPhase {
     SignedOut,
     /// The last attempt failed; it is retried with growing pauses.
     Failed,
+    /// The server no longer speaks this app's protocol: reload to update; changes wait.
+    UpdateNeeded,
+    /// The device has no room left for the user's records; changes wait.
+    StorageFull,
 }
 
 #[derive(Clone, Copy)]
@@ -32,7 +36,8 @@ pub struct SyncStatus {
     pub last_synced: RwSignal<Option<String>>,
     /// Records held on the device.
     pub records: RwSignal<usize>,
-    pub refused: RwSignal<Vec<Refused>>,
+    /// What the user must be told about their changes (refused, replaced by someone else's).
+    pub notices: RwSignal<Vec<Notice>>,
     /// What the screens show: the device's records with pending changes on top, by
     /// `kind/id`. Empty on the server; filled from IndexedDB in the browser.
     pub view: RwSignal<BTreeMap<String, Value>>,
@@ -47,7 +52,7 @@ impl SyncStatus {
             pending: RwSignal::new(0),
             last_synced: RwSignal::new(None),
             records: RwSignal::new(0),
-            refused: RwSignal::new(Vec::new()),
+            notices: RwSignal::new(Vec::new()),
             view: RwSignal::new(BTreeMap::new()),
             unsent: RwSignal::new(BTreeSet::new()),
         };

@@ -6,31 +6,58 @@ use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
 use crate::db::{AccessAction, AccessEntry, MutationRef, StoredRecord, WriteOutcome};
 use crate::startup::AppState;
-use app::change::Change;
-use app::domain::{Entity, Kind, LinkKind, Role};
-use app::sync::{scopes, MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse};
+use app::domain::{Entity, LinkKind, Role};
+use app::sync::scopes::{self, ScopePlan};
+use app::sync::server::{self, Decision};
+use app::sync::{
+    MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse, PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+};
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use uuid::Uuid;
 
 /// Changes per response: a first sync of a caseload takes a few round trips, each small
 /// enough for a slow phone connection.
 pub const PAGE_SIZE: usize = 2000;
 /// Mutations per request; a device with more sends them in several requests.
 pub const MAX_MUTATIONS: usize = 500;
+/// The oldest protocol version this server still speaks.
+pub const MIN_PROTOCOL: u32 = 1;
+
+/// One sync at a time per device: a retry that overlaps a request still being processed
+/// waits for it, so two pulls never decide the device's scopes from the same old state.
+#[derive(Clone, Default)]
+pub struct ClientLocks(Arc<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl ClientLocks {
+    async fn lock(&self, client_id: Uuid) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+            locks.entry(client_id).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
 
 /// Apply mutations and pull changes, in one round trip.
 #[utoipa::path(
     post,
     path = "/api/v1/sync",
-    request_body(content = Object, description = "`{ client_id, cursor, mutations: [{ id, name, args }] }`; mutation names are `<kind>.save` (args: the record) and `<kind>.delete` (args: `{ id }`)"),
+    params(("lotsa-protocol" = Option<u32>, Header, description = "The sync protocol version the app speaks")),
+    request_body(content = Object, description = "`{ client_id, cursor, mutations: [{ id, name, args, base_version? }] }`; mutation names are `<kind>.save` (args: the record) and `<kind>.delete` (args: `{ id }`); `base_version` is the version of the record the device changed"),
     responses(
-        (status = 200, description = "`{ cursor, results: [{ id, status, error? }], changes: [{ kind, id, version, deleted, data? }], more }`", content_type = "application/json"),
+        (status = 200, description = "`{ cursor, results: [{ id, status, error? }], changes: [{ kind, id, version, deleted, data? }], more, notices?: [{ kind, id, replaced_version, version }] }`", content_type = "application/json"),
         (status = 400, description = "Malformed request", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 409, description = "This client id belongs to another user", body = ErrorBody),
+        (status = 426, description = "The app is too old for this server: reload it", body = ErrorBody),
     ),
     tag = "sync"
 )]
@@ -38,9 +65,11 @@ pub const MAX_MUTATIONS: usize = 500;
 pub async fn sync(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     SignedIn(user): SignedIn,
     ApiJson(request): ApiJson<SyncRequest>,
 ) -> Result<Json<SyncResponse>, ApiError> {
+    check_protocol(&headers)?;
     if request.mutations.len() > MAX_MUTATIONS {
         return Err(ApiError::BadRequest(format!(
             "mutations: send at most {MAX_MUTATIONS} per request"
@@ -51,6 +80,7 @@ pub async fn sync(
             "cursor: must not be negative".to_owned(),
         ));
     }
+    let _one_at_a_time = state.sync_locks.lock(request.client_id).await;
     let now = Utc::now();
     let mut caller = Caller::load(&state, &user, peer).await?;
     let client = state
@@ -66,75 +96,96 @@ pub async fn sync(
 
     let mut results = Vec::with_capacity(request.mutations.len());
     let mut last_processed = client.last_mutation_id;
-    // Only these kinds create links, and so change what this user may see.
-    let mut links_changed = false;
+    let mut ties_changed = false;
     for mutation in request.mutations {
         let reference = MutationRef {
             client_id: request.client_id,
             id: mutation.id,
+            base_version: mutation.base_version,
         };
-        let outcome = if mutation.id <= last_processed {
-            WriteOutcome::Duplicate
+        let refused_before = if mutation.id <= last_processed {
+            state.db.rejection(reference).await?
         } else {
-            match Change::from_mutation(&mutation.name, mutation.args) {
-                Ok(change) => {
-                    links_changed |= matches!(
-                        change.kind(),
-                        Kind::Participant | Kind::Supervisor | Kind::Staff | Kind::Placement
-                    );
-                    state
-                        .db
-                        .write(&caller.actor, change, Some(reference), caller.today, now)
-                        .await?
-                }
-                Err(rejection) => WriteOutcome::Rejected(rejection),
-            }
+            None
         };
-        let result = match outcome {
-            WriteOutcome::Applied { .. } => (MutationStatus::Applied, None),
-            WriteOutcome::Duplicate => (MutationStatus::Duplicate, None),
-            WriteOutcome::Rejected(rejection) => {
-                state.db.skip_mutation(reference).await?;
-                (MutationStatus::Rejected, Some(rejection.to_string()))
+        let (status, error) = match server::decide(&mutation, last_processed, refused_before) {
+            Decision::Duplicate => (MutationStatus::Duplicate, None),
+            Decision::Rejected(reason) => {
+                state.db.reject_mutation(reference, &reason).await?;
+                (MutationStatus::Rejected, Some(reason))
+            }
+            Decision::Apply(change) => {
+                ties_changed |= server::changes_ties(change.kind());
+                match state
+                    .db
+                    .write(&caller.actor, change, Some(reference), caller.today, now)
+                    .await?
+                {
+                    WriteOutcome::Applied { .. } => (MutationStatus::Applied, None),
+                    WriteOutcome::Duplicate => (MutationStatus::Duplicate, None),
+                    WriteOutcome::Rejected(rejection) => {
+                        let reason = rejection.to_string();
+                        state.db.reject_mutation(reference, &reason).await?;
+                        (MutationStatus::Rejected, Some(reason))
+                    }
+                }
             }
         };
         last_processed = last_processed.max(mutation.id);
         results.push(MutationResult {
             id: mutation.id,
-            status: result.0,
-            error: result.1,
+            status,
+            error,
         });
     }
-    if links_changed {
+    if ties_changed {
         // A mutation may have changed what this user sees (a new participant of theirs).
         caller = Caller::load(&state, &user, peer).await?;
     }
 
-    let pulled = pull(&state, &caller, &client, request.cursor.unwrap_or(0)).await?;
+    let cursor = request.cursor.unwrap_or(0);
+    let pulled = pull(&state, &caller, &client, cursor).await?;
     state
         .db
-        .update_client_scopes(
-            request.client_id,
-            &pulled.gained,
-            &pulled.lost,
-            pulled.cursor,
-        )
+        .update_client_scopes(request.client_id, &pulled.scopes, pulled.cursor)
         .await?;
     state.db.log_access(&pulled.reads).await?;
+    let notices = state
+        .db
+        .replaced_changes(caller.actor.user_id, cursor, pulled.cursor)
+        .await?;
     Ok(Json(SyncResponse {
         cursor: pulled.cursor,
         results,
         changes: pulled.changes,
         more: pulled.more,
+        notices,
     }))
+}
+
+/// Refuses an app whose protocol this server no longer speaks. An app that does not say
+/// (a script, an outside test) is taken to speak the current one.
+fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(PROTOCOL_HEADER) else {
+        return Ok(());
+    };
+    match value.to_str().ok().and_then(|raw| raw.trim().parse::<u32>().ok()) {
+        Some(version) if (MIN_PROTOCOL..=PROTOCOL_VERSION).contains(&version) => Ok(()),
+        Some(_) => Err(ApiError::UpgradeRequired(
+            "this app is too old for the server; reload the page to update it (your changes are kept)"
+                .to_owned(),
+        )),
+        None => Err(ApiError::BadRequest(format!(
+            "{PROTOCOL_HEADER}: must be a whole number"
+        ))),
+    }
 }
 
 struct Pulled {
     cursor: i64,
     changes: Vec<RecordChange>,
     more: bool,
-    gained: Vec<Entity>,
-    lost: Vec<Entity>,
+    scopes: ScopePlan,
     reads: Vec<AccessEntry>,
 }
 
@@ -144,9 +195,6 @@ async fn pull(
     client: &crate::db::SyncClient,
     cursor: i64,
 ) -> Result<Pulled, ApiError> {
-    // Read the counter first: every version up to it is committed, so the new cursor never
-    // passes a change still being written.
-    let newest = state.db.current_version().await?;
     let led: Vec<uuid::Uuid> = if caller.viewer.has(Role::ProjectLeader) {
         let programmes: Vec<uuid::Uuid> = caller
             .viewer
@@ -161,58 +209,57 @@ async fn pull(
     } else {
         Vec::new()
     };
-    let now_scopes = scopes::tracked(&caller.viewer, &led);
-    // A device behind the response that last changed its scopes never saw that change.
-    let before = if cursor >= client.scopes_cursor {
-        client.scopes.clone()
+    let scope_plan = scopes::plan(
+        &client.scopes,
+        &scopes::tracked(&caller.viewer, &led),
+        cursor,
+    );
+    // Every version up to `newest` is committed, so the cursor never passes a change still
+    // being written. A response that changes what the device holds gets a cursor of its
+    // own, so the device's next cursor tells whether it received it.
+    let newest = if scope_plan.sends_scope_changes() {
+        state.db.new_cursor().await?
     } else {
-        BTreeSet::new()
+        state.db.current_version().await?
     };
-    let scope_changes = scopes::diff(&before, &now_scopes);
 
     let mut changes = Vec::new();
     let mut sent = Vec::new();
-    let page = state
+    let fetched: Vec<StoredRecord> = state
         .db
         .select_records(&caller.viewer.selection(), cursor, PAGE_SIZE as i64 + 1)
-        .await?;
-    let page: Vec<StoredRecord> = page
+        .await?
         .into_iter()
         .filter(|stored| stored.version <= newest)
         .collect();
-    let more = page.len() > PAGE_SIZE;
-    let page = &page[..page.len().min(PAGE_SIZE)];
-    let new_cursor = if more {
-        page.last().map_or(cursor, |stored| stored.version)
-    } else {
-        newest.max(cursor)
-    };
-    for stored in page {
+    let versions: Vec<i64> = fetched.iter().map(|stored| stored.version).collect();
+    let end = server::page_end(cursor, newest, &versions, PAGE_SIZE);
+    for stored in &fetched[..end.take] {
         push_visible(caller, stored, &mut changes, &mut sent);
     }
     // Newly visible entities: their older records, which the cursor has already passed.
-    if cursor > 0 && !scope_changes.gained.is_empty() {
-        for stored in state.db.records_in_scopes(&scope_changes.gained).await? {
+    if cursor > 0 && !scope_plan.gained.is_empty() {
+        for stored in state.db.records_in_scopes(&scope_plan.gained).await? {
             if stored.version <= cursor && stored.record.is_some() {
                 push_visible(caller, &stored, &mut changes, &mut sent);
             }
         }
     }
     // No longer visible: tell the device to forget what it may no longer see.
-    if !scope_changes.lost.is_empty() {
-        for stored in state.db.records_in_scopes(&scope_changes.lost).await? {
-            if stored.record.is_some() && caller.view(&stored).is_none() {
+    if !scope_plan.lost.is_empty() {
+        for stored in state.db.records_in_scopes(&scope_plan.lost).await? {
+            // Deleted ones too: a record deleted after access ended is still on the device.
+            if caller.view(&stored).is_none() {
                 changes.push(deletion(&stored));
             }
         }
     }
     let reads = sync_reads(caller, &sent);
     Ok(Pulled {
-        cursor: new_cursor,
+        cursor: end.cursor,
         changes,
-        more,
-        gained: scope_changes.gained,
-        lost: scope_changes.lost,
+        more: end.more,
+        scopes: scope_plan,
         reads,
     })
 }

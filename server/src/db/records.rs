@@ -44,21 +44,21 @@ pub enum WriteOutcome {
     Rejected(Rejection),
 }
 
-/// A sync mutation: which device sent it, under which id.
+/// A sync mutation: which device sent it, under which id, and the version of the record
+/// the device changed (to tell whoever's change it replaces).
 #[derive(Debug, Clone, Copy)]
 pub struct MutationRef {
     pub client_id: Uuid,
     pub id: i64,
+    pub base_version: Option<i64>,
 }
 
 /// What the server remembers of a syncing device.
 #[derive(Debug, Clone, Default)]
 pub struct SyncClient {
     pub last_mutation_id: i64,
-    pub scopes: std::collections::BTreeSet<Entity>,
-    /// The cursor of the response that last changed `scopes`: a device still behind it
-    /// never received that response, so `scopes` cannot be trusted for it.
-    pub scopes_cursor: i64,
+    /// The entities whose records it was sent, and what it has confirmed of them.
+    pub scopes: std::collections::BTreeMap<Entity, app::sync::scopes::ScopeRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -300,19 +300,35 @@ pub trait RecordStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<SyncClient>, DbError>;
 
-    /// Marks a mutation that changed nothing (rejected) as processed.
-    async fn skip_mutation(&self, mutation: MutationRef) -> Result<(), DbError>;
+    /// Marks a refused mutation as processed and keeps the reason, in one transaction.
+    async fn reject_mutation(&self, mutation: MutationRef, reason: &str) -> Result<(), DbError>;
 
+    /// Why an already processed mutation was refused, if it was.
+    async fn rejection(&self, mutation: MutationRef) -> Result<Option<String>, DbError>;
+
+    /// Stores what a response with `cursor` carried of `plan`.
     async fn update_client_scopes(
         &self,
         client_id: Uuid,
-        gained: &[Entity],
-        lost: &[Entity],
+        plan: &app::sync::scopes::ScopePlan,
         cursor: i64,
     ) -> Result<(), DbError>;
 
     /// The newest version given out: every change up to it is committed.
     async fn current_version(&self) -> Result<i64, DbError>;
+
+    /// Draws a new version that no record has, once every write before it has committed:
+    /// the cursor of a response that changes what a device holds.
+    async fn new_cursor(&self) -> Result<i64, DbError>;
+
+    /// Changes of `user_id`'s that another user's change replaced, with the replacing
+    /// version in `(after, up_to]`.
+    async fn replaced_changes(
+        &self,
+        user_id: Uuid,
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<app::sync::Replaced>, DbError>;
 
     /// The participants (not deleted) of these programmes.
     async fn participants_of(&self, programmes: &[Uuid]) -> Result<Vec<Uuid>, DbError>;
@@ -694,6 +710,7 @@ macro_rules! impl_record_store {
                 // Taking the next version first serialises writers, so versions become
                 // visible in the order they were given and no pull skips one.
                 let version = Self::next_version(&mut tx).await?;
+                let mut replaced = None;
                 if let Some(mutation) = mutation {
                     let claimed = sqlx::query(
                         "UPDATE sync_clients SET last_mutation_id = $1 \
@@ -706,6 +723,22 @@ macro_rules! impl_record_store {
                     if claimed.rows_affected() != 1 {
                         return Ok(WriteOutcome::Duplicate);
                     }
+                    let current: Option<(i64, String)> = sqlx::query_as(
+                        "SELECT version, updated_by FROM records WHERE kind = $1 AND id = $2",
+                    )
+                    .bind(change.kind().as_str())
+                    .bind(change.id().to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let current = current.and_then(|(version, author)| {
+                        Some((version, author.parse::<uuid::Uuid>().ok()?))
+                    });
+                    replaced = app::sync::server::replaced_author(
+                        mutation.base_version,
+                        current,
+                        actor.user_id,
+                    )
+                    .zip(current.map(|(version, _)| version));
                 }
                 let viewer = Self::load_viewer(&mut tx, actor.user_id, &actor.roles, today).await?;
                 let context = Self::change_context(&mut tx, &change).await?;
@@ -715,6 +748,19 @@ macro_rules! impl_record_store {
                 };
                 let user = actor.user_id.to_string();
                 Self::store(&mut tx, &planned, version, &user, now).await?;
+                if let Some((author, replaced_version)) = replaced {
+                    sqlx::query(
+                        "INSERT INTO sync_notices (user_id, version, kind, record_id, \
+                         replaced_version) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(author.to_string())
+                    .bind(version)
+                    .bind(planned.kind.as_str())
+                    .bind(planned.id.to_string())
+                    .bind(replaced_version)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 if let Some(participant) = planned.participant_id {
                     let action = match (&planned.record, planned.created) {
                         (None, _) => AccessAction::Delete,
@@ -923,97 +969,160 @@ macro_rules! impl_record_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Option<$crate::db::records::SyncClient>, $crate::db::DbError> {
                 let client = client_id.to_string();
-                sqlx::query(
-                    "INSERT INTO sync_clients (client_id, user_id, last_mutation_id, scopes_cursor, \
-                     created_at, last_seen_at) VALUES ($1, $2, 0, 0, $3, $3) \
-                     ON CONFLICT (client_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+                let (owner, last_mutation_id): (String, i64) = sqlx::query_as(
+                    "INSERT INTO sync_clients (client_id, user_id, last_mutation_id, \
+                     created_at, last_seen_at) VALUES ($1, $2, 0, $3, $3) \
+                     ON CONFLICT (client_id) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+                     RETURNING user_id, last_mutation_id",
                 )
                 .bind(&client)
                 .bind(user_id.to_string())
                 .bind(now)
-                .execute(&self.pool)
-                .await?;
-                let (owner, last_mutation_id, scopes_cursor): (String, i64, i64) = sqlx::query_as(
-                    "SELECT user_id, last_mutation_id, scopes_cursor FROM sync_clients \
-                     WHERE client_id = $1",
-                )
-                .bind(&client)
                 .fetch_one(&self.pool)
                 .await?;
                 if owner != user_id.to_string() {
                     return Ok(None);
                 }
-                let scopes: Vec<String> =
-                    sqlx::query_scalar("SELECT scope FROM sync_client_scopes WHERE client_id = $1")
-                        .bind(&client)
-                        .fetch_all(&self.pool)
-                        .await?;
-                let scopes = scopes
-                    .iter()
-                    .map(|scope| {
-                        scope.parse().map_err(|_| {
+                let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT scope, since, dropped_at FROM sync_client_scopes WHERE client_id = $1",
+                )
+                .bind(&client)
+                .fetch_all(&self.pool)
+                .await?;
+                let scopes = rows
+                    .into_iter()
+                    .map(|(scope, since, dropped_at)| {
+                        let entity = scope.parse().map_err(|_| {
                             $crate::db::DbError::Corrupt(format!("sync scope {scope}"))
-                        })
+                        })?;
+                        Ok((entity, app::sync::scopes::ScopeRow { since, dropped_at }))
                     })
-                    .collect::<Result<_, _>>()?;
+                    .collect::<Result<_, $crate::db::DbError>>()?;
                 Ok(Some($crate::db::records::SyncClient {
                     last_mutation_id,
                     scopes,
-                    scopes_cursor,
                 }))
             }
 
-            async fn skip_mutation(
+            async fn reject_mutation(
                 &self,
                 mutation: $crate::db::records::MutationRef,
+                reason: &str,
             ) -> Result<(), $crate::db::DbError> {
-                sqlx::query(
+                let client = mutation.client_id.to_string();
+                let mut tx = self.pool.begin().await?;
+                let claimed = sqlx::query(
                     "UPDATE sync_clients SET last_mutation_id = $1 \
                      WHERE client_id = $2 AND last_mutation_id < $1",
                 )
                 .bind(mutation.id)
-                .bind(mutation.client_id.to_string())
-                .execute(&self.pool)
+                .bind(&client)
+                .execute(&mut *tx)
                 .await?;
+                if claimed.rows_affected() == 1 {
+                    sqlx::query(
+                        "INSERT INTO sync_rejections (client_id, mutation_id, reason) \
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind(&client)
+                    .bind(mutation.id)
+                    .bind(reason)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
                 Ok(())
+            }
+
+            async fn rejection(
+                &self,
+                mutation: $crate::db::records::MutationRef,
+            ) -> Result<Option<String>, $crate::db::DbError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT reason FROM sync_rejections WHERE client_id = $1 AND mutation_id = $2",
+                )
+                .bind(mutation.client_id.to_string())
+                .bind(mutation.id)
+                .fetch_optional(&self.pool)
+                .await?)
             }
 
             async fn update_client_scopes(
                 &self,
                 client_id: uuid::Uuid,
-                gained: &[app::domain::Entity],
-                lost: &[app::domain::Entity],
+                plan: &app::sync::scopes::ScopePlan,
                 cursor: i64,
             ) -> Result<(), $crate::db::DbError> {
-                if gained.is_empty() && lost.is_empty() {
+                if plan.gained.is_empty() && plan.lost.is_empty() && plan.settled.is_empty() {
                     return Ok(());
                 }
                 let client = client_id.to_string();
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE sync_clients SET scopes_cursor = $1 WHERE client_id = $2")
-                    .bind(cursor)
+                for scope in &plan.gained {
+                    sqlx::query(
+                        "INSERT INTO sync_client_scopes (client_id, scope, since, dropped_at) \
+                         VALUES ($1, $2, $3, NULL) ON CONFLICT (client_id, scope) \
+                         DO UPDATE SET since = excluded.since, dropped_at = NULL",
+                    )
                     .bind(&client)
+                    .bind(scope.to_string())
+                    .bind(cursor)
                     .execute(&mut *tx)
                     .await?;
-                for scope in lost {
+                }
+                for scope in &plan.lost {
+                    sqlx::query(
+                        "UPDATE sync_client_scopes SET dropped_at = $1 \
+                         WHERE client_id = $2 AND scope = $3",
+                    )
+                    .bind(cursor)
+                    .bind(&client)
+                    .bind(scope.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for scope in &plan.settled {
                     sqlx::query("DELETE FROM sync_client_scopes WHERE client_id = $1 AND scope = $2")
                         .bind(&client)
                         .bind(scope.to_string())
                         .execute(&mut *tx)
                         .await?;
                 }
-                for scope in gained {
-                    sqlx::query(
-                        "INSERT INTO sync_client_scopes (client_id, scope) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&client)
-                    .bind(scope.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn new_cursor(&self) -> Result<i64, $crate::db::DbError> {
+                let mut tx = self.pool.begin().await?;
+                let cursor = Self::next_version(&mut tx).await?;
+                tx.commit().await?;
+                Ok(cursor)
+            }
+
+            async fn replaced_changes(
+                &self,
+                user_id: uuid::Uuid,
+                after: i64,
+                up_to: i64,
+            ) -> Result<Vec<app::sync::Replaced>, $crate::db::DbError> {
+                let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                    "SELECT kind, record_id, replaced_version, version FROM sync_notices \
+                     WHERE user_id = $1 AND version > $2 AND version <= $3 ORDER BY version",
+                )
+                .bind(user_id.to_string())
+                .bind(after)
+                .bind(up_to)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(kind, id, replaced_version, version)| app::sync::Replaced {
+                        kind,
+                        id,
+                        replaced_version,
+                        version,
+                    })
+                    .collect())
             }
 
             async fn current_version(&self) -> Result<i64, $crate::db::DbError> {
