@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 SOURCES := $(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null)
 BUILT := $(TARGET_DIR)/.lotsa-release-built
 
-.PHONY: run build test setup bench-size bench-sync
+.PHONY: run build test setup bench-size bench-sync bench-device
 
 # Demo mode unless told otherwise (`make run LOTSA_DEMO=false`): an empty database gets a
 # fictional programme, and the login page lists its accounts.
@@ -41,3 +41,8 @@ bench-size: setup $(BUILT)
 # (SQLite; set DATABASE_URL for PostgreSQL).
 bench-sync:
 	cargo bench -p server --bench sync
+
+# The first sync written into IndexedDB in headless Chromium (demo programme).
+bench-device: setup $(BUILT)
+	LOTSA_SERVER_BIN="$(TARGET_DIR)/release/server" LOTSA_SITE_ROOT="$(TARGET_DIR)/site" \
+		node scripts/bench-device-sync.mjs

@@ -7,27 +7,32 @@
 //! whichever participant is asked for.
 
 use crate::app::PageTitle;
-use crate::domain::{from_json, stockholm_day, CheckIn, Kind, Record};
+use crate::attention::Attention;
+use crate::domain::{stockholm_day, Kind};
 use crate::i18n::*;
+use crate::participant::ParticipantView;
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The records of one kind in the view.
-fn of_kind(view: &BTreeMap<String, Value>, kind: Kind) -> impl Iterator<Item = (&String, &Value)> {
+pub(crate) fn of_kind(
+    view: &BTreeMap<String, Value>,
+    kind: Kind,
+) -> impl Iterator<Item = (&String, &Value)> {
     let prefix = format!("{}/", kind.as_str());
     view.range(prefix.clone()..)
         .take_while(move |(key, _)| key.starts_with(&prefix))
 }
 
-fn text(value: &Value, field: &str) -> String {
+pub(crate) fn text(value: &Value, field: &str) -> String {
     value[field].as_str().unwrap_or_default().to_owned()
 }
 
-fn full_name(participant: &Value) -> String {
+pub(crate) fn full_name(participant: &Value) -> String {
     format!(
         "{} {}",
         text(participant, "first_name"),
@@ -56,53 +61,174 @@ pub fn CaseloadPage() -> impl IntoView {
     }
 }
 
+/// One line of the caseload.
+#[derive(Clone, PartialEq)]
+struct Line {
+    name: String,
+    id: String,
+    phase: String,
+    workplace: Option<String>,
+    supervisor: Option<String>,
+    needs: Vec<Attention>,
+}
+
+/// The placement a participant is in today, or else their next one.
+pub(crate) fn current_placement<'a>(
+    view: &'a BTreeMap<String, Value>,
+    participant_id: &str,
+    today: &str,
+) -> Option<&'a Value> {
+    let mut placements: Vec<&Value> = of_kind(view, Kind::Placement)
+        .map(|(_, placement)| placement)
+        .filter(|placement| placement["participant_id"] == participant_id)
+        .filter(|placement| text(placement, "ends_on").as_str() >= today)
+        .collect();
+    placements.sort_by_key(|placement| text(placement, "starts_on"));
+    placements.into_iter().next()
+}
+
+pub(crate) fn supervisor_name(supervisor: &Value) -> String {
+    format!(
+        "{} {}",
+        text(supervisor, "first_name"),
+        text(supervisor, "last_name")
+    )
+}
+
 #[component]
 fn CaseloadList() -> impl IntoView {
     let i18n = use_i18n();
     let status = expect_context::<SyncStatus>();
     let search = RwSignal::new(String::new());
-    let participants = move || {
+    let lines = move || {
         let needle = search.get().to_lowercase();
+        let today = stockholm_day(chrono::Utc::now());
+        let today_text = today.to_string();
         status.view.with(|view| {
-            let mut found: Vec<(String, String, String)> = of_kind(view, Kind::Participant)
+            let mut needs = crate::attention::caseload(view, today);
+            let mut found: Vec<Line> = of_kind(view, Kind::Participant)
                 .map(|(_, participant)| {
-                    (
-                        full_name(participant),
-                        text(participant, "id"),
-                        text(participant, "phase"),
-                    )
+                    let id = text(participant, "id");
+                    let placement = current_placement(view, &id, &today_text);
+                    let linked = |kind: Kind, field: &str| {
+                        placement.and_then(|placement| {
+                            view.get(&key(kind.as_str(), placement[field].as_str()?))
+                        })
+                    };
+                    Line {
+                        name: full_name(participant),
+                        phase: text(participant, "phase"),
+                        workplace: linked(Kind::Workplace, "workplace_id")
+                            .map(|workplace| text(workplace, "name")),
+                        supervisor: linked(Kind::Supervisor, "supervisor_id").map(supervisor_name),
+                        needs: needs.remove(&id).unwrap_or_default(),
+                        id,
+                    }
                 })
-                .filter(|(name, _, _)| name.to_lowercase().contains(&needle))
+                .filter(|line| line.name.to_lowercase().contains(&needle))
                 .collect();
-            found.sort();
+            // Whoever needs attention first, then by name.
+            found.sort_by(|a, b| (a.needs.is_empty(), &a.name).cmp(&(b.needs.is_empty(), &b.name)));
             found
+        })
+    };
+    let my_caseload = move || {
+        status.user_id.with(|me| {
+            let Some(me) = me else { return 0 };
+            status.view.with(|view| {
+                of_kind(view, Kind::Participant)
+                    .filter(|(_, participant)| {
+                        participant["case_manager_id"] == me.as_str()
+                            && participant["phase"] != "ended"
+                    })
+                    .count()
+            })
         })
     };
     view! {
         <section class="card">
             <h1>{t!(i18n, caseload_title)}</h1>
+            <Show when=move || { my_caseload() > crate::attention::CASELOAD_LIMIT }>
+                <p class="notice" role="status" data-testid="caseload-too-large">
+                    {move || t_string!(i18n, caseload_too_large, count = my_caseload()).to_string()}
+                </p>
+            </Show>
             <label>
                 {t!(i18n, caseload_search)}
                 <input type="search" bind:value=search data-testid="caseload-search" />
             </label>
             <ul class="caseload" data-testid="caseload">
-                <For each=participants key=|(_, id, _)| id.clone() let:participant>
+                <For each=lines key=|line| format!("{}{:?}", line.id, line.needs) let:line>
                     <li>
-                        <a class="row" href=format!("/caseload?p={}", participant.1)>
-                            <strong>{participant.0.clone()}</strong>
-                            <span class="note">{phase_label(i18n, &participant.2)}</span>
+                        <a class="row" href=format!("/caseload?p={}", line.id) data-participant=line.id.clone()>
+                            <strong>{line.name.clone()}</strong>
+                            <span class="note">{phase_label(i18n, &line.phase)}</span>
+                            {line.workplace.clone().map(|workplace| view! {
+                                <span class="note">{t_string!(i18n, caseload_at, workplace = workplace).to_string()}</span>
+                            })}
+                            {line.supervisor.clone().map(|name| view! {
+                                <span class="note">{t_string!(i18n, caseload_with, name = name).to_string()}</span>
+                            })}
+                            <AttentionList needs=line.needs.clone() />
                         </a>
                     </li>
                 </For>
             </ul>
-            <Show when=move || participants().is_empty()>
+            <Show when=move || lines().is_empty()>
                 <p class="note">{t!(i18n, caseload_empty)}</p>
             </Show>
         </section>
     }
 }
 
-fn phase_label(i18n: leptos_i18n::I18nContext<Locale>, phase: &str) -> String {
+/// What needs attention, as short tags.
+#[component]
+pub(crate) fn AttentionList(needs: Vec<Attention>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!needs.is_empty()).then(|| {
+        view! {
+            <ul class="attention" data-testid="attention" aria-label=t_string!(i18n, attention_heading)>
+                {needs
+                    .into_iter()
+                    .map(|need| {
+                        let (testid, label) = attention_label(i18n, &need);
+                        view! { <li data-attention=testid>{label}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
+}
+
+fn attention_label(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    need: &Attention,
+) -> (&'static str, String) {
+    match need {
+        Attention::AbsentToday => (
+            "absent-today",
+            t_string!(i18n, attention_absent_today).to_owned(),
+        ),
+        Attention::FollowUpDue { due_on } => (
+            "follow-up-due",
+            t_string!(i18n, attention_follow_up_due, date = due_on.to_string()).to_string(),
+        ),
+        Attention::NoRecentCheckIn { .. } => (
+            "no-check-in",
+            t_string!(i18n, attention_no_check_in).to_owned(),
+        ),
+        Attention::PlacementEnding { ends_on } => (
+            "placement-ending",
+            t_string!(i18n, attention_placement_ending, date = ends_on.to_string()).to_string(),
+        ),
+        Attention::LowAttendance { percent } => (
+            "low-attendance",
+            t_string!(i18n, attention_low_attendance, percent = *percent).to_string(),
+        ),
+    }
+}
+
+pub(crate) fn phase_label(i18n: leptos_i18n::I18nContext<Locale>, phase: &str) -> String {
     match phase {
         "recruited" => t_string!(i18n, phase_recruited),
         "introduction" => t_string!(i18n, phase_introduction),
@@ -115,7 +241,7 @@ fn phase_label(i18n: leptos_i18n::I18nContext<Locale>, phase: &str) -> String {
     .to_owned()
 }
 
-fn going_label(i18n: leptos_i18n::I18nContext<Locale>, going: &str) -> String {
+pub(crate) fn going_label(i18n: leptos_i18n::I18nContext<Locale>, going: &str) -> String {
     match going {
         "well" => t_string!(i18n, going_well),
         "mixed" => t_string!(i18n, going_mixed),
@@ -123,174 +249,4 @@ fn going_label(i18n: leptos_i18n::I18nContext<Locale>, going: &str) -> String {
         _ => "",
     }
     .to_owned()
-}
-
-#[component]
-fn ParticipantView(id: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let status = expect_context::<SyncStatus>();
-    let participant_key = key(Kind::Participant.as_str(), &id);
-    let participant = {
-        let participant_key = participant_key.clone();
-        move || status.view.with(|view| view.get(&participant_key).cloned())
-    };
-    let check_ins = {
-        let id = id.clone();
-        move || {
-            status.view.with(|view| {
-                let mut found: Vec<(String, Value)> = of_kind(view, Kind::CheckIn)
-                    .filter(|(_, check_in)| check_in["participant_id"] == id.as_str())
-                    .map(|(key, check_in)| (key.clone(), check_in.clone()))
-                    .collect();
-                found.sort_by_key(|entry| std::cmp::Reverse(text(&entry.1, "held_on")));
-                found
-            })
-        }
-    };
-    view! {
-        {move || match participant() {
-            None => view! {
-                <section class="card" data-testid="participant-missing">
-                    <h1>{t!(i18n, participant_missing)}</h1>
-                    <a class="button" href="/caseload">{t!(i18n, caseload_back)}</a>
-                </section>
-            }.into_any(),
-            Some(participant) => view! {
-                <section class="card">
-                    <a class="link" href="/caseload">{t!(i18n, caseload_back)}</a>
-                    <h1 data-testid="participant-name">{full_name(&participant)}</h1>
-                    <p class="note">{phase_label(i18n, &text(&participant, "phase"))}</p>
-                </section>
-            }.into_any(),
-        }}
-        <CheckInForm participant_id=id.clone() />
-        <section class="card">
-            <h2>{t!(i18n, check_ins_heading)}</h2>
-            <ul class="timeline" data-testid="timeline">
-                <For each=check_ins key=|(key, check_in)| format!("{key}{check_in}") let:entry>
-                    <li>
-                        <strong>{text(&entry.1, "held_on")}</strong>
-                        " · "
-                        {going_label(i18n, &text(&entry.1, "going"))}
-                        <Show when={
-                            let key = entry.0.clone();
-                            move || status.unsent.with(|unsent| unsent.contains(&key))
-                        }>
-                            <span class="unsent" data-testid="unsent">{t!(i18n, unsent_marker)}</span>
-                        </Show>
-                        <p>{text(&entry.1, "notes")}</p>
-                    </li>
-                </For>
-            </ul>
-        </section>
-    }
-}
-
-/// The workplace check-in: what a case manager records standing in the corridor.
-#[component]
-fn CheckInForm(participant_id: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let status = expect_context::<SyncStatus>();
-    let today = stockholm_day(chrono::Utc::now()).to_string();
-    let held_on = RwSignal::new(today);
-    let going = RwSignal::new("well".to_owned());
-    let notes = RwSignal::new(String::new());
-    let next = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<String>);
-    let placement_of = {
-        let participant_id = participant_id.clone();
-        move || {
-            status.view.with(|view| {
-                of_kind(view, Kind::Placement)
-                    .find(|(_, placement)| placement["participant_id"] == participant_id.as_str())
-                    .map(|(_, placement)| text(placement, "id"))
-            })
-        }
-    };
-    let save = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let mut data = json!({
-            "id": uuid::Uuid::new_v4(),
-            "participant_id": participant_id,
-            "held_on": held_on.get_untracked(),
-            "going": going.get_untracked(),
-            "notes": notes.get_untracked(),
-            "attendees": ["participant", "supervisor", "case_manager"],
-        });
-        if let Some(placement) = placement_of() {
-            data["placement_id"] = json!(placement);
-        }
-        let next_day = next.get_untracked();
-        if !next_day.is_empty() {
-            data["next_check_in_on"] = json!(next_day);
-        }
-        // The same rules as the server's, so a mistake is shown before anything is queued;
-        // what was typed stays in the form.
-        match from_json::<CheckIn>(data).map(Record::CheckIn) {
-            Err(problem) => set_error.set(Some(problem.to_string())),
-            Ok(record) => {
-                set_error.set(None);
-                #[cfg(feature = "hydrate")]
-                leptos::task::spawn_local(async move {
-                    let Some(device) = crate::sync::device::current() else {
-                        set_error.set(Some(t_string!(i18n, check_in_no_device).to_owned()));
-                        return;
-                    };
-                    match device
-                        .change(crate::change::Change::Save(Box::new(record)))
-                        .await
-                    {
-                        Ok(()) => {
-                            notes.set(String::new());
-                            next.set(String::new());
-                        }
-                        Err(crate::store::StoreError::QuotaExceeded) => {
-                            set_error.set(Some(t_string!(i18n, storage_full).to_owned()))
-                        }
-                        Err(problem) => set_error.set(Some(problem.to_string())),
-                    }
-                });
-                #[cfg(not(feature = "hydrate"))]
-                let _ = record;
-            }
-        }
-    };
-    view! {
-        <section class="card">
-            <h2>{t!(i18n, check_in_heading)}</h2>
-            <form on:submit=save data-testid="check-in-form">
-                <label>
-                    {t!(i18n, check_in_date)}
-                    <input type="date" name="held_on" required bind:value=held_on />
-                </label>
-                <fieldset class="choices">
-                    <legend>{t!(i18n, check_in_going)}</legend>
-                    {["well", "mixed", "poorly"].into_iter().map(|choice| view! {
-                        <label class="choice">
-                            <input
-                                type="radio"
-                                name="going"
-                                value=choice
-                                prop:checked=move || going.get() == choice
-                                on:change=move |_| going.set(choice.to_owned())
-                            />
-                            {going_label(i18n, choice)}
-                        </label>
-                    }).collect_view()}
-                </fieldset>
-                <label>
-                    {t!(i18n, check_in_notes)}
-                    <textarea name="notes" rows="4" bind:value=notes></textarea>
-                </label>
-                <label>
-                    {t!(i18n, check_in_next)}
-                    <input type="date" name="next_check_in_on" bind:value=next />
-                </label>
-                {move || error.get().map(|problem| view! {
-                    <p class="form-error" role="alert" data-testid="check-in-error">{problem}</p>
-                })}
-                <button class="button" type="submit">{t!(i18n, check_in_save)}</button>
-            </form>
-        </section>
-    }
 }

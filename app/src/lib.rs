@@ -6,6 +6,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod access;
 pub mod account_pages;
 pub mod app;
+pub mod attention;
 pub mod caseload;
 pub mod change;
 pub mod connectivity;
@@ -14,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod notices;
 pub mod pages;
+pub mod participant;
 pub mod sync;
 
 #[cfg(feature = "ssr")]

@@ -1,8 +1,19 @@
-// The case manager's main flow on a phone: a workplace check-in recorded with no network.
+// The case manager on a phone: the caseload and what needs attention, a participant's page,
+// the workplace check-in recorded with no network, planning a placement, and only their own
+// participants. Every page checked with axe-core for WCAG 2.1 AA.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, waitForHydration, signIn, waitForSynced, DEMO_PASSWORD } from "./harness.mjs";
+import {
+  startServer,
+  withPage,
+  waitForHydration,
+  signIn,
+  waitForSynced,
+  apiAs,
+  accessibilityViolations,
+  DEMO_PASSWORD,
+} from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -82,5 +93,132 @@ test("an invalid check-in is refused on the phone and keeps what was typed", asy
     assert.match(await page.getByTestId("check-in-error").textContent(), /notes/);
     assert.equal(await page.inputValue("textarea[name=notes]"), "Ringklocka \u0007 i texten");
     assert.equal(await page.getByTestId("pending-count").count(), 0, "nothing was queued");
+  });
+});
+
+/** Today in Sweden, as the app counts days (YYYY-MM-DD). */
+function swedishToday(offsetDays = 0) {
+  const day = new Date(Date.now() + offsetDays * 86_400_000);
+  return day.toLocaleDateString("sv-SE", { timeZone: "Europe/Stockholm" });
+}
+
+async function userId(api) {
+  return (await (await api.get("/api/v1/session")).json()).user.id;
+}
+
+test("a follow-up call that is due shows in the caseload's attention list", async () => {
+  const coach = await apiAs(server, "handlaggare3");
+  const me = await userId(coach);
+  const mine = (await (await coach.get("/api/v1/participants")).json()).filter(
+    (p) => p.data.case_manager_id === me,
+  );
+  assert.ok(mine.length > 0, "handlaggare3 has participants");
+  const participant = mine[0].id;
+  const followUp = crypto.randomUUID();
+  const saved = await coach.put(`/api/v1/records/follow_up/${followUp}`, {
+    data: { id: followUp, participant_id: participant, due_on: swedishToday() },
+  });
+  assert.equal(saved.status(), 200, await saved.text());
+  await coach.dispose();
+
+  await withPage(async (page) => {
+    await signIn(page, server, "handlaggare3");
+    await waitForSynced(page);
+    await page.goto(`${server.url}/caseload`);
+    await waitForHydration(page);
+    const line = page.locator(`[data-testid=caseload] a[data-participant="${participant}"]`);
+    await line.waitFor();
+    const due = line.locator("[data-attention=follow-up-due]");
+    await due.waitFor();
+    assert.match(await due.textContent(), new RegExp(`Uppföljningssamtal att ringa \\(sedan ${swedishToday()}\\)`));
+    // Whoever needs attention comes first.
+    const firstWithout = await page
+      .locator("[data-testid=caseload] li")
+      .evaluateAll((items) => items.findIndex((li) => !li.querySelector("[data-testid=attention]")));
+    const lastWith = await page
+      .locator("[data-testid=caseload] li")
+      .evaluateAll((items) => items.map((li) => !!li.querySelector("[data-testid=attention]")).lastIndexOf(true));
+    assert.ok(firstWithout === -1 || lastWith < firstWithout, "attention first");
+    assert.deepEqual(await accessibilityViolations(page), []);
+  });
+});
+
+test("a placement longer than the programme allows is refused with a clear message", async () => {
+  await withPage(async (page) => {
+    await signIn(page, server, "handlaggare4");
+    await waitForSynced(page);
+    await page.goto(`${server.url}/caseload`);
+    await waitForHydration(page);
+    await page.getByTestId("caseload").locator("a").first().click();
+    await page.getByTestId("participant-name").waitFor();
+    const form = page.getByTestId("placement-form");
+    const workplace = await form.locator("select[name=workplace_id] option").nth(1).getAttribute("value");
+    await form.locator("select[name=workplace_id]").selectOption(workplace);
+    const supervisor = form.locator("select[name=supervisor_id] option").nth(1);
+    await supervisor.waitFor({ state: "attached" });
+    await form.locator("select[name=supervisor_id]").selectOption(await supervisor.getAttribute("value"));
+    await form.locator("input[name=starts_on]").fill(swedishToday(7));
+    await form.locator("input[name=ends_on]").fill(swedishToday(7 + 400));
+    await form.locator("button[type=submit]").click();
+    const error = page.getByTestId("placement-error");
+    await error.waitFor();
+    assert.match(await error.textContent(), /längre än programmet tillåter\. Sista möjliga dag är \d{4}-\d\d-\d\d/);
+    assert.equal(await form.locator("input[name=ends_on]").inputValue(), swedishToday(7 + 400), "kept what was typed");
+    assert.equal(await page.getByTestId("pending-count").count(), 0, "nothing was queued");
+    assert.deepEqual(await accessibilityViolations(page), []);
+  });
+});
+
+test("a case manager cannot open another case manager's participant", async () => {
+  const leader = await apiAs(server, "projektledare");
+  const coach = await apiAs(server, "handlaggare1");
+  const me = await userId(coach);
+  const others = (await (await leader.get("/api/v1/participants")).json()).filter(
+    (p) => p.data.case_manager_id !== me,
+  );
+  const other = others[0].id;
+  assert.equal((await coach.get(`/api/v1/participants/${other}/records`)).status(), 404);
+  await leader.dispose();
+  await coach.dispose();
+
+  await withPage(async (page) => {
+    await signIn(page, server, "handlaggare1");
+    await waitForSynced(page);
+    await page.goto(`${server.url}/caseload?p=${other}`);
+    await waitForHydration(page);
+    await page.getByTestId("participant-missing").waitFor();
+    const held = await page.evaluate(async (id) => {
+      const name = (await indexedDB.databases()).map((db) => db.name).find((n) => n.startsWith("lotsa-user-"));
+      const db = await new Promise((resolve) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+      });
+      const found = await new Promise((resolve) => {
+        const request = db.transaction("records").objectStore("records").get(`participant/${id}`);
+        request.onsuccess = () => resolve(request.result);
+      });
+      db.close();
+      return found ?? null;
+    }, other);
+    assert.equal(held, null, "nothing of theirs on this device");
+  });
+});
+
+test("the caseload, a participant's page and the login page pass axe-core's WCAG 2.1 AA checks", async () => {
+  await withPage(async (page) => {
+    await page.goto(`${server.url}/login`);
+    await waitForHydration(page);
+    assert.deepEqual(await accessibilityViolations(page), [], "login");
+    await signIn(page, server, "handlaggare2");
+    await waitForSynced(page);
+    await page.goto(`${server.url}/caseload`);
+    await waitForHydration(page);
+    await page.getByTestId("caseload").locator("a").first().waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], "caseload");
+    await page.getByTestId("caseload").locator("a").first().click();
+    await page.getByTestId("participant-name").waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], "participant page");
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `no horizontal scroll at 360 px: ${width}`);
   });
 });

@@ -5,12 +5,13 @@
 // LOTSA_E2E_DATABASE=sqlite|postgres, and TEST_DATABASE_URL for postgres.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { chromium } from "playwright-core";
+import { chromium, request } from "playwright-core";
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -65,40 +66,65 @@ export async function startServer(extraEnv = {}) {
   };
   const databaseUrl = freshDatabaseUrl();
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  const child = spawn(bin, [], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
-  // Generous: demo mode stores a whole programme before it answers.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
+  let output = "";
+  let child;
+
+  async function spawnAndWait() {
+    child = spawn(bin, [], { env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    // Generous: demo mode stores a whole programme before it answers.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+      try {
+        const response = await fetch(`${url}/health`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`server did not answer /health:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`server did not answer /health:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+
+  async function exit(signal) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill(signal);
+      await exited;
+    }
+  }
+
+  await spawnAndWait();
   return {
     url,
     output: () => output,
+    /** Kills the server as a power cut would (no shutdown), keeping its database. */
+    kill: () => exit("SIGKILL"),
+    /** Starts it again on the same address and database. */
+    restart: spawnAndWait,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await exit("SIGTERM");
       rmSync(dataDir, { recursive: true, force: true });
       return child.exitCode;
     },
   };
+}
+
+/** Opens a Chromium persistent context on `profile` (a directory that outlives it). */
+export async function openProfile(profile, options = {}) {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+    viewport: PHONE,
+    locale: "en-US",
+    ...options,
+  });
 }
 
 /**
@@ -107,13 +133,7 @@ export async function startServer(extraEnv = {}) {
  */
 export async function startBrowser(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), "lotsa-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
-    viewport: PHONE,
-    locale: "en-US",
-    ...options,
-  });
+  const context = await openProfile(profile, options);
   return {
     context,
     async close() {
@@ -170,6 +190,21 @@ export async function signIn(page, server, username) {
   await waitForHydration(page);
 }
 
+/** A fresh profile directory, for tests that close the browser and open it again. */
+export function newProfileDir() {
+  return mkdtempSync(join(tmpdir(), "lotsa-chromium-"));
+}
+
+/** Signs in through the API with cookies of its own; `dispose()` it afterwards. */
+export async function apiAs(server, username) {
+  const api = await request.newContext({ baseURL: server.url });
+  const login = await api.post("/api/v1/auth/login", {
+    data: { username, password: DEMO_PASSWORD },
+  });
+  if (login.status() !== 200) throw new Error(`${username} could not sign in: ${login.status()}`);
+  return api;
+}
+
 /** Waits until the sync line says the device has synced, and returns what it says. */
 export async function waitForSynced(page) {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -178,4 +213,24 @@ export async function waitForSynced(page) {
     await page.waitForTimeout(200);
   }
   throw new Error("the app never said it had synced");
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * The WCAG 2.1 A and AA violations axe-core finds on the page as it is now, one line each
+ * (rule, impact and the elements), for `assert.deepEqual(…, [])`.
+ */
+export async function accessibilityViolations(page) {
+  // Evaluated through DevTools, so the app's Content-Security-Policy does not apply to it.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    );
+  });
+  return violations;
 }

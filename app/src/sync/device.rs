@@ -20,7 +20,6 @@ use std::time::Duration;
 const PERIOD: Duration = Duration::from_secs(180);
 /// A local change is sent after this pause, so a burst of taps goes in one request.
 const AFTER_CHANGE: Duration = Duration::from_millis(800);
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// Who is signed in on this device, remembered for starting offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +108,7 @@ pub async fn start(status: SyncStatus) -> Option<Device> {
             }
         },
     };
+    status.user_id.set(Some(user.id.clone()));
     let store = match DeviceStore::open_for_user(&user.id).await {
         Ok(store) => Rc::new(store),
         Err(error) => {
@@ -181,6 +181,7 @@ fn is_visible() -> bool {
 
 async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
     let mut pause = Duration::ZERO;
+    let mut failures = 0;
     loop {
         if !pause.is_zero() {
             let timer = gloo_timers::future::sleep(pause).fuse();
@@ -207,6 +208,11 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
         device.status.phase.set(SyncPhase::Syncing);
         let outcome = sync_until_done(&device).await;
         refresh(&device.store, device.status).await;
+        let failed = matches!(
+            outcome,
+            Err(SyncError::Server(_) | SyncError::Offline | SyncError::Store(_))
+        ) && is_online();
+        failures = if failed { failures + 1 } else { 0 };
         pause = match outcome {
             Ok(()) => {
                 device.status.phase.set(SyncPhase::Idle);
@@ -216,7 +222,8 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
                 device.status.phase.set(SyncPhase::SignInAgain);
                 PERIOD
             }
-            Err(SyncError::Offline) => {
+            // No network: the `online` event starts the next attempt.
+            Err(SyncError::Offline) if !is_online() => {
                 device.status.phase.set(SyncPhase::Offline);
                 PERIOD
             }
@@ -228,10 +235,12 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
                 device.status.phase.set(SyncPhase::StorageFull);
                 PERIOD
             }
+            // The server is down or restarting (or answered with an error): try again soon,
+            // then less and less often.
             Err(error) => {
                 leptos::logging::warn!("sync: {error}");
                 device.status.phase.set(SyncPhase::Failed);
-                (pause * 2).clamp(Duration::from_secs(5), MAX_BACKOFF)
+                replica::retry_after(failures)
             }
         };
     }

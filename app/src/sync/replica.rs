@@ -14,6 +14,14 @@ use uuid::Uuid;
 /// Mutations per request (the server takes at most 500).
 pub const BATCH: usize = 200;
 
+/// How long to wait after `failures` failed attempts in a row (the server down, restarting
+/// or answering with an error): soon at first, so a restarted server gets the outbox within
+/// seconds, then less and less often, up to five minutes.
+pub fn retry_after(failures: u32) -> std::time::Duration {
+    let seconds = 5u64.saturating_mul(1 << failures.saturating_sub(1).min(6));
+    std::time::Duration::from_secs(seconds.min(300))
+}
+
 /// A record as the device holds it, as the server last sent it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Held {
@@ -251,6 +259,12 @@ mod tests {
             more: false,
             notices: vec![],
         }
+    }
+
+    #[test]
+    fn retries_start_soon_and_back_off_to_five_minutes() {
+        let waits: Vec<u64> = (1..=9).map(|n| retry_after(n).as_secs()).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
     }
 
     #[test]

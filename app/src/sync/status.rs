@@ -43,6 +43,8 @@ pub struct SyncStatus {
     pub view: RwSignal<BTreeMap<String, Value>>,
     /// Keys of records with a change the server has not answered yet.
     pub unsent: RwSignal<BTreeSet<String>>,
+    /// Who the device's data belongs to, once known.
+    pub user_id: RwSignal<Option<String>>,
 }
 
 impl SyncStatus {
@@ -55,6 +57,7 @@ impl SyncStatus {
             notices: RwSignal::new(Vec::new()),
             view: RwSignal::new(BTreeMap::new()),
             unsent: RwSignal::new(BTreeSet::new()),
+            user_id: RwSignal::new(None),
         };
         provide_context(status);
         status

@@ -1,0 +1,262 @@
+//! What in a caseload needs the case manager's attention today, worked out from the records
+//! on the device (online or not). Pure: it reads the device's view (`kind/id` → record JSON)
+//! so the phone needs no typed parser for every kind.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Check in at least this often while a participant is at a workplace.
+pub const CHECK_IN_EVERY_DAYS: i64 = 14;
+/// Warn this many days before a placement ends.
+pub const PLACEMENT_ENDING_DAYS: i64 = 14;
+/// Attendance below this share of the last two weeks' recorded days needs a talk.
+pub const ATTENDANCE_FLOOR_PERCENT: u32 = 80;
+/// The supported-employment fidelity scale's largest caseload.
+pub const CASELOAD_LIMIT: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Attention {
+    /// Reported absent today.
+    AbsentToday,
+    /// A follow-up call is due (on or before today) and not done.
+    FollowUpDue { due_on: NaiveDate },
+    /// At a workplace, and the last check-in was more than two weeks ago (or never).
+    NoRecentCheckIn { last: Option<NaiveDate> },
+    /// The current placement ends within two weeks.
+    PlacementEnding { ends_on: NaiveDate },
+    /// Present on fewer than 80 % of the recorded days of the last two weeks.
+    LowAttendance { percent: u32 },
+}
+
+fn date(record: &Value, field: &str) -> Option<NaiveDate> {
+    record.get(field)?.as_str()?.parse().ok()
+}
+
+fn days(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}
+
+/// Everything that needs attention, per participant id, for every participant in `view`.
+pub fn caseload(
+    view: &BTreeMap<String, Value>,
+    today: NaiveDate,
+) -> BTreeMap<String, Vec<Attention>> {
+    #[derive(Default)]
+    struct Facts {
+        at_workplace: bool,
+        ending: Option<NaiveDate>,
+        last_check_in: Option<NaiveDate>,
+        absent_today: bool,
+        follow_up_due: Option<NaiveDate>,
+        attended: u32,
+        recorded: u32,
+    }
+    let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
+    for (key, record) in view {
+        let Some((kind, id)) = key.split_once('/') else {
+            continue;
+        };
+        if kind == "participant" {
+            facts.entry(id.to_owned()).or_default();
+            continue;
+        }
+        let Some(participant) = record.get("participant_id").and_then(Value::as_str) else {
+            continue;
+        };
+        let facts = facts.entry(participant.to_owned()).or_default();
+        match kind {
+            "placement" => {
+                if let (Some(starts), Some(ends)) =
+                    (date(record, "starts_on"), date(record, "ends_on"))
+                {
+                    if starts <= today && today <= ends {
+                        facts.at_workplace = true;
+                        if days(today, ends) <= PLACEMENT_ENDING_DAYS {
+                            facts.ending = Some(ends);
+                        }
+                    }
+                }
+            }
+            "check_in" => {
+                if let Some(held) = date(record, "held_on").filter(|held| *held <= today) {
+                    facts.last_check_in = facts.last_check_in.max(Some(held));
+                }
+            }
+            "absence" => {
+                if let (Some(first), Some(last)) =
+                    (date(record, "first_day"), date(record, "last_day"))
+                {
+                    facts.absent_today |= first <= today && today <= last;
+                }
+            }
+            "follow_up" => {
+                let done = record.get("done_on").is_some_and(|done| !done.is_null());
+                if let Some(due) = date(record, "due_on").filter(|due| *due <= today && !done) {
+                    facts.follow_up_due =
+                        Some(facts.follow_up_due.map_or(due, |other| other.min(due)));
+                }
+            }
+            "attendance" => {
+                if let Some(day) = date(record, "day") {
+                    if day < today && days(day, today) <= 14 {
+                        facts.recorded += 1;
+                        if record.get("status").and_then(Value::as_str) == Some("present") {
+                            facts.attended += 1;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    facts
+        .into_iter()
+        .filter(|(id, _)| view.contains_key(&format!("participant/{id}")))
+        .map(|(id, facts)| {
+            let mut needs = Vec::new();
+            if facts.absent_today {
+                needs.push(Attention::AbsentToday);
+            }
+            if let Some(due_on) = facts.follow_up_due {
+                needs.push(Attention::FollowUpDue { due_on });
+            }
+            let stale = facts
+                .last_check_in
+                .is_none_or(|last| days(last, today) > CHECK_IN_EVERY_DAYS);
+            if facts.at_workplace && stale {
+                needs.push(Attention::NoRecentCheckIn {
+                    last: facts.last_check_in,
+                });
+            }
+            if let Some(ends_on) = facts.ending {
+                needs.push(Attention::PlacementEnding { ends_on });
+            }
+            if facts.recorded > 0 {
+                let percent = facts.attended * 100 / facts.recorded;
+                if percent < ATTENDANCE_FLOOR_PERCENT {
+                    needs.push(Attention::LowAttendance { percent });
+                }
+            }
+            (id, needs)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn day(n: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, n).unwrap()
+    }
+
+    fn view(records: &[(&str, Value)]) -> BTreeMap<String, Value> {
+        records
+            .iter()
+            .enumerate()
+            .map(|(n, (kind, data))| {
+                let key = if *kind == "participant" {
+                    format!("participant/{}", data["id"].as_str().unwrap())
+                } else {
+                    format!("{kind}/{n}")
+                };
+                (key, data.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_participant_with_nothing_going_on_needs_nothing() {
+        let view = view(&[("participant", json!({ "id": "p" }))]);
+        assert_eq!(caseload(&view, day(20))["p"], vec![]);
+    }
+
+    #[test]
+    fn each_reason_is_found() {
+        let today = day(20);
+        let view = view(&[
+            ("participant", json!({ "id": "p" })),
+            (
+                "placement",
+                json!({ "participant_id": "p", "starts_on": "2026-10-01", "ends_on": "2026-11-30" }),
+            ),
+            (
+                "check_in",
+                json!({ "participant_id": "p", "held_on": "2026-11-02" }),
+            ),
+            (
+                "absence",
+                json!({ "participant_id": "p", "first_day": "2026-11-20", "last_day": "2026-11-21" }),
+            ),
+            (
+                "follow_up",
+                json!({ "participant_id": "p", "due_on": "2026-11-18" }),
+            ),
+            (
+                "follow_up",
+                json!({ "participant_id": "p", "due_on": "2026-11-10", "done_on": "2026-11-10" }),
+            ),
+            (
+                "attendance",
+                json!({ "participant_id": "p", "day": "2026-11-16", "status": "present" }),
+            ),
+            (
+                "attendance",
+                json!({ "participant_id": "p", "day": "2026-11-17", "status": "absent" }),
+            ),
+            (
+                "attendance",
+                json!({ "participant_id": "p", "day": "2026-11-18", "status": "part_of_day" }),
+            ),
+            (
+                "attendance",
+                json!({ "participant_id": "p", "day": "2026-11-19", "status": "present" }),
+            ),
+        ]);
+        assert_eq!(
+            caseload(&view, today)["p"],
+            vec![
+                Attention::AbsentToday,
+                Attention::FollowUpDue { due_on: day(18) },
+                Attention::NoRecentCheckIn { last: Some(day(2)) },
+                Attention::PlacementEnding { ends_on: day(30) },
+                Attention::LowAttendance { percent: 50 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_recent_check_in_and_good_attendance_need_nothing() {
+        let view = view(&[
+            ("participant", json!({ "id": "p" })),
+            (
+                "placement",
+                json!({ "participant_id": "p", "starts_on": "2026-10-01", "ends_on": "2027-01-30" }),
+            ),
+            (
+                "check_in",
+                json!({ "participant_id": "p", "held_on": "2026-11-13" }),
+            ),
+            (
+                "follow_up",
+                json!({ "participant_id": "p", "due_on": "2026-12-18" }),
+            ),
+            (
+                "attendance",
+                json!({ "participant_id": "p", "day": "2026-11-19", "status": "present" }),
+            ),
+        ]);
+        assert_eq!(caseload(&view, day(20))["p"], vec![]);
+    }
+
+    #[test]
+    fn records_of_participants_not_held_are_ignored() {
+        let view = view(&[(
+            "absence",
+            json!({ "participant_id": "gone", "first_day": "2026-11-20", "last_day": "2026-11-20" }),
+        )]);
+        assert!(caseload(&view, day(20)).is_empty());
+    }
+}

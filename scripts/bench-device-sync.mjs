@@ -1,0 +1,64 @@
+// How long a first sync takes to write into IndexedDB in headless Chromium: the demo
+// project leader (every record of the programme) and a case manager (their caseload).
+// Watches the page's IndexedDB read-write transactions on the `records` store from the
+// outside (an init script), so the app carries no benchmark code.
+// Usage: LOTSA_SERVER_BIN=… LOTSA_SITE_ROOT=… node scripts/bench-device-sync.mjs
+
+import { startServer, withPage, signIn, waitForSynced } from "../tests/e2e/harness.mjs";
+
+function watchRecordWrites() {
+  window.__recordWrites = [];
+  const open = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+    const transaction = open.call(this, stores, mode, ...rest);
+    const names = Array.isArray(stores) ? stores : [stores];
+    if (mode === "readwrite" && names.includes("records")) {
+      const started = performance.now();
+      transaction.addEventListener("complete", () =>
+        window.__recordWrites.push(performance.now() - started),
+      );
+    }
+    return transaction;
+  };
+}
+
+async function measure(server, username) {
+  let figures;
+  await withPage(async (page) => {
+    await page.addInitScript(watchRecordWrites);
+    const started = Date.now();
+    await signIn(page, server, username);
+    await waitForSynced(page);
+    const wall = Date.now() - started;
+    figures = await page.evaluate(async () => {
+      const name = (await indexedDB.databases()).map((db) => db.name).find((n) => n.startsWith("lotsa-user-"));
+      const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const records = await new Promise((resolve) => {
+        const request = db.transaction("records").objectStore("records").count();
+        request.onsuccess = () => resolve(request.result);
+      });
+      db.close();
+      return { records, writes: window.__recordWrites };
+    });
+    figures.wall = wall;
+  });
+  const total = figures.writes.reduce((sum, ms) => sum + ms, 0);
+  console.log(
+    `${username.padEnd(14)} ${String(figures.records).padStart(6)} records in ` +
+      `${figures.writes.length} transactions: IndexedDB write ${total.toFixed(0)} ms ` +
+      `(${((total / figures.records) * 1000).toFixed(0)} µs per record, ` +
+      `largest transaction ${Math.max(...figures.writes).toFixed(0)} ms); ` +
+      `sign-in to synced ${figures.wall} ms`,
+  );
+}
+
+const server = await startServer({ LOTSA_DEMO: "true" });
+try {
+  for (const username of ["projektledare", "handlaggare1"]) await measure(server, username);
+} finally {
+  await server.stop();
+}
