@@ -7,41 +7,54 @@ use crate::caseload::{
     current_placement, full_name, going_label, of_kind, phase_label, supervisor_name, text,
     AttentionList,
 };
-use crate::domain::{from_json, stockholm_day, CheckIn, Kind, Placement, PlacementLimit, Record};
+use crate::domain::{
+    from_json, stockholm_day, Area, CheckIn, Kind, Placement, PlacementLimit, Rating, Record,
+    ScheduleEvent,
+};
 use crate::i18n::*;
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// Saves a record through the device's outbox; `done` runs once it is queued. Errors are
-/// put in `error` in words the user can act on.
+/// Saves records through the device's outbox, in order; `done` runs once all are queued.
+/// Errors are put in `error` in words the user can act on.
 fn save_on_device(
-    record: Record,
+    records: Vec<Record>,
     error: WriteSignal<Option<String>>,
     done: impl FnOnce() + 'static,
 ) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
+    {
         let i18n = use_i18n();
-        let Some(device) = crate::sync::device::current() else {
-            error.set(Some(t_string!(i18n, check_in_no_device).to_owned()));
-            return;
-        };
-        match device
-            .change(crate::change::Change::Save(Box::new(record)))
-            .await
-        {
-            Ok(()) => done(),
-            Err(crate::store::StoreError::QuotaExceeded) => {
-                error.set(Some(t_string!(i18n, storage_full).to_owned()))
+        leptos::task::spawn_local(async move {
+            let Some(device) = crate::sync::device::current() else {
+                error.set(Some(t_string!(i18n, check_in_no_device).to_owned()));
+                return;
+            };
+            for record in records {
+                let saved = device
+                    .change(crate::change::Change::Save(Box::new(record)))
+                    .await;
+                match saved {
+                    Ok(()) => {}
+                    Err(crate::store::StoreError::QuotaExceeded) => {
+                        error.set(Some(t_string!(i18n, storage_full).to_owned()));
+                        return;
+                    }
+                    Err(problem) => {
+                        error.set(Some(problem.to_string()));
+                        return;
+                    }
+                }
             }
-            Err(problem) => error.set(Some(problem.to_string())),
-        }
-    });
+            done();
+        });
+    }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (record, error, done);
+    let _ = (records, error, done);
 }
 
 /// One entry of the timeline.
@@ -97,8 +110,9 @@ pub fn ParticipantView(id: String) -> impl IntoView {
                 </section>
                 <ContactCard participant=participant.clone() />
                 <PlacementCard participant_id=text(&participant, "id") />
+                <Schedule participant_id=text(&participant, "id") />
                 <Goals participant_id=text(&participant, "id") />
-                <CheckInForm participant_id=text(&participant, "id") />
+                <CheckInForm participant=participant.clone() />
                 <PlacementForm participant=participant.clone() />
             }.into_any(),
         }}
@@ -339,6 +353,65 @@ fn PlacementCard(participant_id: String) -> impl IntoView {
     }
 }
 
+fn event_label(i18n: leptos_i18n::I18nContext<Locale>, event: &Value) -> String {
+    if let Some(title) = event["title"].as_str() {
+        return title.to_owned();
+    }
+    match event["kind"].as_str().unwrap_or_default() {
+        "workplace_shift" => t_string!(i18n, event_workplace_shift),
+        "training_day" => t_string!(i18n, event_training_day),
+        "language_class" => t_string!(i18n, event_language_class),
+        "introduction" => t_string!(i18n, event_introduction),
+        "study_visit" => t_string!(i18n, event_study_visit),
+        _ => t_string!(i18n, event_meeting),
+    }
+    .to_owned()
+}
+
+/// The participant's next four weeks: each event's occurrences, in Swedish time.
+#[component]
+fn Schedule(participant_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = expect_context::<SyncStatus>();
+    let upcoming = Memo::new(move |_| {
+        let today = stockholm_day(chrono::Utc::now());
+        let last = today + chrono::Days::new(27);
+        status.view.with(|view| {
+            let mut slots: Vec<(String, String, String)> = of_kind(view, Kind::ScheduleEvent)
+                .filter(|(_, event)| event["participant_id"] == participant_id.as_str())
+                .flat_map(|(_, event)| {
+                    let parsed = serde_json::from_value::<ScheduleEvent>(event.clone()).ok();
+                    let label = event_label(i18n, event);
+                    let hours = format!("{}–{}", text(event, "starts_at"), text(event, "ends_at"));
+                    parsed
+                        .map(|parsed| parsed.occurrences(today, last))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(move |slot| (slot.day.to_string(), hours.clone(), label.clone()))
+                })
+                .collect();
+            slots.sort();
+            slots.truncate(10);
+            slots
+        })
+    });
+    view! {
+        <section class="card" data-testid="schedule">
+            <h2>{t!(i18n, schedule_heading)}</h2>
+            <Show
+                when=move || upcoming.with(|slots| !slots.is_empty())
+                fallback=move || view! { <p class="note">{t!(i18n, schedule_empty)}</p> }
+            >
+                <ul>
+                    {move || upcoming.get().into_iter().map(|(day, hours, label)| view! {
+                        <li><strong>{day}</strong> " " {hours} " · " {label}</li>
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
 #[component]
 fn Goals(participant_id: String) -> impl IntoView {
     let i18n = use_i18n();
@@ -449,7 +522,7 @@ fn PlacementForm(participant: Value) -> impl IntoView {
             Err(problem) => set_error.set(Some(problem.to_string())),
             Ok(record) => {
                 set_error.set(None);
-                save_on_device(record, set_error, move || {
+                save_on_device(vec![record], set_error, move || {
                     starts.set(String::new());
                     ends.set(String::new());
                 });
@@ -491,93 +564,369 @@ fn PlacementForm(participant: Value) -> impl IntoView {
     }
 }
 
+/// What the check-in form holds while the user types, kept on the device (in the user's own
+/// database, so signing out deletes it) and brought back after a reload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Draft {
+    held_on: String,
+    attendees: Vec<String>,
+    going: String,
+    ratings: BTreeMap<String, String>,
+    notes: String,
+    actions: Vec<DraftAction>,
+    next_on: String,
+    next_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct DraftAction {
+    who: String,
+    what: String,
+    by: String,
+}
+
+impl Draft {
+    fn fresh() -> Self {
+        Draft {
+            held_on: stockholm_day(chrono::Utc::now()).to_string(),
+            attendees: ["participant", "supervisor", "case_manager"]
+                .map(str::to_owned)
+                .to_vec(),
+            going: "well".to_owned(),
+            next_at: "10:00".to_owned(),
+            ..Draft::default()
+        }
+    }
+
+    fn check_in(&self, participant_id: &str, placement_id: Option<String>) -> Value {
+        let actions: Vec<Value> = self
+            .actions
+            .iter()
+            .filter(|action| !action.what.trim().is_empty())
+            .map(|action| {
+                let mut value = json!({ "who": action.who, "what": action.what });
+                if !action.by.is_empty() {
+                    value["by"] = json!(action.by);
+                }
+                value
+            })
+            .collect();
+        let ratings: Vec<Value> = self
+            .ratings
+            .iter()
+            .map(|(area, rating)| json!({ "area": area, "rating": rating }))
+            .collect();
+        let mut data = json!({
+            "id": uuid::Uuid::new_v4(),
+            "participant_id": participant_id,
+            "held_on": self.held_on,
+            "going": self.going,
+            "notes": self.notes,
+            "attendees": self.attendees,
+            "ratings": ratings,
+            "agreed_actions": actions,
+        });
+        if let Some(placement) = placement_id {
+            data["placement_id"] = json!(placement);
+        }
+        if !self.next_on.is_empty() {
+            data["next_check_in_on"] = json!(self.next_on);
+        }
+        data
+    }
+
+    /// The next check-in as an event in the participant's schedule (half an hour).
+    fn next_meeting(&self, programme_id: &str, participant_id: &str, title: &str) -> Option<Value> {
+        if self.next_on.is_empty() {
+            return None;
+        }
+        let starts = chrono::NaiveTime::parse_from_str(&self.next_at, "%H:%M")
+            .unwrap_or_else(|_| chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default());
+        let ends = starts
+            .overflowing_add_signed(chrono::TimeDelta::minutes(30))
+            .0
+            .max(starts);
+        Some(json!({
+            "id": uuid::Uuid::new_v4(),
+            "programme_id": programme_id,
+            "participant_id": participant_id,
+            "kind": "meeting",
+            "title": title,
+            "date": self.next_on,
+            "starts_at": starts.format("%H:%M").to_string(),
+            "ends_at": ends.format("%H:%M").to_string(),
+        }))
+    }
+}
+
+const ATTENDEES: [&str; 5] = [
+    "participant",
+    "supervisor",
+    "case_manager",
+    "employment_officer",
+    "unit_manager",
+];
+
+fn attendee_label(i18n: leptos_i18n::I18nContext<Locale>, who: &str) -> String {
+    match who {
+        "participant" => t_string!(i18n, attendee_participant),
+        "supervisor" => t_string!(i18n, attendee_supervisor),
+        "case_manager" => t_string!(i18n, attendee_case_manager),
+        "employment_officer" => t_string!(i18n, attendee_employment_officer),
+        _ => t_string!(i18n, attendee_unit_manager),
+    }
+    .to_owned()
+}
+
+fn area_label(i18n: leptos_i18n::I18nContext<Locale>, area: Area) -> String {
+    match area {
+        Area::AttendancePunctuality => t_string!(i18n, area_attendance_punctuality),
+        Area::HygieneRoutines => t_string!(i18n, area_hygiene_routines),
+        Area::CareRecipientContact => t_string!(i18n, area_care_recipient_contact),
+        Area::Teamwork => t_string!(i18n, area_teamwork),
+        Area::SwedishAtWork => t_string!(i18n, area_swedish_at_work),
+    }
+    .to_owned()
+}
+
+fn rating_label(i18n: leptos_i18n::I18nContext<Locale>, rating: Rating) -> String {
+    match rating {
+        Rating::Good => t_string!(i18n, rating_good),
+        Rating::Developing => t_string!(i18n, rating_developing),
+        Rating::NeedsSupport => t_string!(i18n, rating_needs_support),
+    }
+    .to_owned()
+}
+
 /// The workplace check-in: what a case manager records standing in the corridor.
 #[component]
-fn CheckInForm(participant_id: String) -> impl IntoView {
+fn CheckInForm(participant: Value) -> impl IntoView {
     let i18n = use_i18n();
     let status = expect_context::<SyncStatus>();
-    let today = stockholm_day(chrono::Utc::now()).to_string();
-    let held_on = RwSignal::new(today);
-    let going = RwSignal::new("well".to_owned());
-    let notes = RwSignal::new(String::new());
-    let next = RwSignal::new(String::new());
+    let participant_id = text(&participant, "id");
+    let programme_id = text(&participant, "programme_id");
+    let draft = RwSignal::new(Draft::fresh());
+    let draft_name = format!("check_in/{participant_id}");
     let (error, set_error) = signal(None::<String>);
+    keep_draft(draft, draft_name.clone(), status);
     let placement_of = {
         let participant_id = participant_id.clone();
         move || {
+            let today = stockholm_day(chrono::Utc::now()).to_string();
             status.view.with(|view| {
-                of_kind(view, Kind::Placement)
-                    .find(|(_, placement)| placement["participant_id"] == participant_id.as_str())
-                    .map(|(_, placement)| text(placement, "id"))
+                current_placement(view, &participant_id, &today)
+                    .map(|placement| text(placement, "id"))
             })
         }
     };
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let mut data = json!({
-            "id": uuid::Uuid::new_v4(),
-            "participant_id": participant_id,
-            "held_on": held_on.get_untracked(),
-            "going": going.get_untracked(),
-            "notes": notes.get_untracked(),
-            "attendees": ["participant", "supervisor", "case_manager"],
-        });
-        if let Some(placement) = placement_of() {
-            data["placement_id"] = json!(placement);
-        }
-        let next_day = next.get_untracked();
-        if !next_day.is_empty() {
-            data["next_check_in_on"] = json!(next_day);
-        }
+        let form = draft.get_untracked();
+        let check_in = from_json::<CheckIn>(form.check_in(&participant_id, placement_of()));
+        let meeting = form
+            .next_meeting(
+                &programme_id,
+                &participant_id,
+                t_string!(i18n, check_in_next_title),
+            )
+            .map(|event| {
+                from_json::<ScheduleEvent>(event).and_then(|event| {
+                    event.validate()?;
+                    Ok(event)
+                })
+            })
+            .transpose();
         // The same rules as the server's, so a mistake is shown before anything is queued;
         // what was typed stays in the form.
-        match from_json::<CheckIn>(data).map(Record::CheckIn) {
-            Err(problem) => set_error.set(Some(problem.to_string())),
-            Ok(record) => {
+        match (check_in, meeting) {
+            (Err(problem), _) | (_, Err(problem)) => set_error.set(Some(problem.to_string())),
+            (Ok(check_in), Ok(meeting)) => {
                 set_error.set(None);
-                save_on_device(record, set_error, move || {
-                    notes.set(String::new());
-                    next.set(String::new());
+                let mut records = vec![Record::CheckIn(check_in)];
+                records.extend(meeting.map(Record::ScheduleEvent));
+                let draft_name = draft_name.clone();
+                save_on_device(records, set_error, move || {
+                    draft.set(Draft::fresh());
+                    discard_draft(&draft_name);
                 });
             }
         }
     };
+    let field = move |read: fn(&Draft) -> String| move || draft.with(|form| read(form));
     view! {
         <section class="card">
             <h2>{t!(i18n, check_in_heading)}</h2>
             <form on:submit=save data-testid="check-in-form">
                 <label>
                     {t!(i18n, check_in_date)}
-                    <input type="date" name="held_on" required bind:value=held_on />
+                    <input type="date" name="held_on" required
+                        prop:value=field(|form| form.held_on.clone())
+                        on:input=move |ev| draft.update(|form| form.held_on = event_target_value(&ev)) />
                 </label>
+                <fieldset class="choices">
+                    <legend>{t!(i18n, check_in_who)}</legend>
+                    {ATTENDEES.into_iter().map(|who| view! {
+                        <label class="choice">
+                            <input type="checkbox" name="attendees" value=who
+                                prop:checked=move || draft.with(|form| form.attendees.iter().any(|a| a == who))
+                                on:change=move |ev| {
+                                    let checked = event_target_checked(&ev);
+                                    draft.update(|form| {
+                                        form.attendees.retain(|a| a != who);
+                                        if checked {
+                                            form.attendees.push(who.to_owned());
+                                        }
+                                    });
+                                } />
+                            {attendee_label(i18n, who)}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
                 <fieldset class="choices">
                     <legend>{t!(i18n, check_in_going)}</legend>
                     {["well", "mixed", "poorly"].into_iter().map(|choice| view! {
                         <label class="choice">
-                            <input
-                                type="radio"
-                                name="going"
-                                value=choice
-                                prop:checked=move || going.get() == choice
-                                on:change=move |_| going.set(choice.to_owned())
-                            />
+                            <input type="radio" name="going" value=choice
+                                prop:checked=move || draft.with(|form| form.going == choice)
+                                on:change=move |_| draft.update(|form| form.going = choice.to_owned()) />
                             {going_label(i18n, choice)}
                         </label>
                     }).collect_view()}
                 </fieldset>
+                <fieldset class="ratings">
+                    <legend>{t!(i18n, check_in_ratings)}</legend>
+                    {Area::ALL.into_iter().map(|area| view! {
+                        <fieldset class="choices">
+                            <legend>{area_label(i18n, area)}</legend>
+                            {Rating::ALL.into_iter().map(|rating| view! {
+                                <label class="choice">
+                                    <input type="radio" name=format!("rating-{}", area.as_str()) value=rating.as_str()
+                                        prop:checked=move || draft.with(|form| form.ratings.get(area.as_str()).map(String::as_str) == Some(rating.as_str()))
+                                        on:change=move |_| draft.update(|form| { form.ratings.insert(area.as_str().to_owned(), rating.as_str().to_owned()); }) />
+                                    {rating_label(i18n, rating)}
+                                </label>
+                            }).collect_view()}
+                        </fieldset>
+                    }).collect_view()}
+                </fieldset>
                 <label>
                     {t!(i18n, check_in_notes)}
-                    <textarea name="notes" rows="4" bind:value=notes></textarea>
+                    <textarea name="notes" rows="4"
+                        prop:value=field(|form| form.notes.clone())
+                        on:input=move |ev| draft.update(|form| form.notes = event_target_value(&ev))></textarea>
                 </label>
+                <fieldset class="actions">
+                    <legend>{t!(i18n, check_in_actions)}</legend>
+                    {move || (0..draft.with(|form| form.actions.len())).map(|index| view! {
+                        <div class="action" data-testid="agreed-action">
+                            <label>
+                                {t!(i18n, action_who)}
+                                <select name="action-who"
+                                    on:change=move |ev| draft.update(|form| form.actions[index].who = event_target_value(&ev))>
+                                    {ATTENDEES.into_iter().map(|who| view! {
+                                        <option value=who selected=move || draft.with(|form| form.actions.get(index).is_some_and(|a| a.who == who))>
+                                            {attendee_label(i18n, who)}
+                                        </option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                {t!(i18n, action_what)}
+                                <input type="text" name="action-what"
+                                    prop:value=move || draft.with(|form| form.actions.get(index).map(|a| a.what.clone()).unwrap_or_default())
+                                    on:input=move |ev| draft.update(|form| form.actions[index].what = event_target_value(&ev)) />
+                            </label>
+                            <label>
+                                {t!(i18n, action_by)}
+                                <input type="date" name="action-by"
+                                    prop:value=move || draft.with(|form| form.actions.get(index).map(|a| a.by.clone()).unwrap_or_default())
+                                    on:input=move |ev| draft.update(|form| form.actions[index].by = event_target_value(&ev)) />
+                            </label>
+                            <button type="button" class="link" on:click=move |_| draft.update(|form| { form.actions.remove(index); })>
+                                {t!(i18n, action_remove)}
+                            </button>
+                        </div>
+                    }).collect_view()}
+                    <button type="button" class="link" data-testid="add-action"
+                        on:click=move |_| draft.update(|form| form.actions.push(DraftAction { who: "participant".to_owned(), ..DraftAction::default() }))>
+                        {t!(i18n, action_add)}
+                    </button>
+                </fieldset>
                 <label>
                     {t!(i18n, check_in_next)}
-                    <input type="date" name="next_check_in_on" bind:value=next />
+                    <input type="date" name="next_check_in_on"
+                        prop:value=field(|form| form.next_on.clone())
+                        on:input=move |ev| draft.update(|form| form.next_on = event_target_value(&ev)) />
+                </label>
+                <label>
+                    {t!(i18n, check_in_next_time)}
+                    <input type="time" name="next_check_in_at"
+                        prop:value=field(|form| form.next_at.clone())
+                        on:input=move |ev| draft.update(|form| form.next_at = event_target_value(&ev)) />
                 </label>
                 {move || error.get().map(|problem| view! {
                     <p class="form-error" role="alert" data-testid="check-in-error">{problem}</p>
                 })}
+                <p class="note">{t!(i18n, check_in_draft_kept)}</p>
                 <button class="button" type="submit">{t!(i18n, check_in_save)}</button>
             </form>
         </section>
     }
+}
+
+/// Brings back a draft kept on the device once the device's store is open, then keeps every
+/// change to it.
+fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) {
+    #[cfg(feature = "hydrate")]
+    {
+        let loaded = RwSignal::new(false);
+        let load_name = name.clone();
+        Effect::new(move |_| {
+            if loaded.get_untracked()
+                || status.phase.get() == crate::sync::status::SyncPhase::Starting
+            {
+                return;
+            }
+            let Some(device) = crate::sync::device::current() else {
+                return;
+            };
+            let name = load_name.clone();
+            leptos::task::spawn_local(async move {
+                if let Some(kept) = device.draft::<Draft>(&name).await {
+                    draft.set(kept);
+                }
+                loaded.set(true);
+            });
+        });
+        Effect::new(move |_| {
+            let form = draft.get();
+            if !loaded.get() {
+                return;
+            }
+            if let Some(device) = crate::sync::device::current() {
+                let name = name.clone();
+                leptos::task::spawn_local(async move {
+                    if let Err(problem) = device.keep_draft(&name, &form).await {
+                        leptos::logging::warn!("keeping the draft: {problem}");
+                    }
+                });
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (draft, name, status);
+}
+
+fn discard_draft(name: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(device) = crate::sync::device::current() {
+        let name = name.to_owned();
+        leptos::task::spawn_local(async move {
+            if let Err(problem) = device.discard_draft(&name).await {
+                leptos::logging::warn!("discarding the draft: {problem}");
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = name;
 }

@@ -11,13 +11,14 @@
 //! domain (RFC 2606), and identity numbers have serial numbers from 9xx, as test numbers do.
 
 use app::domain::{
-    week_start, Absence, AbsenceReason, Address, Attendance, AttendanceStatus, Attendee, Channel,
-    CheckIn, Closing, Consent, ConsentScope, Contact, ContactEntry, EducationLevel, Email,
-    EventKind, FollowUp, Funding, Gender, Going, IdentityNumber, IntakeRound, LabourMarketStatus,
-    LanguageCode, Note, Outcome, Participant, Percent, Phase, PhoneNumber, Placement,
-    PlacementLimit, PostalCode, Programme, Progress, Record, Review, Role, ScheduleEvent,
-    ShortText, Situation, Staff, Supervisor, SupportDecision, SupportKind, SupportNeed, Targets,
-    TimeOfDay, TrainingGoal, WorkDay, Workplace, WorkplaceType,
+    week_start, Absence, AbsenceReason, Address, AgreedAction, Area, AreaRating, Attendance,
+    AttendanceStatus, Attendee, Channel, CheckIn, Closing, Consent, ConsentScope, Contact,
+    ContactEntry, EducationLevel, Email, EventKind, FollowUp, Funding, Gender, Going,
+    IdentityNumber, IntakeRound, LabourMarketStatus, LanguageCode, Note, Outcome, Participant,
+    Percent, Phase, PhoneNumber, Placement, PlacementLimit, PostalCode, Programme, Progress,
+    Rating, Record, Review, Role, ScheduleEvent, ShortText, Situation, Staff, Supervisor,
+    SupportDecision, SupportKind, SupportNeed, Targets, TimeOfDay, TrainingGoal, WorkDay,
+    Workplace, WorkplaceType,
 };
 use chrono::{Datelike, Days, Months, NaiveDate, TimeDelta, Weekday};
 use std::collections::BTreeSet;
@@ -1785,15 +1786,34 @@ impl Journal {
             if rng.percent(25) {
                 attendees.push(Attendee::UnitManager);
             }
-            let mut actions = Vec::new();
+            let following = workday_on_or_after(plus(day, 21 + rng.days(8)));
+            let mut actions: Vec<AgreedAction> = Vec::new();
             for _ in 0..rng.below(4) {
-                let action = text(rng.phrase(ACTIONS));
-                let needs_interpreter = action.as_str().contains("tolk");
-                if !actions.contains(&action) && (plan.interpreter || !needs_interpreter) {
-                    actions.push(action);
+                let what = text(rng.phrase(ACTIONS));
+                let needs_interpreter = what.as_str().contains("tolk");
+                let new = actions.iter().all(|action| action.what != what);
+                if new && (plan.interpreter || !needs_interpreter) {
+                    let who = attendees[actions.len() % attendees.len()];
+                    actions.push(AgreedAction {
+                        who,
+                        what,
+                        by: Some(following),
+                    });
                 }
             }
-            let following = workday_on_or_after(plus(day, 21 + rng.days(8)));
+            // Derived, not drawn, so the rest of the demo stays as it was.
+            let ratings = Area::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(index, area)| AreaRating {
+                    area,
+                    rating: match (going, index % 2 == 1) {
+                        (Going::Well, _) | (Going::Mixed, false) => Rating::Good,
+                        (Going::Mixed, true) | (Going::Poorly, false) => Rating::Developing,
+                        (Going::Poorly, true) => Rating::NeedsSupport,
+                    },
+                })
+                .collect();
             next = (following <= placement.ends_on).then_some(following);
             self.check_ins.push(CheckIn {
                 id: id(&format!("check_in:{}:{number}", plan.index)),
@@ -1803,6 +1823,7 @@ impl Journal {
                 attendees,
                 going,
                 notes: note(&context.fill(rng.phrase(templates), plan)),
+                ratings,
                 agreed_actions: actions,
                 next_check_in_on: next,
             });

@@ -133,10 +133,10 @@ test("a follow-up call that is due shows in the caseload's attention list", asyn
     assert.match(await due.textContent(), new RegExp(`Uppföljningssamtal att ringa \\(sedan ${swedishToday()}\\)`));
     // Whoever needs attention comes first.
     const firstWithout = await page
-      .locator("[data-testid=caseload] li")
+      .locator("[data-testid=caseload] > li")
       .evaluateAll((items) => items.findIndex((li) => !li.querySelector("[data-testid=attention]")));
     const lastWith = await page
-      .locator("[data-testid=caseload] li")
+      .locator("[data-testid=caseload] > li")
       .evaluateAll((items) => items.map((li) => !!li.querySelector("[data-testid=attention]")).lastIndexOf(true));
     assert.ok(firstWithout === -1 || lastWith < firstWithout, "attention first");
     assert.deepEqual(await accessibilityViolations(page), []);
@@ -220,5 +220,72 @@ test("the caseload, a participant's page and the login page pass axe-core's WCAG
     assert.deepEqual(await accessibilityViolations(page), [], "participant page");
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `no horizontal scroll at 360 px: ${width}`);
+  });
+});
+
+test("a full workplace check-in: the draft survives a reload, and the next check-in lands in the schedule", async () => {
+  await withPage(async (page) => {
+    await signIn(page, server, "handlaggare2");
+    await waitForSynced(page);
+    await page.goto(`${server.url}/caseload`);
+    await waitForHydration(page);
+    await page.getByTestId("caseload").locator("a").nth(1).click();
+    await page.getByTestId("participant-name").waitFor();
+    const participant = new URL(page.url()).searchParams.get("p");
+    const form = page.getByTestId("check-in-form");
+    const note = `Hela avstämningen ${Date.now()}`;
+    const next = swedishToday(14);
+    await form.locator("input[name=attendees][value=employment_officer]").check();
+    await form.locator("input[name=rating-hygiene_routines][value=developing]").check();
+    await form.locator("textarea[name=notes]").fill(note);
+    await form.getByTestId("add-action").click();
+    await form.locator("select[name=action-who]").selectOption("supervisor");
+    await form.locator("input[name=action-what]").fill("Visa hygienrutinerna igen");
+    await form.locator("input[name=action-by]").fill(swedishToday(7));
+    await form.locator("input[name=next_check_in_on]").fill(next);
+    await form.locator("input[name=next_check_in_at]").fill("13:00");
+    await page.waitForTimeout(500);
+
+    await page.reload();
+    await waitForHydration(page);
+    const kept = page.getByTestId("check-in-form");
+    await kept.locator("textarea[name=notes]").waitFor();
+    for (let attempt = 0; attempt < 50 && (await kept.locator("textarea[name=notes]").inputValue()) !== note; attempt++) {
+      await page.waitForTimeout(100);
+    }
+    assert.equal(await kept.locator("textarea[name=notes]").inputValue(), note, "the draft came back");
+    assert.equal(await kept.locator("input[name=action-what]").inputValue(), "Visa hygienrutinerna igen");
+    assert.ok(await kept.locator("input[name=rating-hygiene_routines][value=developing]").isChecked());
+    assert.ok(await kept.locator("input[name=attendees][value=employment_officer]").isChecked());
+
+    await kept.locator("button[type=submit]").click();
+    await page.getByTestId("timeline").locator("li", { hasText: note }).waitFor();
+    await page.getByTestId("schedule").locator("li", { hasText: `${next} 13:00–13:30` }).waitFor();
+    assert.equal(await kept.locator("textarea[name=notes]").inputValue(), "", "the form starts afresh");
+    for (let attempt = 0; attempt < 100 && (await page.getByTestId("pending-count").count()) > 0; attempt++) {
+      await page.waitForTimeout(200);
+    }
+
+    const leader = await apiAs(server, "projektledare");
+    const records = await (await leader.get(`/api/v1/participants/${participant}/records`)).json();
+    await leader.dispose();
+    const [saved] = records.filter((r) => r.kind === "check_in" && r.data.notes === note);
+    assert.ok(saved, "the check-in reached the server");
+    assert.ok(saved.data.attendees.includes("employment_officer"));
+    assert.deepEqual(saved.data.ratings, [{ area: "hygiene_routines", rating: "developing" }]);
+    assert.deepEqual(saved.data.agreed_actions, [
+      { who: "supervisor", what: "Visa hygienrutinerna igen", by: swedishToday(7) },
+    ]);
+    assert.equal(saved.data.next_check_in_on, next);
+    assert.ok(
+      records.some((r) => r.kind === "schedule_event" && r.data.date === next && r.data.starts_at === "13:00"),
+      "the next check-in is in the schedule on the server too",
+    );
+
+    await page.reload();
+    await waitForHydration(page);
+    await page.getByTestId("check-in-form").waitFor();
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator("textarea[name=notes]").inputValue(), "", "the draft was discarded");
   });
 });

@@ -22,10 +22,82 @@ pub struct CheckIn {
     pub going: Going,
     #[serde(default)]
     pub notes: Note,
+    /// A short rating of the areas the placement trains.
     #[serde(default)]
-    pub agreed_actions: Vec<ShortText>,
+    pub ratings: Vec<AreaRating>,
+    #[serde(default)]
+    pub agreed_actions: Vec<AgreedAction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_check_in_on: Option<NaiveDate>,
+}
+
+/// What someone agreed at a check-in to do, and by when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreedAction {
+    pub who: Attendee,
+    pub what: ShortText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<NaiveDate>,
+}
+
+/// The areas of care work a placement trains, as the check-in rates them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    AttendancePunctuality,
+    HygieneRoutines,
+    CareRecipientContact,
+    Teamwork,
+    SwedishAtWork,
+}
+
+impl Area {
+    pub const ALL: [Area; 5] = [
+        Area::AttendancePunctuality,
+        Area::HygieneRoutines,
+        Area::CareRecipientContact,
+        Area::Teamwork,
+        Area::SwedishAtWork,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::AttendancePunctuality => "attendance_punctuality",
+            Area::HygieneRoutines => "hygiene_routines",
+            Area::CareRecipientContact => "care_recipient_contact",
+            Area::Teamwork => "teamwork",
+            Area::SwedishAtWork => "swedish_at_work",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaRating {
+    pub area: Area,
+    pub rating: Rating,
+}
+
+/// Three steps, so it is quick to give with one thumb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Good,
+    Developing,
+    NeedsSupport,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 3] = [Rating::Good, Rating::Developing, Rating::NeedsSupport];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Good => "good",
+            Rating::Developing => "developing",
+            Rating::NeedsSupport => "needs_support",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

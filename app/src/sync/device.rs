@@ -32,6 +32,11 @@ pub struct DeviceUser {
 
 const DEVICE_USER_KEY: &str = "signed_in_user";
 
+/// Drafts live in the user's own database, so signing out deletes them with the rest.
+fn draft_key(name: &str) -> String {
+    format!("draft/{name}")
+}
+
 #[derive(Debug, thiserror::Error)]
 enum SyncError {
     #[error("not signed in")]
@@ -72,6 +77,23 @@ impl Device {
         refresh(&self.store, self.status).await;
         let _ = self.kick.unbounded_send(());
         Ok(())
+    }
+
+    /// A draft kept on this device under `name` (such as a half-typed check-in).
+    pub async fn draft<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        self.store
+            .get(stores::META, &draft_key(name))
+            .await
+            .ok()
+            .flatten()
+    }
+
+    pub async fn keep_draft<T: Serialize>(&self, name: &str, draft: &T) -> Result<(), StoreError> {
+        self.store.put(stores::META, &draft_key(name), draft).await
+    }
+
+    pub async fn discard_draft(&self, name: &str) -> Result<(), StoreError> {
+        self.store.delete(stores::META, &draft_key(name)).await
     }
 
     /// Forgets a notice the user has read (a refused change is discarded with it).

@@ -146,17 +146,30 @@ macro_rules! impl_database {
                 token_hash: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Option<$crate::db::User>, $crate::db::DbError> {
-                let user_id: Option<String> = sqlx::query_scalar(
-                    "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                // One query: every API request asks this first.
+                let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT u.id, u.username, u.display_name, r.role FROM sessions s \
+                     JOIN users u ON u.id = s.user_id \
+                     LEFT JOIN user_roles r ON r.user_id = u.id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
                 )
                 .bind(token_hash)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                match user_id {
-                    Some(id) => self.user(&id).await,
-                    None => Ok(None),
-                }
+                let Some((id, username, display_name, _)) = rows.first().cloned() else {
+                    return Ok(None);
+                };
+                let roles = rows
+                    .into_iter()
+                    .filter_map(|(_, _, _, role)| role)
+                    .collect();
+                Ok(Some($crate::db::User {
+                    id,
+                    username,
+                    display_name,
+                    roles: $crate::db::accounts::parse_roles(roles),
+                }))
             }
 
             async fn delete_session(&self, token_hash: &str) -> Result<(), $crate::db::DbError> {

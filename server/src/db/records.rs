@@ -786,11 +786,25 @@ macro_rules! impl_record_store {
                 &self,
                 entries: &[$crate::db::records::AccessEntry],
             ) -> Result<(), $crate::db::DbError> {
-                let mut tx = self.pool.begin().await?;
-                for entry in entries {
-                    Self::insert_access(&mut tx, entry).await?;
+                // One statement per 500 entries (a sync pull logs one per participant sent):
+                // every statement is a round trip on the sync's hot path.
+                for chunk in entries.chunks(500) {
+                    let mut insert =
+                        sqlx::QueryBuilder::<<$conn as sqlx::Connection>::Database>::new(
+                            "INSERT INTO access_log (at, user_id, participant_id, action, kind, \
+                             record_id, address) ",
+                        );
+                    insert.push_values(chunk, |mut row, entry| {
+                        row.push_bind(entry.at)
+                            .push_bind(&entry.user_id)
+                            .push_bind(&entry.participant_id)
+                            .push_bind(entry.action.as_str())
+                            .push_bind(&entry.kind)
+                            .push_bind(&entry.record_id)
+                            .push_bind(&entry.address);
+                    });
+                    insert.build().execute(&self.pool).await?;
                 }
-                tx.commit().await?;
                 Ok(())
             }
 
