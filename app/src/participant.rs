@@ -753,6 +753,8 @@ fn CheckInForm(participant: Value) -> impl IntoView {
         }
     };
     let field = move |read: fn(&Draft) -> String| move || draft.with(|form| read(form));
+    // Rows are rebuilt only when one is added or removed, so typing keeps the focus.
+    let action_count = Memo::new(move |_| draft.with(|form| form.actions.len()));
     view! {
         <section class="card">
             <h2>{t!(i18n, check_in_heading)}</h2>
@@ -817,7 +819,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
                 </label>
                 <fieldset class="actions">
                     <legend>{t!(i18n, check_in_actions)}</legend>
-                    {move || (0..draft.with(|form| form.actions.len())).map(|index| view! {
+                    {move || (0..action_count.get()).map(|index| view! {
                         <div class="action" data-testid="agreed-action">
                             <label>
                                 {t!(i18n, action_who)}
