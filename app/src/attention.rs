@@ -132,8 +132,7 @@ pub fn caseload(
             if let Some(ends_on) = facts.ending {
                 needs.push(Attention::PlacementEnding { ends_on });
             }
-            if facts.recorded > 0 {
-                let percent = facts.attended * 100 / facts.recorded;
+            if let Some(percent) = (facts.attended * 100).checked_div(facts.recorded) {
                 if percent < ATTENDANCE_FLOOR_PERCENT {
                     needs.push(Attention::LowAttendance { percent });
                 }

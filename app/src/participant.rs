@@ -752,7 +752,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
             }
         }
     };
-    let field = move |read: fn(&Draft) -> String| move || draft.with(|form| read(form));
+    let field = move |read: fn(&Draft) -> String| move || draft.with(read);
     // Rows are rebuilt only when one is added or removed, so typing keeps the focus.
     let action_count = Memo::new(move |_| draft.with(|form| form.actions.len()));
     view! {
