@@ -1,5 +1,7 @@
 //! Lotsa's shared crate: domain types, the user interface and, behind features, the code
 //! that only runs on the server (`ssr`) or only in the browser (`hydrate`).
+// The participant page's view type nests deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 

@@ -297,6 +297,7 @@ fn ContactCard(participant: Value) -> impl IntoView {
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -562,6 +563,7 @@ fn PlacementForm(participant: Value) -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }
 
 /// What the check-in form holds while the user types, kept on the device (in the user's own
@@ -874,6 +876,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }
 
 /// Brings back a draft kept on the device once the device's store is open, then keeps every
