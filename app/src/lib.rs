@@ -15,6 +15,7 @@ pub mod connectivity;
 pub mod csp;
 pub mod demo;
 pub mod domain;
+pub mod journal_forms;
 pub mod notices;
 pub mod pages;
 pub mod participant;

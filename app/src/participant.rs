@@ -12,6 +12,7 @@ use crate::domain::{
     ScheduleEvent,
 };
 use crate::i18n::*;
+use crate::journal_forms::{ClosingForm, ContactForm, FollowUps, GoalProgress};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 
 /// Saves records through the device's outbox, in order; `done` runs once all are queued.
 /// Errors are put in `error` in words the user can act on.
-fn save_on_device(
+pub(crate) fn save_on_device(
     records: Vec<Record>,
     error: WriteSignal<Option<String>>,
     done: impl FnOnce() + 'static,
@@ -113,7 +114,10 @@ pub fn ParticipantView(id: String) -> impl IntoView {
                 <Schedule participant_id=text(&participant, "id") />
                 <Goals participant_id=text(&participant, "id") />
                 <CheckInForm participant=participant.clone() />
+                <FollowUps participant_id=text(&participant, "id") />
+                <ContactForm participant_id=text(&participant, "id") />
                 <PlacementForm participant=participant.clone() />
+                <ClosingForm participant_id=text(&participant, "id") />
             }.into_any(),
         }}
         <section class="card">
@@ -419,11 +423,11 @@ fn Goals(participant_id: String) -> impl IntoView {
     let status = expect_context::<SyncStatus>();
     let goals = Memo::new(move |_| {
         status.view.with(|view| {
-            let mut goals: Vec<(String, String)> = of_kind(view, Kind::TrainingGoal)
+            let mut goals: Vec<Value> = of_kind(view, Kind::TrainingGoal)
                 .filter(|(_, goal)| goal["participant_id"] == participant_id.as_str())
-                .map(|(_, goal)| (text(goal, "goal"), text(goal, "progress")))
+                .map(|(_, goal)| goal.clone())
                 .collect();
-            goals.sort();
+            goals.sort_by_key(|goal| text(goal, "goal"));
             goals
         })
     });
@@ -432,18 +436,17 @@ fn Goals(participant_id: String) -> impl IntoView {
             <section class="card" data-testid="goals">
                 <h2>{t!(i18n, goals_heading)}</h2>
                 <ul>
-                    {move || goals.get().into_iter().map(|(goal, progress)| {
-                        let progress = match progress.as_str() {
-                            "achieved" => t_string!(i18n, progress_achieved),
-                            "started" => t_string!(i18n, progress_started),
-                            _ => t_string!(i18n, progress_not_started),
-                        };
-                        view! { <li>{goal} " – " <span class="note">{progress}</span></li> }
-                    }).collect_view()}
+                    <For each=move || goals.get() key=|goal| goal.to_string() let:goal>
+                        <li class="goal">
+                            <span>{text(&goal, "goal")}</span>
+                            <GoalProgress goal=goal.clone() />
+                        </li>
+                    </For>
                 </ul>
             </section>
         </Show>
     }
+    .into_any()
 }
 
 /// Matching a participant to a workplace and supervisor, within the programme's longest

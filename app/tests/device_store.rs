@@ -117,7 +117,7 @@ async fn a_fresh_database_gets_every_store_at_once() {
         .unwrap();
     let mut names = store.store_names();
     names.sort();
-    assert_eq!(names, vec!["meta", "outbox", "records"]);
+    assert_eq!(names, vec!["meta", "notices", "outbox", "records"]);
     store.close();
 }
 

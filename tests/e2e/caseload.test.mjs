@@ -289,3 +289,52 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     assert.equal(await page.locator("textarea[name=notes]").inputValue(), "", "the draft was discarded");
   });
 });
+
+test("a contact, a closing conversation with its follow-up calls, and a call's result, all offline", async () => {
+  await withPage(async (page, errors, context) => {
+    await signIn(page, server, "handlaggare4");
+    await waitForSynced(page);
+    await page.goto(`${server.url}/caseload`);
+    await waitForHydration(page);
+    await page.getByTestId("caseload").locator("a").last().click();
+    await page.getByTestId("participant-name").waitFor();
+    await context.setOffline(true);
+
+    const summary = `Ringde om schemat ${Date.now()}`;
+    const contact = page.getByTestId("contact-form");
+    await contact.locator("select[name=channel]").selectOption("phone");
+    await contact.locator("textarea[name=summary]").fill(summary);
+    await contact.locator("button[type=submit]").click();
+    await page.getByTestId("timeline").locator("li", { hasText: summary }).waitFor();
+
+    const closing = page.getByTestId("closing-form");
+    await closing.locator("input[name=held_on]").fill(swedishToday());
+    await closing.locator("select[name=outcome]").selectOption("substitute_pool");
+    await closing.locator("input[name=employer]").fill("Linköpings kommun");
+    await closing.locator("button[type=submit]").click();
+    const followUps = page.getByTestId("follow-ups");
+    await followUps.waitFor();
+    const planned = await followUps.locator("h3").allTextContents();
+    assert.ok(planned.length >= 2, `two follow-up calls planned: ${planned}`);
+
+    const first = followUps.getByTestId("follow-up-form").first();
+    const firstTitle = await first.locator("h3").textContent();
+    await first.locator("select[name=situation]").selectOption("working");
+    await first.locator("button[type=submit]").click();
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const titles = await followUps.locator("h3").allTextContents();
+      if (!titles.includes(firstTitle)) break;
+      await page.waitForTimeout(100);
+    }
+    assert.ok(!(await followUps.locator("h3").allTextContents()).includes(firstTitle), "the call is done");
+    assert.match(await page.getByTestId("pending-count").textContent(), /\d/);
+
+    await context.setOffline(false);
+    for (let attempt = 0; attempt < 100 && (await page.getByTestId("pending-count").count()) > 0; attempt++) {
+      await page.waitForTimeout(200);
+    }
+    assert.equal(await page.getByTestId("pending-count").count(), 0, "everything was sent");
+    assert.equal(await page.getByTestId("refused").count(), 0, "nothing was refused");
+    assert.deepEqual(await accessibilityViolations(page), []);
+  });
+});
