@@ -373,14 +373,14 @@ fn event_label(i18n: leptos_i18n::I18nContext<Locale>, event: &Value) -> String 
     .to_owned()
 }
 
-/// The participant's next four weeks: each event's occurrences, in Swedish time.
+/// The participant's next two weeks: each event's occurrences, in Swedish time.
 #[component]
 fn Schedule(participant_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let status = expect_context::<SyncStatus>();
     let upcoming = Memo::new(move |_| {
         let today = stockholm_day(chrono::Utc::now());
-        let last = today + chrono::Days::new(27);
+        let last = today + chrono::Days::new(13);
         status.view.with(|view| {
             let mut slots: Vec<(String, String, String)> = of_kind(view, Kind::ScheduleEvent)
                 .filter(|(_, event)| event["participant_id"] == participant_id.as_str())
@@ -396,7 +396,6 @@ fn Schedule(participant_id: String) -> impl IntoView {
                 })
                 .collect();
             slots.sort();
-            slots.truncate(10);
             slots
         })
     });

@@ -234,7 +234,7 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     const participant = new URL(page.url()).searchParams.get("p");
     const form = page.getByTestId("check-in-form");
     const note = `Hela avstämningen ${Date.now()}`;
-    const next = swedishToday(14);
+    const next = swedishToday(10);
     await form.locator("input[name=attendees][value=employment_officer]").check();
     await form.locator("input[name=rating-hygiene_routines][value=developing]").check();
     await form.locator("textarea[name=notes]").fill(note);
