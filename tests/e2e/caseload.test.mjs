@@ -41,7 +41,7 @@ test("a check-in recorded offline shows at once, survives a reload and reaches t
 
     await context.setOffline(true);
     const note = `Avstämning utan täckning ${Date.now()}`;
-    await page.fill("textarea[name=notes]", note);
+    await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
     await page.click("[data-testid=check-in-form] button[type=submit]");
     const entry = page.getByTestId("timeline").locator("li", { hasText: note });
     await entry.waitFor();
@@ -87,11 +87,11 @@ test("an invalid check-in is refused on the phone and keeps what was typed", asy
     await first.waitFor();
     await first.click();
     await page.getByTestId("participant-name").waitFor();
-    await page.fill("textarea[name=notes]", "Ringklocka \u0007 i texten");
+    await page.fill("[data-testid=check-in-form] textarea[name=notes]", "Ringklocka \u0007 i texten");
     await page.click("[data-testid=check-in-form] button[type=submit]");
     await page.getByTestId("check-in-error").waitFor();
     assert.match(await page.getByTestId("check-in-error").textContent(), /notes/);
-    assert.equal(await page.inputValue("textarea[name=notes]"), "Ringklocka \u0007 i texten");
+    assert.equal(await page.inputValue("[data-testid=check-in-form] textarea[name=notes]"), "Ringklocka \u0007 i texten");
     assert.equal(await page.getByTestId("pending-count").count(), 0, "nothing was queued");
   });
 });
@@ -286,7 +286,7 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     await waitForHydration(page);
     await page.getByTestId("check-in-form").waitFor();
     await page.waitForTimeout(500);
-    assert.equal(await page.locator("textarea[name=notes]").inputValue(), "", "the draft was discarded");
+    assert.equal(await page.getByTestId("check-in-form").locator("textarea[name=notes]").inputValue(), "", "the draft was discarded");
   });
 });
 

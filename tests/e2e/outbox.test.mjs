@@ -38,7 +38,7 @@ async function openFirstParticipant(page) {
 }
 
 async function recordCheckIn(page, note) {
-  await page.fill("textarea[name=notes]", note);
+  await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
   await page.click("[data-testid=check-in-form] button[type=submit]");
   await page.getByTestId("timeline").locator("li", { hasText: note }).waitFor();
 }

@@ -104,7 +104,7 @@ test("the device store is opened with its current schema", async () => {
       schema = await readSchema();
       if (schema === null) await page.waitForTimeout(100);
     }
-    assert.deepEqual(schema, { version: 2, names: ["meta", "outbox", "records"] });
+    assert.deepEqual(schema, { version: 3, names: ["meta", "notices", "outbox", "records"] });
   });
 });
 
