@@ -13,8 +13,16 @@ use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
-/// When the follow-up calls after exit fall, counted from the closing conversation.
-pub const FOLLOW_UPS_AFTER: [chrono::Months; 2] = [chrono::Months::new(1), chrono::Months::new(6)];
+/// When the follow-up calls after exit fall: 4 weeks and 6 months after the closing
+/// conversation.
+pub fn follow_up_days(closed_on: chrono::NaiveDate) -> [chrono::NaiveDate; 2] {
+    [
+        closed_on + chrono::Days::new(28),
+        closed_on
+            .checked_add_months(chrono::Months::new(6))
+            .unwrap_or(closed_on),
+    ]
+}
 
 fn today() -> String {
     stockholm_day(chrono::Utc::now()).to_string()
@@ -114,11 +122,7 @@ pub fn ClosingForm(participant_id: String) -> impl IntoView {
             Err(problem) => return set_error.set(Some(problem.to_string())),
         };
         let mut records = Vec::new();
-        for after in FOLLOW_UPS_AFTER {
-            let due = closing
-                .held_on
-                .checked_add_months(after)
-                .unwrap_or(closing.held_on);
+        for due in follow_up_days(closing.held_on) {
             let follow_up = from_json::<FollowUp>(json!({ "id": uuid::Uuid::new_v4(),
                 "participant_id": closing.participant_id, "due_on": due }));
             match follow_up {
@@ -301,4 +305,24 @@ pub fn GoalProgress(goal: Value) -> impl IntoView {
         {move || error.get().map(|problem| view! { <p class="form-error" role="alert">{problem}</p> })}
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn follow_up_calls_fall_four_weeks_and_six_months_after_exit() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            follow_up_days(day(2026, 11, 20)),
+            [day(2026, 12, 18), day(2027, 5, 20)]
+        );
+        assert_eq!(
+            follow_up_days(day(2026, 8, 31)),
+            [day(2026, 9, 28), day(2027, 2, 28)],
+            "the end of a shorter month"
+        );
+    }
 }
