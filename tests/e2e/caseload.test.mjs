@@ -314,6 +314,10 @@ test("a contact, a closing conversation with its follow-up calls, and a call's r
     await closing.locator("button[type=submit]").click();
     const followUps = page.getByTestId("follow-ups");
     await followUps.waitFor();
+    // The closing and its two calls are queued one after the other.
+    for (let attempt = 0; attempt < 50 && (await followUps.locator("h3").count()) < 2; attempt++) {
+      await page.waitForTimeout(100);
+    }
     const planned = await followUps.locator("h3").allTextContents();
     assert.ok(planned.length >= 2, `two follow-up calls planned: ${planned}`);
 
