@@ -4,7 +4,7 @@
 // outside (an init script), so the app carries no benchmark code.
 // Usage: LOTSA_SERVER_BIN=… LOTSA_SITE_ROOT=… node scripts/bench-device-sync.mjs
 
-import { startServer, withPage, signIn, waitForSynced } from "../tests/e2e/harness.mjs";
+import { startServer, withPage, signIn, waitForSynced, deviceData } from "../tests/e2e/harness.mjs";
 
 function watchRecordWrites() {
   window.__recordWrites = [];
@@ -30,20 +30,10 @@ async function measure(server, username) {
     await signIn(page, server, username);
     await waitForSynced(page);
     const wall = Date.now() - started;
-    figures = await page.evaluate(async () => {
-      const name = (await indexedDB.databases()).map((db) => db.name).find((n) => n.startsWith("lotsa-user-"));
-      const db = await new Promise((resolve, reject) => {
-        const request = indexedDB.open(name);
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      const records = await new Promise((resolve) => {
-        const request = db.transaction("records").objectStore("records").count();
-        request.onsuccess = () => resolve(request.result);
-      });
-      db.close();
-      return { records, writes: window.__recordWrites };
-    });
+    figures = {
+      records: (await deviceData(page)).records,
+      writes: await page.evaluate(() => window.__recordWrites),
+    };
     figures.wall = wall;
   });
   const total = figures.writes.reduce((sum, ms) => sum + ms, 0);

@@ -205,6 +205,26 @@ export async function apiAs(server, username) {
   return api;
 }
 
+/** The names of this origin's IndexedDB databases and the record count of the user's. */
+export async function deviceData(page) {
+  return page.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((db) => db.name);
+    const user = names.find((name) => name.startsWith("lotsa-user-"));
+    if (!user) return { names, records: 0 };
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(user);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const records = await new Promise((resolve) => {
+      const request = db.transaction("records").objectStore("records").count();
+      request.onsuccess = () => resolve(request.result);
+    });
+    db.close();
+    return { names, records };
+  });
+}
+
 /** Waits until the sync line says the device has synced, and returns what it says. */
 export async function waitForSynced(page) {
   for (let attempt = 0; attempt < 100; attempt++) {

@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, waitForHydration, signIn, waitForSynced } from "./harness.mjs";
+import { startServer, withPage, waitForHydration, signIn, waitForSynced, deviceData } from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -12,26 +12,6 @@ before(async () => {
 after(async () => {
   assert.equal(await server?.stop(), 0, server?.output());
 });
-
-/** The names of this origin's IndexedDB databases and the record count of the user's. */
-async function deviceData(page) {
-  return page.evaluate(async () => {
-    const names = (await indexedDB.databases()).map((db) => db.name);
-    const user = names.find((name) => name.startsWith("lotsa-user-"));
-    if (!user) return { names, records: 0 };
-    const db = await new Promise((resolve, reject) => {
-      const request = indexedDB.open(user);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const records = await new Promise((resolve) => {
-      const request = db.transaction("records").objectStore("records").count();
-      request.onsuccess = () => resolve(request.result);
-    });
-    db.close();
-    return { names, records };
-  });
-}
 
 test("a case manager's caseload is on the device after signing in, offline and after a reload", async () => {
   await withPage(async (page, errors, context) => {
