@@ -72,10 +72,13 @@ pub fn ParticipantView(id: String) -> impl IntoView {
     let i18n = use_i18n();
     let status = expect_context::<SyncStatus>();
     let participant_key = key(Kind::Participant.as_str(), &id);
-    let participant = {
+    // The page is rebuilt only when the participant appears or goes, not on every sync, so
+    // a pull that brings someone else's change never wipes a form being typed.
+    let record = Memo::new({
         let participant_key = participant_key.clone();
-        move || status.view.with(|view| view.get(&participant_key).cloned())
-    };
+        move |_| status.view.with(|view| view.get(&participant_key).cloned())
+    });
+    let present = Memo::new(move |_| record.with(Option::is_some));
     let needs = {
         let id = id.clone();
         move || {
@@ -92,7 +95,7 @@ pub fn ParticipantView(id: String) -> impl IntoView {
         move || status.view.with(|view| timeline(i18n, view, &id))
     };
     view! {
-        {move || match participant() {
+        {move || match present.get().then(|| record.get_untracked()).flatten() {
             None => view! {
                 <section class="card" data-testid="participant-missing">
                     <h1>{t!(i18n, participant_missing)}</h1>
@@ -102,14 +105,18 @@ pub fn ParticipantView(id: String) -> impl IntoView {
             Some(participant) => view! {
                 <section class="card">
                     <a class="link" href="/caseload">{t!(i18n, caseload_back)}</a>
-                    <h1 data-testid="participant-name">{full_name(&participant)}</h1>
-                    <p class="note">{phase_label(i18n, &text(&participant, "phase"))}</p>
+                    <h1 data-testid="participant-name">
+                        {move || record.with(|now| now.as_ref().map(full_name))}
+                    </h1>
+                    <p class="note">
+                        {move || record.with(|now| now.as_ref().map(|now| phase_label(i18n, &text(now, "phase"))))}
+                    </p>
                     {
                         let needs = needs.clone();
                         move || view! { <AttentionList needs=needs() /> }
                     }
                 </section>
-                <ContactCard participant=participant.clone() />
+                {move || record.get().map(|now| view! { <ContactCard participant=now /> })}
                 <PlacementCard participant_id=text(&participant, "id") />
                 <Schedule participant_id=text(&participant, "id") />
                 <Goals participant_id=text(&participant, "id") />
@@ -882,25 +889,30 @@ fn CheckInForm(participant: Value) -> impl IntoView {
 }
 
 /// Brings back a draft kept on the device once the device's store is open, then keeps every
-/// change to it.
+/// change to it. Anything typed while the kept draft is being read wins over it, so a slow
+/// read never takes back what the user just did.
 fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) {
     #[cfg(feature = "hydrate")]
     {
         let loaded = RwSignal::new(false);
+        let loading = StoredValue::new(false);
         let load_name = name.clone();
         Effect::new(move |_| {
-            if loaded.get_untracked()
-                || status.phase.get() == crate::sync::status::SyncPhase::Starting
+            if loading.get_value() || status.phase.get() == crate::sync::status::SyncPhase::Starting
             {
                 return;
             }
             let Some(device) = crate::sync::device::current() else {
                 return;
             };
+            loading.set_value(true);
+            let before = draft.get_untracked();
             let name = load_name.clone();
             leptos::task::spawn_local(async move {
                 if let Some(kept) = device.draft::<Draft>(&name).await {
-                    draft.set(kept);
+                    if draft.with_untracked(|now| *now == before) {
+                        draft.set(kept);
+                    }
                 }
                 loaded.set(true);
             });

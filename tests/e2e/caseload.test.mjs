@@ -12,6 +12,7 @@ import {
   waitForSynced,
   apiAs,
   accessibilityViolations,
+  keptDraft,
   DEMO_PASSWORD,
 } from "./harness.mjs";
 
@@ -244,7 +245,16 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     await form.locator("input[name=action-by]").fill(swedishToday(7));
     await form.locator("input[name=next_check_in_on]").fill(next);
     await form.locator("input[name=next_check_in_at]").fill("13:00");
-    await page.waitForTimeout(500);
+    assert.ok(await form.locator("input[name=attendees][value=employment_officer]").isChecked());
+    // Reload only once the device holds everything typed, as a phone put away would.
+    let draft = null;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      draft = await keptDraft(page, `check_in/${participant}`);
+      if (draft?.next_at === "13:00") break;
+      await page.waitForTimeout(100);
+    }
+    assert.equal(draft?.next_at, "13:00", "the draft is kept on the device");
+    assert.ok(draft.attendees.includes("employment_officer"), `the draft has the attendee: ${JSON.stringify(draft)}`);
 
     await page.reload();
     await waitForHydration(page);

@@ -225,6 +225,25 @@ export async function deviceData(page) {
   });
 }
 
+/** The draft the app keeps on the device under `name` (such as `check_in/<participant>`), or null. */
+export async function keptDraft(page, name) {
+  return page.evaluate(async (key) => {
+    const user = (await indexedDB.databases()).map((db) => db.name).find((n) => n.startsWith("lotsa-user-"));
+    if (!user) return null;
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(user);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const draft = await new Promise((resolve) => {
+      const request = db.transaction("meta").objectStore("meta").get(key);
+      request.onsuccess = () => resolve(request.result ?? null);
+    });
+    db.close();
+    return draft;
+  }, `draft/${name}`);
+}
+
 /** Waits until the sync line says the device has synced, and returns what it says. */
 export async function waitForSynced(page) {
   for (let attempt = 0; attempt < 100; attempt++) {
