@@ -1,5 +1,5 @@
-//! What in a caseload needs the case manager's attention today, worked out from the records
-//! on the device (online or not). Pure: it reads the device's view (`kind/id` → record JSON)
+//! What in a caseload needs the case manager's attention today, and what comes next in each
+//! participant's schedule, worked out from the records on the device (online or not). Pure: it reads the device's view (`kind/id` → record JSON)
 //! so the phone needs no typed parser for every kind.
 
 use chrono::NaiveDate;
@@ -27,6 +27,65 @@ pub enum Attention {
     PlacementEnding { ends_on: NaiveDate },
     /// Present on fewer than 80 % of the recorded days of the last two weeks.
     LowAttendance { percent: u32 },
+    /// Invited to sign in, and the invite is still unused (valid until the day given).
+    InvitePending { until: NaiveDate },
+    /// Invited to sign in, and the invite ran out unused.
+    InviteExpired { on: NaiveDate },
+}
+
+/// Looks this far ahead for a participant's next schedule entry.
+pub const NEXT_WITHIN_DAYS: u64 = 31;
+
+/// The next entry in a participant's schedule: the first occurrence not yet over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Next {
+    pub day: NaiveDate,
+    pub starts_at: String,
+    /// The schedule event's record, for its kind and title.
+    pub event: Value,
+}
+
+/// Each participant's next schedule entry at `now`, per participant id.
+pub fn next_in_schedule(
+    view: &BTreeMap<String, Value>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> BTreeMap<String, Next> {
+    let today = crate::domain::stockholm_day(now);
+    let last = today + chrono::Days::new(NEXT_WITHIN_DAYS);
+    let mut found: BTreeMap<String, (chrono::DateTime<chrono::Utc>, Next)> = BTreeMap::new();
+    let events = view
+        .range("schedule_event/".to_owned().."schedule_event0".to_owned())
+        .map(|(_, event)| event);
+    for event in events {
+        let Ok(parsed) = serde_json::from_value::<crate::domain::ScheduleEvent>(event.clone())
+        else {
+            continue;
+        };
+        let participant = parsed.participant_id.to_string();
+        let Some(slot) = parsed
+            .occurrences(today, last)
+            .into_iter()
+            .find(|slot| slot.ends > now)
+        else {
+            continue;
+        };
+        if found
+            .get(&participant)
+            .is_some_and(|(starts, _)| *starts <= slot.starts)
+        {
+            continue;
+        }
+        let next = Next {
+            day: slot.day,
+            starts_at: String::from(parsed.starts_at),
+            event: event.clone(),
+        };
+        found.insert(participant, (slot.starts, next));
+    }
+    found
+        .into_iter()
+        .map(|(participant, (_, next))| (participant, next))
+        .collect()
 }
 
 fn date(record: &Value, field: &str) -> Option<NaiveDate> {
@@ -51,6 +110,7 @@ pub fn caseload(
         follow_up_due: Option<NaiveDate>,
         attended: u32,
         recorded: u32,
+        invited_until: Option<NaiveDate>,
     }
     let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
     for (key, record) in view {
@@ -58,7 +118,9 @@ pub fn caseload(
             continue;
         };
         if kind == "participant" {
-            facts.entry(id.to_owned()).or_default();
+            let facts = facts.entry(id.to_owned()).or_default();
+            let signs_in = record.get("user_id").is_some_and(|user| !user.is_null());
+            facts.invited_until = date(record, "invited_until").filter(|_| !signs_in);
             continue;
         }
         let Some(participant) = record.get("participant_id").and_then(Value::as_str) else {
@@ -136,6 +198,11 @@ pub fn caseload(
                 if percent < ATTENDANCE_FLOOR_PERCENT {
                     needs.push(Attention::LowAttendance { percent });
                 }
+            }
+            match facts.invited_until {
+                Some(until) if until >= today => needs.push(Attention::InvitePending { until }),
+                Some(on) => needs.push(Attention::InviteExpired { on }),
+                None => {}
             }
             (id, needs)
         })
@@ -248,6 +315,81 @@ mod tests {
             ),
         ]);
         assert_eq!(caseload(&view, day(20))["p"], vec![]);
+    }
+
+    #[test]
+    fn an_unused_invite_needs_attention_until_it_is_accepted() {
+        let pending = view(&[(
+            "participant",
+            json!({ "id": "p", "invited_until": "2026-11-25" }),
+        )]);
+        assert_eq!(
+            caseload(&pending, day(20))["p"],
+            vec![Attention::InvitePending { until: day(25) }]
+        );
+        assert_eq!(
+            caseload(&pending, day(26))["p"],
+            vec![Attention::InviteExpired { on: day(25) }]
+        );
+        let accepted = view(&[(
+            "participant",
+            json!({ "id": "p", "invited_until": "2026-11-25", "user_id": "u" }),
+        )]);
+        assert_eq!(caseload(&accepted, day(20))["p"], vec![]);
+    }
+
+    fn event(id: &str, participant: &str, date: &str, hours: (&str, &str)) -> (String, Value) {
+        let event = json!({
+            "id": id, "programme_id": "00000000-0000-0000-0000-000000000000",
+            "participant_id": participant, "kind": "workplace_shift",
+            "date": date, "starts_at": hours.0, "ends_at": hours.1,
+        });
+        (format!("schedule_event/{id}"), event)
+    }
+
+    #[test]
+    fn the_next_entry_is_the_first_not_yet_over() {
+        let p = "11111111-1111-1111-1111-111111111111";
+        let q = "22222222-2222-2222-2222-222222222222";
+        let view: BTreeMap<String, Value> = [
+            event(
+                "00000000-0000-0000-0000-00000000000a",
+                p,
+                "2026-11-20",
+                ("07:00", "09:00"),
+            ),
+            event(
+                "00000000-0000-0000-0000-00000000000b",
+                p,
+                "2026-11-20",
+                ("13:00", "15:00"),
+            ),
+            event(
+                "00000000-0000-0000-0000-00000000000c",
+                p,
+                "2026-11-23",
+                ("07:00", "15:00"),
+            ),
+            event(
+                "00000000-0000-0000-0000-00000000000d",
+                q,
+                "2026-10-01",
+                ("07:00", "15:00"),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        // 10:00 in Stockholm (UTC+1 in November): the morning is over, the afternoon is next.
+        let now = "2026-11-20T09:00:00Z".parse().unwrap();
+        let next = next_in_schedule(&view, now);
+        assert_eq!(next[p].day, day(20));
+        assert_eq!(next[p].starts_at, "13:00");
+        assert!(!next.contains_key(q), "a past one-off entry is not next");
+        // During the afternoon entry it is still the next thing; after it, Monday's.
+        let during = "2026-11-20T12:30:00Z".parse().unwrap();
+        assert_eq!(next_in_schedule(&view, during)[p].starts_at, "13:00");
+        let evening = "2026-11-20T18:00:00Z".parse().unwrap();
+        assert_eq!(next_in_schedule(&view, evening)[p].day, day(23));
     }
 
     #[test]

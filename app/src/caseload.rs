@@ -45,6 +45,7 @@ pub fn CaseloadPage() -> impl IntoView {
     let i18n = use_i18n();
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    let status = expect_context::<SyncStatus>();
     let query = use_query_map();
     let selected = move || query.with(|query| query.get("p"));
     view! {
@@ -55,7 +56,12 @@ pub fn CaseloadPage() -> impl IntoView {
         >
             {move || match selected() {
                 Some(id) => view! { <ParticipantView id=id /> }.into_any(),
-                None => view! { <CaseloadList /> }.into_any(),
+                None => view! {
+                    <CaseloadList />
+                    <Show when=move || status.roles.with(|roles| roles.iter().any(|role| role == "case_manager"))>
+                        <crate::planning::RegisterForm />
+                    </Show>
+                }.into_any(),
             }}
         </Show>
     }
@@ -70,6 +76,8 @@ struct Line {
     workplace: Option<String>,
     supervisor: Option<String>,
     needs: Vec<Attention>,
+    /// The next entry in the schedule, as shown.
+    next: Option<String>,
 }
 
 /// The placement a participant is in today, or else their next one.
@@ -106,6 +114,7 @@ fn CaseloadList() -> impl IntoView {
         let today_text = today.to_string();
         status.view.with(|view| {
             let mut needs = crate::attention::caseload(view, today);
+            let mut next = crate::attention::next_in_schedule(view, chrono::Utc::now());
             let mut found: Vec<Line> = of_kind(view, Kind::Participant)
                 .map(|(_, participant)| {
                     let id = text(participant, "id");
@@ -122,6 +131,11 @@ fn CaseloadList() -> impl IntoView {
                             .map(|workplace| text(workplace, "name")),
                         supervisor: linked(Kind::Supervisor, "supervisor_id").map(supervisor_name),
                         needs: needs.remove(&id).unwrap_or_default(),
+                        next: next.remove(&id).map(|next| {
+                            let what = crate::participant::event_label(i18n, &next.event);
+                            let when = format!("{} {}", next.day, next.starts_at);
+                            t_string!(i18n, caseload_next, when = when, what = what).to_string()
+                        }),
                         id,
                     }
                 })
@@ -158,7 +172,7 @@ fn CaseloadList() -> impl IntoView {
                 <input type="search" bind:value=search data-testid="caseload-search" />
             </label>
             <ul class="caseload" data-testid="caseload">
-                <For each=lines key=|line| format!("{}{:?}", line.id, line.needs) let:line>
+                <For each=lines key=|line| format!("{}{:?}{:?}", line.id, line.needs, line.next) let:line>
                     <li>
                         <a class="row" href=format!("/caseload?p={}", line.id) data-participant=line.id.clone()>
                             <strong>{line.name.clone()}</strong>
@@ -168,6 +182,9 @@ fn CaseloadList() -> impl IntoView {
                             })}
                             {line.supervisor.clone().map(|name| view! {
                                 <span class="note">{t_string!(i18n, caseload_with, name = name).to_string()}</span>
+                            })}
+                            {line.next.clone().map(|next| view! {
+                                <span class="note" data-testid="next-in-schedule">{next}</span>
                             })}
                             <AttentionList needs=line.needs.clone() />
                         </a>
@@ -224,6 +241,14 @@ fn attention_label(
         Attention::LowAttendance { percent } => (
             "low-attendance",
             t_string!(i18n, attention_low_attendance, percent = *percent).to_string(),
+        ),
+        Attention::InvitePending { until } => (
+            "invite-pending",
+            t_string!(i18n, attention_invite_pending, date = until.to_string()).to_string(),
+        ),
+        Attention::InviteExpired { on } => (
+            "invite-expired",
+            t_string!(i18n, attention_invite_expired, date = on.to_string()).to_string(),
         ),
     }
 }

@@ -181,7 +181,7 @@ pub fn plan(
 }
 
 /// Fields a client may not set: who signs in as a participant or supervisor (set by an
-/// accepted invite) and the history of responsibility.
+/// accepted invite), until when an invite is open, and the history of responsibility.
 fn keep_server_fields(record: &mut Record, existing: Option<&Record>, today: NaiveDate) {
     match (record, existing) {
         (Record::Participant(new), existing) => {
@@ -190,13 +190,16 @@ fn keep_server_fields(record: &mut Record, existing: Option<&Record>, today: Nai
                 _ => None,
             };
             new.user_id = previous.and_then(|old| old.user_id);
+            new.invited_until = previous.and_then(|old| old.invited_until);
             new.keep_history(previous, today);
         }
         (Record::Supervisor(new), existing) => {
-            new.user_id = match existing {
-                Some(Record::Supervisor(old)) => old.user_id,
+            let previous = match existing {
+                Some(Record::Supervisor(old)) => Some(old),
                 _ => None,
             };
+            new.user_id = previous.and_then(|old| old.user_id);
+            new.invited_until = previous.and_then(|old| old.invited_until);
         }
         _ => {}
     }

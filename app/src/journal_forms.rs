@@ -1,11 +1,12 @@
 //! The other records a case manager keeps on the phone, the same way as the check-in: a
-//! contact, the closing conversation (which schedules the follow-up calls 4 weeks and
+//! three-party review, a reported absence, a contact, the closing conversation (which schedules the follow-up calls 4 weeks and
 //! 6 months after exit), a follow-up call's result, and training-goal progress. Each is
 //! parsed with the server's rules before it is queued, and shown at once.
 
 use crate::caseload::{of_kind, text};
 use crate::domain::{
-    from_json, stockholm_day, Closing, ContactEntry, FollowUp, Kind, Record, TrainingGoal,
+    from_json, stockholm_day, Absence, Closing, ContactEntry, FollowUp, Kind, Record, Review,
+    TrainingGoal,
 };
 use crate::i18n::*;
 use crate::participant::save_on_device;
@@ -95,6 +96,120 @@ pub fn ContactForm(participant_id: String) -> impl IntoView {
                 </label>
                 {move || error.get().map(|problem| view! { <p class="form-error" role="alert" data-testid="contact-error">{problem}</p> })}
                 <button class="button" type="submit">{t!(i18n, contact_save)}</button>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+/// The three-party review with the employment officer (step 7 of the model).
+#[component]
+pub fn ReviewForm(participant_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let held_on = RwSignal::new(today());
+    let notes = RwSignal::new(String::new());
+    let next_steps = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<String>);
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let data = json!({ "id": uuid::Uuid::new_v4(), "participant_id": participant_id,
+            "held_on": held_on.get_untracked(), "notes": notes.get_untracked(),
+            "next_steps": next_steps.get_untracked() });
+        match from_json::<Review>(data) {
+            Err(problem) => set_error.set(Some(problem.to_string())),
+            Ok(review) => {
+                set_error.set(None);
+                save_on_device(vec![Record::Review(review)], set_error, move || {
+                    notes.set(String::new());
+                    next_steps.set(String::new());
+                });
+            }
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, review_heading)}</h2>
+            <form on:submit=save data-testid="review-form">
+                <label>
+                    {t!(i18n, check_in_date)}
+                    <input type="date" name="held_on" required bind:value=held_on />
+                </label>
+                <label>
+                    {t!(i18n, review_notes)}
+                    <textarea name="notes" rows="3" bind:value=notes></textarea>
+                </label>
+                <label>
+                    {t!(i18n, review_next_steps)}
+                    <textarea name="next_steps" rows="2" bind:value=next_steps></textarea>
+                </label>
+                {move || error.get().map(|problem| view! { <p class="form-error" role="alert" data-testid="review-error">{problem}</p> })}
+                <button class="button" type="submit">{t!(i18n, review_save)}</button>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+/// An absence the participant reported to the case manager (a call in the morning, say).
+#[component]
+pub fn AbsenceForm(participant_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let first_day = RwSignal::new(today());
+    let last_day = RwSignal::new(today());
+    let reason = RwSignal::new("ill".to_owned());
+    let note = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<String>);
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let data = json!({ "id": uuid::Uuid::new_v4(), "participant_id": participant_id,
+            "first_day": first_day.get_untracked(), "last_day": last_day.get_untracked(),
+            "reason": reason.get_untracked(), "note": note.get_untracked() });
+        let absence = from_json::<Absence>(data).and_then(|absence| {
+            absence.validate()?;
+            Ok(absence)
+        });
+        match absence {
+            Err(problem) => set_error.set(Some(problem.to_string())),
+            Ok(absence) => {
+                set_error.set(None);
+                save_on_device(vec![Record::Absence(absence)], set_error, move || {
+                    note.set(String::new())
+                });
+            }
+        }
+    };
+    let reasons = vec![
+        ("ill", t_string!(i18n, reason_ill).to_owned()),
+        ("child_ill", t_string!(i18n, reason_child_ill).to_owned()),
+        (
+            "appointment",
+            t_string!(i18n, reason_appointment).to_owned(),
+        ),
+        (
+            "language_class",
+            t_string!(i18n, reason_language_class).to_owned(),
+        ),
+        ("other", t_string!(i18n, reason_other).to_owned()),
+    ];
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, absence_heading)}</h2>
+            <form on:submit=save data-testid="absence-form">
+                <label>
+                    {t!(i18n, absence_first_day)}
+                    <input type="date" name="first_day" required bind:value=first_day />
+                </label>
+                <label>
+                    {t!(i18n, absence_last_day)}
+                    <input type="date" name="last_day" required bind:value=last_day />
+                </label>
+                <Choice name="reason" label=t_string!(i18n, absence_reason) options=reasons value=reason />
+                <label>
+                    {t!(i18n, absence_note)}
+                    <textarea name="note" rows="2" bind:value=note></textarea>
+                </label>
+                {move || error.get().map(|problem| view! { <p class="form-error" role="alert" data-testid="absence-error">{problem}</p> })}
+                <button class="button" type="submit">{t!(i18n, absence_save)}</button>
             </form>
         </section>
     }

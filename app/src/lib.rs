@@ -15,10 +15,12 @@ pub mod connectivity;
 pub mod csp;
 pub mod demo;
 pub mod domain;
+pub mod invite_card;
 pub mod journal_forms;
 pub mod notices;
 pub mod pages;
 pub mod participant;
+pub mod planning;
 pub mod sync;
 
 #[cfg(feature = "ssr")]

@@ -7,12 +7,13 @@ use crate::caseload::{
     current_placement, full_name, going_label, of_kind, phase_label, supervisor_name, text,
     AttentionList,
 };
-use crate::domain::{
-    from_json, stockholm_day, Area, CheckIn, Kind, Placement, PlacementLimit, Rating, Record,
-    ScheduleEvent,
-};
+use crate::domain::{from_json, stockholm_day, Area, CheckIn, Kind, Rating, Record, ScheduleEvent};
 use crate::i18n::*;
-use crate::journal_forms::{ClosingForm, ContactForm, FollowUps, GoalProgress};
+use crate::invite_card::InviteCard;
+use crate::journal_forms::{
+    AbsenceForm, ClosingForm, ContactForm, FollowUps, GoalProgress, ReviewForm,
+};
+use crate::planning::{EventForm, PlacementForm};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
@@ -117,13 +118,20 @@ pub fn ParticipantView(id: String) -> impl IntoView {
                     }
                 </section>
                 {move || record.get().map(|now| view! { <ContactCard participant=now /> })}
+                <section class="card">
+                    <h2>{t!(i18n, send_invite_heading)}</h2>
+                    <InviteCard role="participant" id=text(&participant, "id") />
+                </section>
                 <PlacementCard participant_id=text(&participant, "id") />
                 <Schedule participant_id=text(&participant, "id") />
                 <Goals participant_id=text(&participant, "id") />
                 <CheckInForm participant=participant.clone() />
+                <AbsenceForm participant_id=text(&participant, "id") />
+                <ReviewForm participant_id=text(&participant, "id") />
                 <FollowUps participant_id=text(&participant, "id") />
                 <ContactForm participant_id=text(&participant, "id") />
                 <PlacementForm participant=participant.clone() />
+                <EventForm participant=participant.clone() />
                 <ClosingForm participant_id=text(&participant, "id") />
             }.into_any(),
         }}
@@ -315,7 +323,7 @@ fn ContactCard(participant: Value) -> impl IntoView {
 fn PlacementCard(participant_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let status = expect_context::<SyncStatus>();
-    let placement = move || {
+    let placement = Memo::new(move |_| {
         let today = stockholm_day(chrono::Utc::now()).to_string();
         status.view.with(|view| {
             let placement = current_placement(view, &participant_id, &today)?.clone();
@@ -333,11 +341,18 @@ fn PlacementCard(participant_id: String) -> impl IntoView {
                 .cloned();
             Some((placement, workplace, supervisor))
         })
-    };
+    });
+    let supervisor_id = Memo::new(move |_| {
+        placement.with(|found| {
+            found
+                .as_ref()
+                .and_then(|(_, _, supervisor)| supervisor.as_ref().map(|s| text(s, "id")))
+        })
+    });
     view! {
         <section class="card" data-testid="placement-card">
             <h2>{t!(i18n, placement_heading)}</h2>
-            {move || match placement() {
+            {move || match placement.get() {
                 None => view! { <p class="note">{t!(i18n, placement_none)}</p> }.into_any(),
                 Some((placement, workplace, supervisor)) => view! {
                     <p>
@@ -361,11 +376,14 @@ fn PlacementCard(participant_id: String) -> impl IntoView {
                     })}
                 }.into_any(),
             }}
+            // Outside the block above, which is redrawn on every sync, so a code just made
+            // stays on screen.
+            {move || supervisor_id.get().map(|id| view! { <InviteCard role="supervisor" id=id /> })}
         </section>
     }
 }
 
-fn event_label(i18n: leptos_i18n::I18nContext<Locale>, event: &Value) -> String {
+pub(crate) fn event_label(i18n: leptos_i18n::I18nContext<Locale>, event: &Value) -> String {
     if let Some(title) = event["title"].as_str() {
         return title.to_owned();
     }
@@ -457,124 +475,6 @@ fn Goals(participant_id: String) -> impl IntoView {
 
 /// Matching a participant to a workplace and supervisor, within the programme's longest
 /// placement.
-#[component]
-fn PlacementForm(participant: Value) -> impl IntoView {
-    let i18n = use_i18n();
-    let status = expect_context::<SyncStatus>();
-    let workplace = RwSignal::new(String::new());
-    let supervisor = RwSignal::new(String::new());
-    let starts = RwSignal::new(String::new());
-    let ends = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<String>);
-    let programme_id = text(&participant, "programme_id");
-    let participant_id = text(&participant, "id");
-    let workplaces = move || {
-        status.view.with(|view| {
-            let mut found: Vec<(String, String)> = of_kind(view, Kind::Workplace)
-                .map(|(_, w)| (text(w, "name"), text(w, "id")))
-                .collect();
-            found.sort();
-            found
-        })
-    };
-    let supervisors = move || {
-        let chosen = workplace.get();
-        status.view.with(|view| {
-            let mut found: Vec<(String, String)> = of_kind(view, Kind::Supervisor)
-                .filter(|(_, s)| s["workplace_id"] == chosen.as_str())
-                .map(|(_, s)| (supervisor_name(s), text(s, "id")))
-                .collect();
-            found.sort();
-            found
-        })
-    };
-    let limit = move || {
-        status.view.with(|view| {
-            let programme = view.get(&key(Kind::Programme.as_str(), &programme_id))?;
-            serde_json::from_value::<PlacementLimit>(programme["max_placement"].clone()).ok()
-        })
-    };
-    let save = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let (Ok(first), Ok(last)) = (
-            starts.get_untracked().parse::<chrono::NaiveDate>(),
-            ends.get_untracked().parse::<chrono::NaiveDate>(),
-        ) else {
-            set_error.set(Some(t_string!(i18n, plan_incomplete).to_owned()));
-            return;
-        };
-        if workplace.get_untracked().is_empty() || supervisor.get_untracked().is_empty() {
-            set_error.set(Some(t_string!(i18n, plan_incomplete).to_owned()));
-            return;
-        }
-        if let Some(limit) = limit() {
-            let last_allowed = limit.last_day(first);
-            if last > last_allowed {
-                set_error.set(Some(
-                    t_string!(i18n, plan_too_long, date = last_allowed.to_string()).to_string(),
-                ));
-                return;
-            }
-        }
-        let data = json!({
-            "id": uuid::Uuid::new_v4(),
-            "programme_id": text(&participant, "programme_id"),
-            "participant_id": participant_id,
-            "workplace_id": workplace.get_untracked(),
-            "supervisor_id": supervisor.get_untracked(),
-            "starts_on": first,
-            "ends_on": last,
-        });
-        match from_json::<Placement>(data).and_then(|placement| {
-            placement.validate(limit())?;
-            Ok(Record::Placement(placement))
-        }) {
-            Err(problem) => set_error.set(Some(problem.to_string())),
-            Ok(record) => {
-                set_error.set(None);
-                save_on_device(vec![record], set_error, move || {
-                    starts.set(String::new());
-                    ends.set(String::new());
-                });
-            }
-        }
-    };
-    view! {
-        <section class="card">
-            <h2>{t!(i18n, plan_placement_heading)}</h2>
-            <form on:submit=save data-testid="placement-form">
-                <label>
-                    {t!(i18n, plan_workplace)}
-                    <select name="workplace_id" on:change=move |ev| { workplace.set(event_target_value(&ev)); supervisor.set(String::new()); }>
-                        <option value="">{t!(i18n, plan_choose)}</option>
-                        {move || workplaces().into_iter().map(|(name, id)| view! { <option value=id>{name}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label>
-                    {t!(i18n, plan_supervisor)}
-                    <select name="supervisor_id" on:change=move |ev| supervisor.set(event_target_value(&ev))>
-                        <option value="">{t!(i18n, plan_choose)}</option>
-                        {move || supervisors().into_iter().map(|(name, id)| view! { <option value=id>{name}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label>
-                    {t!(i18n, plan_starts)}
-                    <input type="date" name="starts_on" bind:value=starts />
-                </label>
-                <label>
-                    {t!(i18n, plan_ends)}
-                    <input type="date" name="ends_on" bind:value=ends />
-                </label>
-                {move || error.get().map(|problem| view! {
-                    <p class="form-error" role="alert" data-testid="placement-error">{problem}</p>
-                })}
-                <button class="button" type="submit">{t!(i18n, plan_save)}</button>
-            </form>
-        </section>
-    }
-    .into_any()
-}
-
 /// What the check-in form holds while the user types, kept on the device (in the user's own
 /// database, so signing out deletes it) and brought back after a reload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -11,9 +11,9 @@
 //! domain (RFC 2606), and identity numbers have serial numbers from 9xx, as test numbers do.
 
 use app::domain::{
-    week_start, Absence, AbsenceReason, Address, AgreedAction, Area, AreaRating, Attendance,
-    AttendanceStatus, Attendee, Channel, CheckIn, Closing, Consent, ConsentScope, Contact,
-    ContactEntry, EducationLevel, Email, EventKind, FollowUp, Funding, Gender, Going,
+    next_on, week_start, Absence, AbsenceReason, Address, AgreedAction, Area, AreaRating,
+    Attendance, AttendanceStatus, Attendee, Channel, CheckIn, Closing, Consent, ConsentScope,
+    Contact, ContactEntry, EducationLevel, Email, EventKind, FollowUp, Funding, Gender, Going,
     IdentityNumber, IntakeRound, LabourMarketStatus, LanguageCode, Note, Outcome, Participant,
     Percent, Phase, PhoneNumber, Placement, PlacementLimit, PostalCode, Programme, Progress,
     Rating, Record, Review, Role, ScheduleEvent, ShortText, Situation, Staff, Supervisor,
@@ -303,12 +303,6 @@ fn ascii_slug(name: &str) -> String {
 
 fn plus(day: NaiveDate, days: i64) -> NaiveDate {
     day + TimeDelta::days(days)
-}
-
-/// The first `weekday` on or after `from`.
-fn next_on(from: NaiveDate, weekday: Weekday) -> NaiveDate {
-    let ahead = (7 + weekday.num_days_from_monday() - from.weekday().num_days_from_monday()) % 7;
-    from + Days::new(u64::from(ahead))
 }
 
 /// Meetings that already happened are moved back to the Friday, so they stay in the past.
@@ -781,6 +775,7 @@ fn supervisors(
                 email: (index == 0 || rng.percent(80))
                     .then(|| email(&format!("{first} {last}"), municipality.domain)),
                 trained_on: trained.then_some(sessions[if index == 0 { 2 } else { session }]),
+                invited_until: None,
             });
         }
     }
@@ -1314,6 +1309,7 @@ fn participant(context: &Context, plan: &Plan, rng: &mut Rng) -> Participant {
         responsible_history: Vec::new(),
         phase: plan.phase,
         intake_round_id: Some(round.id),
+        invited_until: None,
     }
 }
 

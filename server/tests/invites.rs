@@ -95,6 +95,20 @@ async fn an_invited_participant_chooses_a_password_and_sees_their_own_data() {
         .unwrap();
     assert_eq!(check["role"], "participant");
 
+    // The record says until when the invite is open, so the case manager's devices see it
+    // go unused; a client cannot change that.
+    let path = format!("/api/v1/records/participant/{participant}");
+    let marked: Value = get_json(&app, &cm, &path).await;
+    let until = app::domain::stockholm_day(expires).to_string();
+    assert_eq!(marked["data"]["invited_until"], until.as_str(), "{marked}");
+    let mut edited = marked["data"].clone();
+    edited["invited_until"] = json!("2030-01-01");
+    edited["phone"] = json!("070-123 45 67");
+    let response = cm.put(app.url(&path)).json(&edited).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let kept: Value = get_json(&app, &cm, &path).await;
+    assert_eq!(kept["data"]["invited_until"], until.as_str());
+
     let person = browser();
     let weak = accept(&app, &person, &code, "fatima", "kort").await;
     assert_eq!(
@@ -134,6 +148,13 @@ async fn an_invited_participant_chooses_a_password_and_sees_their_own_data() {
         .await
         .unwrap();
     assert_eq!(others.status(), StatusCode::NOT_FOUND);
+
+    let accepted: Value = get_json(&app, &cm, &path).await;
+    assert!(accepted["data"]["user_id"].is_string());
+    assert!(
+        accepted["data"].get("invited_until").is_none(),
+        "no invite is open once it is used: {accepted}"
+    );
 
     let again = accept(&app, &browser(), &code, "fatima2", NEW_PASSWORD).await;
     assert_eq!(again.status(), StatusCode::GONE, "an invite works once");

@@ -53,6 +53,10 @@ pub struct Participant {
     pub phase: Phase,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intake_round_id: Option<Uuid>,
+    /// The last day an invite to sign in works while unused. Kept by the server (set when
+    /// an invite is made), not sent by clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_until: Option<NaiveDate>,
 }
 
 /// Labour-market status at entry, as EU social-fund reporting asks.

@@ -101,6 +101,35 @@ impl Placement {
     pub fn is_active_on(&self, day: NaiveDate) -> bool {
         (self.starts_on..=self.ends_on).contains(&day)
     }
+
+    /// The usual working week as schedule entries: one per working day, every week from the
+    /// first such day of the placement to its last day. `new_id` names each entry.
+    pub fn shifts(&self, mut new_id: impl FnMut() -> Uuid) -> Vec<ScheduleEvent> {
+        self.weekly_pattern
+            .iter()
+            .map(|work_day| (work_day, next_on(self.starts_on, work_day.weekday)))
+            .filter(|(_, first)| *first <= self.ends_on)
+            .map(|(work_day, first)| ScheduleEvent {
+                id: new_id(),
+                programme_id: self.programme_id,
+                participant_id: self.participant_id,
+                kind: EventKind::WorkplaceShift,
+                title: None,
+                location: None,
+                date: first,
+                starts_at: work_day.starts_at,
+                ends_at: work_day.ends_at,
+                weekly_until: Some(self.ends_on),
+                note: Note::default(),
+            })
+            .collect()
+    }
+}
+
+/// The first `weekday` on or after `from`.
+pub fn next_on(from: NaiveDate, weekday: Weekday) -> NaiveDate {
+    let ahead = (7 + weekday.num_days_from_monday() - from.weekday().num_days_from_monday()) % 7;
+    from + chrono::Days::new(u64::from(ahead))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -269,6 +298,50 @@ mod tests {
             NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
         );
         assert_eq!(overlap.to_rfc3339(), "2026-10-25T00:30:00+00:00");
+    }
+
+    #[test]
+    fn a_placements_working_week_becomes_weekly_shifts_until_its_last_day() {
+        let day_at = |weekday, from: &str, to: &str| WorkDay {
+            weekday,
+            starts_at: TimeOfDay::parse(from).unwrap(),
+            ends_at: TimeOfDay::parse(to).unwrap(),
+        };
+        // Wednesday 4 November to Monday 9 November: Monday's first shift is the 9th, and
+        // Friday's the 6th; Thursday's only shift is the 5th.
+        let placement = Placement {
+            id: Uuid::nil(),
+            programme_id: Uuid::nil(),
+            participant_id: Uuid::nil(),
+            workplace_id: Uuid::nil(),
+            supervisor_id: Uuid::nil(),
+            starts_on: date("2026-11-04"),
+            ends_on: date("2026-11-09"),
+            weekly_pattern: vec![
+                day_at(Weekday::Mon, "07:00", "15:30"),
+                day_at(Weekday::Thu, "13:00", "21:00"),
+                day_at(Weekday::Tue, "07:00", "15:30"),
+            ],
+        };
+        let shifts = placement.shifts(Uuid::new_v4);
+        let found: Vec<(NaiveDate, String)> = shifts
+            .iter()
+            .map(|shift| (shift.date, String::from(shift.starts_at)))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (date("2026-11-09"), "07:00".to_owned()),
+                (date("2026-11-05"), "13:00".to_owned()),
+            ],
+            "Tuesday falls outside the placement"
+        );
+        assert!(shifts
+            .iter()
+            .all(|shift| shift.kind == EventKind::WorkplaceShift
+                && shift.weekly_until == Some(date("2026-11-09"))
+                && shift.validate().is_ok()));
+        assert_ne!(shifts[0].id, shifts[1].id);
     }
 
     #[test]

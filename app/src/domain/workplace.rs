@@ -48,4 +48,7 @@ pub struct Supervisor {
     /// The day they completed the programme's supervisor training, if they have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trained_on: Option<NaiveDate>,
+    /// The last day an invite to sign in works while unused. Kept by the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_until: Option<NaiveDate>,
 }

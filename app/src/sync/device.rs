@@ -79,6 +79,12 @@ impl Device {
         Ok(())
     }
 
+    /// Syncs now rather than at the next pause, to fetch what the server just changed
+    /// (such as an invite it made).
+    pub fn sync_soon(&self) {
+        let _ = self.kick.unbounded_send(());
+    }
+
     /// A draft kept on this device under `name` (such as a half-typed check-in).
     pub async fn draft<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
         self.store
@@ -131,6 +137,7 @@ pub async fn start(status: SyncStatus) -> Option<Device> {
         },
     };
     status.user_id.set(Some(user.id.clone()));
+    status.roles.set(user.roles.clone());
     let store = match DeviceStore::open_for_user(&user.id).await {
         Ok(store) => Rc::new(store),
         Err(error) => {

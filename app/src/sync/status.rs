@@ -45,6 +45,8 @@ pub struct SyncStatus {
     pub unsent: RwSignal<BTreeSet<String>>,
     /// Who the device's data belongs to, once known.
     pub user_id: RwSignal<Option<String>>,
+    /// That user's roles (`case_manager`, …), to offer only what they may do.
+    pub roles: RwSignal<Vec<String>>,
 }
 
 impl SyncStatus {
@@ -58,6 +60,7 @@ impl SyncStatus {
             view: RwSignal::new(BTreeMap::new()),
             unsent: RwSignal::new(BTreeSet::new()),
             user_id: RwSignal::new(None),
+            roles: RwSignal::new(Vec::new()),
         };
         provide_context(status);
         status

@@ -417,6 +417,60 @@ macro_rules! impl_record_store {
                     .and_then(|stored| stored.record))
             }
 
+            async fn mark_invited(
+                conn: &mut $conn,
+                subject: app::domain::Entity,
+                until: chrono::NaiveDate,
+                user: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                use app::domain::Record;
+                Self::change_invitee(conn, subject, user, now, |record| match record {
+                    Record::Participant(participant) => participant.invited_until = Some(until),
+                    Record::Supervisor(supervisor) => supervisor.invited_until = Some(until),
+                    _ => {}
+                })
+                .await?;
+                Ok(())
+            }
+
+            /// Changes the invited participant's or supervisor's record as a new version;
+            /// false if there is no such live record.
+            async fn change_invitee(
+                conn: &mut $conn,
+                subject: app::domain::Entity,
+                user: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                change: impl FnOnce(&mut app::domain::Record),
+            ) -> Result<bool, $crate::db::DbError> {
+                use app::domain::{Entity, Kind};
+                let (kind, id) = match subject {
+                    Entity::Participant(id) => (Kind::Participant, id),
+                    Entity::Supervisor(id) => (Kind::Supervisor, id),
+                    _ => return Ok(false),
+                };
+                let Some(stored) = Self::load_record(conn, kind.as_str(), &id.to_string()).await?
+                else {
+                    return Ok(false);
+                };
+                let Some(mut record) = stored.record else {
+                    return Ok(false);
+                };
+                change(&mut record);
+                let planned = app::change::Planned {
+                    kind,
+                    id,
+                    programme_id: stored.programme_id,
+                    scope: record.scope(),
+                    participant_id: record.participant_id(),
+                    created: false,
+                    record: Some(record),
+                };
+                let version = Self::next_version(conn).await?;
+                Self::store(conn, &planned, version, user, now).await?;
+                Ok(true)
+            }
+
             async fn roles_of(
                 conn: &mut $conn,
                 user_id: uuid::Uuid,
@@ -865,6 +919,16 @@ macro_rules! impl_record_store {
                 .bind(expires_at)
                 .execute(&mut *tx)
                 .await?;
+                // The record says until when an invite is open, so the case manager's
+                // devices learn it by sync (and show it while it goes unused).
+                Self::mark_invited(
+                    &mut tx,
+                    subject,
+                    app::domain::stockholm_day(expires_at),
+                    &actor.user_id.to_string(),
+                    now,
+                )
+                .await?;
                 if subject_kind == "participant" {
                     let entry = AccessEntry {
                         at: now,
@@ -912,7 +976,7 @@ macro_rules! impl_record_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Result<String, $crate::db::records::InviteProblem>, $crate::db::DbError>
             {
-                use app::domain::{Entity, Kind, Record};
+                use app::domain::Record;
                 use $crate::db::records::InviteProblem;
                 let Some(invite) = self.invite(code_hash).await? else {
                     return Ok(Err(InviteProblem::Unknown));
@@ -943,35 +1007,27 @@ macro_rules! impl_record_store {
                     }
                     other => other?,
                 }
-                let (kind, id) = match invite.subject {
-                    Entity::Participant(id) => (Kind::Participant, id),
-                    Entity::Supervisor(id) => (Kind::Supervisor, id),
-                    _ => return Ok(Err(InviteProblem::Unknown)),
-                };
-                let Some(stored) = Self::load_record(&mut tx, kind.as_str(), &id.to_string()).await?
-                else {
+                let changed = Self::change_invitee(
+                    &mut tx,
+                    invite.subject,
+                    &user_id.to_string(),
+                    now,
+                    |record| match record {
+                        Record::Participant(participant) => {
+                            participant.user_id = Some(user_id);
+                            participant.invited_until = None;
+                        }
+                        Record::Supervisor(supervisor) => {
+                            supervisor.user_id = Some(user_id);
+                            supervisor.invited_until = None;
+                        }
+                        _ => {}
+                    },
+                )
+                .await?;
+                if !changed {
                     return Ok(Err(InviteProblem::Unknown));
-                };
-                let mut record = match stored.record {
-                    Some(record) => record,
-                    None => return Ok(Err(InviteProblem::Unknown)),
-                };
-                match &mut record {
-                    Record::Participant(participant) => participant.user_id = Some(user_id),
-                    Record::Supervisor(supervisor) => supervisor.user_id = Some(user_id),
-                    _ => {}
                 }
-                let planned = app::change::Planned {
-                    kind,
-                    id,
-                    programme_id: stored.programme_id,
-                    scope: record.scope(),
-                    participant_id: record.participant_id(),
-                    created: false,
-                    record: Some(record),
-                };
-                let version = Self::next_version(&mut tx).await?;
-                Self::store(&mut tx, &planned, version, &user_id.to_string(), now).await?;
                 tx.commit().await?;
                 Ok(Ok(user_id.to_string()))
             }

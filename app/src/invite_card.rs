@@ -1,0 +1,133 @@
+//! Inviting a participant or supervisor to sign in. The server makes the one-time code, so
+//! this needs a connection; the device learns by sync that an invite is open, and the
+//! caseload shows it until it is used.
+
+use crate::i18n::*;
+use crate::sync::replica::key;
+use crate::sync::status::{SyncPhase, SyncStatus};
+use leptos::prelude::*;
+use serde::Deserialize;
+
+/// What the server answers to a new invite.
+#[derive(Debug, Clone, Deserialize)]
+struct Made {
+    code: String,
+    link: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Whether the person can sign in, and a button to invite them if not.
+/// `role` is `participant` or `supervisor`, as the invite API names them.
+#[component]
+pub fn InviteCard(role: &'static str, id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = expect_context::<SyncStatus>();
+    let record_key = key(role, &id);
+    let signs_in = Memo::new(move |_| {
+        status.view.with(|view| {
+            view.get(&record_key)
+                .is_some_and(|record| record["user_id"].is_string())
+        })
+    });
+    let offline = move || status.phase.get() == SyncPhase::Offline;
+    let made = RwSignal::new(None::<Made>);
+    let (error, set_error) = signal(None::<String>);
+    let busy = RwSignal::new(false);
+    let id = StoredValue::new(id);
+    let invite = move |_| {
+        busy.set(true);
+        set_error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let body = serde_json::json!({ "role": role, "id": id.get_value() });
+            leptos::task::spawn_local(async move {
+                match post_invite(body).await {
+                    Ok(invite) => {
+                        made.set(Some(invite));
+                        if let Some(device) = crate::sync::device::current() {
+                            device.sync_soon();
+                        }
+                    }
+                    Err(Some(reason)) => set_error.set(Some(
+                        t_string!(i18n, send_invite_failed, reason = reason).to_string(),
+                    )),
+                    Err(None) => set_error.set(Some(t_string!(i18n, form_unreachable).to_owned())),
+                }
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (id, made);
+    };
+    let button_label = move || match role {
+        "supervisor" => t_string!(i18n, send_invite_supervisor),
+        _ => t_string!(i18n, send_invite_participant),
+    };
+    view! {
+        <div class="invite" data-testid=format!("invite-{role}")>
+            <Show
+                when=move || !signs_in.get()
+                fallback=move || view! { <p class="note">{t!(i18n, send_invite_can_sign_in)}</p> }
+            >
+                {move || match made.get() {
+                    Some(invite) => {
+                        let day = crate::domain::stockholm_day(invite.expires_at).to_string();
+                        let link = absolute(&invite.link);
+                        view! {
+                            <p role="status" data-testid="invite-code">
+                                {t_string!(i18n, send_invite_code, code = invite.code.clone(), date = day).to_string()}
+                            </p>
+                            <label>
+                                {t!(i18n, send_invite_link)}
+                                <input type="text" readonly name="invite-link" prop:value=link />
+                            </label>
+                        }.into_any()
+                    }
+                    None => view! {
+                        <button type="button" class="button"
+                            disabled=move || busy.get() || offline()
+                            on:click=invite>
+                            {button_label}
+                        </button>
+                        <Show when=offline>
+                            <p class="note">{t!(i18n, send_invite_offline)}</p>
+                        </Show>
+                    }.into_any(),
+                }}
+                {move || error.get().map(|problem| view! {
+                    <p class="form-error" role="alert" data-testid="invite-error">{problem}</p>
+                })}
+            </Show>
+        </div>
+    }
+}
+
+/// The invite link as the person will open it, on this server.
+fn absolute(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Ok(origin) = window().location().origin() {
+        return format!("{origin}{path}");
+    }
+    path.to_owned()
+}
+
+/// Asks the server for an invite; the error is the server's message, or none if the server
+/// could not be reached.
+#[cfg(feature = "hydrate")]
+async fn post_invite(body: serde_json::Value) -> Result<Made, Option<String>> {
+    let unreachable = |_| None;
+    let response = gloo_net::http::Request::post("/api/v1/invites")
+        .json(&body)
+        .map_err(unreachable)?
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if response.ok() {
+        return response.json().await.map_err(unreachable);
+    }
+    let problem: serde_json::Value = response.json().await.unwrap_or_default();
+    Err(Some(problem["error"].as_str().map_or_else(
+        || response.status().to_string(),
+        str::to_owned,
+    )))
+}
