@@ -4,7 +4,7 @@
 
 use crate::i18n::*;
 use crate::sync::replica::key;
-use crate::sync::status::{SyncPhase, SyncStatus};
+use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
 use serde::Deserialize;
 
@@ -29,7 +29,8 @@ pub fn InviteCard(role: &'static str, id: String) -> impl IntoView {
                 .is_some_and(|record| record["user_id"].is_string())
         })
     });
-    let offline = move || status.phase.get() == SyncPhase::Offline;
+    let connectivity = expect_context::<crate::connectivity::Connectivity>();
+    let offline = move || !connectivity.online.get();
     let made = RwSignal::new(None::<Made>);
     let (error, set_error) = signal(None::<String>);
     let busy = RwSignal::new(false);

@@ -13,6 +13,7 @@ import {
   apiAs,
   accessibilityViolations,
   keptDraft,
+  swedishToday,
   DEMO_PASSWORD,
 } from "./harness.mjs";
 
@@ -98,11 +99,6 @@ test("an invalid check-in is refused on the phone and keeps what was typed", asy
 });
 
 /** Today in Sweden, as the app counts days (YYYY-MM-DD). */
-function swedishToday(offsetDays = 0) {
-  const day = new Date(Date.now() + offsetDays * 86_400_000);
-  return day.toLocaleDateString("sv-SE", { timeZone: "Europe/Stockholm" });
-}
-
 async function userId(api) {
   return (await (await api.get("/api/v1/session")).json()).user.id;
 }

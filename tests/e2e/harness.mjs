@@ -244,6 +244,12 @@ export async function keptDraft(page, name) {
   }, `draft/${name}`);
 }
 
+/** The day in Sweden `offsetDays` from now, as YYYY-MM-DD (how date inputs take it). */
+export function swedishToday(offsetDays = 0) {
+  const day = new Date(Date.now() + offsetDays * 86_400_000);
+  return day.toLocaleDateString("sv-SE", { timeZone: "Europe/Stockholm" });
+}
+
 /** Waits until the sync line says the device has synced, and returns what it says. */
 export async function waitForSynced(page) {
   for (let attempt = 0; attempt < 100; attempt++) {
