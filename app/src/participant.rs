@@ -178,6 +178,11 @@ fn timeline(
             "due_on",
             t_string!(i18n, timeline_follow_up),
         ),
+        (
+            Kind::Attendance,
+            "day",
+            t_string!(i18n, timeline_attendance),
+        ),
     ] {
         for (record_key, record) in of_kind(view, kind) {
             if record["participant_id"] != participant_id {
@@ -185,8 +190,19 @@ fn timeline(
             }
             let (label, detail) = match kind {
                 Kind::CheckIn => (
-                    format!("{label} · {}", going_label(i18n, &text(record, "going"))),
+                    format!(
+                        "{label} {} · {}",
+                        text(record, "held_at"),
+                        going_label(i18n, &text(record, "going"))
+                    ),
                     text(record, "notes"),
+                ),
+                Kind::Attendance => (
+                    format!(
+                        "{label}: {}",
+                        attendance_label(i18n, &text(record, "status"))
+                    ),
+                    String::new(),
                 ),
                 Kind::Contact => (label.to_owned(), text(record, "summary")),
                 Kind::Absence => (
@@ -209,6 +225,15 @@ fn timeline(
     }
     events.sort_by(|a, b| b.on.cmp(&a.on).then_with(|| a.key.cmp(&b.key)));
     events
+}
+
+fn attendance_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> String {
+    match status {
+        "present" => t_string!(i18n, attendance_present),
+        "part_of_day" => t_string!(i18n, attendance_part_of_day),
+        _ => t_string!(i18n, attendance_absent),
+    }
+    .to_owned()
 }
 
 fn support_label(i18n: leptos_i18n::I18nContext<Locale>, kind: &str) -> String {
@@ -473,13 +498,13 @@ fn Goals(participant_id: String) -> impl IntoView {
     .into_any()
 }
 
-/// Matching a participant to a workplace and supervisor, within the programme's longest
-/// placement.
 /// What the check-in form holds while the user types, kept on the device (in the user's own
 /// database, so signing out deletes it) and brought back after a reload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 struct Draft {
     held_on: String,
+    held_at: String,
     attendees: Vec<String>,
     going: String,
     ratings: BTreeMap<String, String>,
@@ -500,6 +525,10 @@ impl Draft {
     fn fresh() -> Self {
         Draft {
             held_on: stockholm_day(chrono::Utc::now()).to_string(),
+            held_at: chrono::Utc::now()
+                .with_timezone(&chrono_tz::Europe::Stockholm)
+                .format("%H:%M")
+                .to_string(),
             attendees: ["participant", "supervisor", "case_manager"]
                 .map(str::to_owned)
                 .to_vec(),
@@ -539,6 +568,9 @@ impl Draft {
         });
         if let Some(placement) = placement_id {
             data["placement_id"] = json!(placement);
+        }
+        if !self.held_at.is_empty() {
+            data["held_at"] = json!(self.held_at);
         }
         if !self.next_on.is_empty() {
             data["next_check_in_on"] = json!(self.next_on);
@@ -630,6 +662,20 @@ fn CheckInForm(participant: Value) -> impl IntoView {
             })
         }
     };
+    let workplace_name = {
+        let placement_of = placement_of.clone();
+        move || {
+            let placement_id = placement_of()?;
+            status.view.with(|view| {
+                let placement = view.get(&key(Kind::Placement.as_str(), &placement_id))?;
+                let workplace = view.get(&key(
+                    Kind::Workplace.as_str(),
+                    placement["workplace_id"].as_str()?,
+                ))?;
+                Some(text(workplace, "name"))
+            })
+        }
+    };
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let form = draft.get_untracked();
@@ -670,11 +716,20 @@ fn CheckInForm(participant: Value) -> impl IntoView {
         <section class="card">
             <h2>{t!(i18n, check_in_heading)}</h2>
             <form on:submit=save data-testid="check-in-form">
+                {move || workplace_name().map(|name| view! {
+                    <p data-testid="check-in-workplace">{t_string!(i18n, check_in_workplace, name = name).to_string()}</p>
+                })}
                 <label>
                     {t!(i18n, check_in_date)}
                     <input type="date" name="held_on" required
                         prop:value=field(|form| form.held_on.clone())
                         on:input=move |ev| draft.update(|form| form.held_on = event_target_value(&ev)) />
+                </label>
+                <label>
+                    {t!(i18n, check_in_time)}
+                    <input type="time" name="held_at"
+                        prop:value=field(|form| form.held_at.clone())
+                        on:input=move |ev| draft.update(|form| form.held_at = event_target_value(&ev)) />
                 </label>
                 <fieldset class="choices">
                     <legend>{t!(i18n, check_in_who)}</legend>

@@ -1816,6 +1816,8 @@ impl Journal {
                 participant_id: plan.id,
                 placement_id: Some(placement.id),
                 held_on: day,
+                // Visits fit around the workplace's shifts, so they are at a few set times.
+                held_at: TimeOfDay::parse(["09:30", "10:00", "13:30", "14:00"][number % 4]).ok(),
                 attendees,
                 going,
                 notes: note(&context.fill(rng.phrase(templates), plan)),

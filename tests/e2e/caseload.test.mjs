@@ -232,6 +232,7 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     const form = page.getByTestId("check-in-form");
     const note = `Hela avstämningen ${Date.now()}`;
     const next = swedishToday(10);
+    await form.locator("input[name=held_at]").fill("10:15");
     await form.locator("input[name=attendees][value=employment_officer]").check();
     await form.locator("input[name=rating-hygiene_routines][value=developing]").check();
     await form.locator("textarea[name=notes]").fill(note);
@@ -278,6 +279,7 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     const [saved] = records.filter((r) => r.kind === "check_in" && r.data.notes === note);
     assert.ok(saved, "the check-in reached the server");
     assert.ok(saved.data.attendees.includes("employment_officer"));
+    assert.equal(saved.data.held_at, "10:15");
     assert.deepEqual(saved.data.ratings, [{ area: "hygiene_routines", rating: "developing" }]);
     assert.deepEqual(saved.data.agreed_actions, [
       { who: "supervisor", what: "Visa hygienrutinerna igen", by: swedishToday(7) },

@@ -4,6 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import {
   startServer,
   withPage,
@@ -22,6 +23,16 @@ before(async () => {
 after(async () => {
   assert.equal(await server?.stop(), 0, server?.output());
 });
+
+/** `Attendance::id_for`: a name-based (v5) UUID of the participant and day. */
+function attendanceId(participant, day) {
+  const urlNamespace = Buffer.from("6ba7b8119dad11d180b400c04fd430c8", "hex");
+  const hash = createHash("sha1").update(urlNamespace).update(`attendance:${participant}:${day}`).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 async function waitUntilSent(page) {
   for (let attempt = 0; attempt < 100 && (await page.getByTestId("pending-count").count()) > 0; attempt++) {
@@ -222,5 +233,36 @@ test("inviting a participant needs a connection, shows the code, and the caseloa
       errors.filter((e) => !e.includes("ERR_INTERNET_DISCONNECTED")),
       [],
     );
+  });
+});
+
+test("attendance confirmed at the workplace shows in the participant's timeline after a sync", async () => {
+  await withPage(async (page) => {
+    await signIn(page, server, "handlaggare4");
+    await waitForSynced(page);
+    await page.goto(`${server.url}/caseload`);
+    await waitForHydration(page);
+    await page.getByTestId("caseload").locator("a", { hasText: "Praktik:" }).first().click();
+    await page.getByTestId("participant-name").waitFor();
+    const participant = new URL(page.url()).searchParams.get("p");
+
+    // Confirmed elsewhere (as a supervisor would), for a placement of this participant.
+    const coach = await apiAs(server, "handlaggare4");
+    const records = await (await coach.get(`/api/v1/participants/${participant}/records`)).json();
+    const placement = records.find((record) => record.kind === "placement");
+    assert.ok(placement, "the participant has a placement");
+    const day = placement.data.starts_on;
+    const id = attendanceId(participant, day);
+    const saved = await coach.put(`/api/v1/records/attendance/${id}`, {
+      data: { id, participant_id: participant, placement_id: placement.data.id, day, status: "part_of_day" },
+    });
+    assert.equal(saved.status(), 200, await saved.text());
+    await coach.dispose();
+
+    await page.reload();
+    await waitForHydration(page);
+    const entry = page.getByTestId("timeline").locator("li", { hasText: "Närvaro: del av dagen" });
+    await entry.waitFor();
+    assert.match(await entry.textContent(), new RegExp(day));
   });
 });

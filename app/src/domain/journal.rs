@@ -17,6 +17,9 @@ pub struct CheckIn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement_id: Option<Uuid>,
     pub held_on: NaiveDate,
+    /// When it started, on the Swedish wall clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<super::TimeOfDay>,
     #[serde(default)]
     pub attendees: Vec<Attendee>,
     pub going: Going,
