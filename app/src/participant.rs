@@ -138,7 +138,7 @@ pub fn ParticipantView(id: String) -> impl IntoView {
         <section class="card">
             <h2>{t!(i18n, timeline_heading)}</h2>
             <ul class="timeline" data-testid="timeline">
-                <For each=events key=|event| format!("{}{}{}", event.key, event.on, event.detail) let:event>
+                <For each=events key=|event| format!("{}{}{}{}", event.key, event.on, event.label, event.detail) let:event>
                     <li>
                         <strong>{event.on.clone()}</strong>
                         " · "
