@@ -31,7 +31,7 @@ fn today() -> String {
 
 /// A `<select>` whose options are `(value, label)`; `value` follows the choice.
 #[component]
-fn Choice(
+pub(crate) fn Choice(
     name: &'static str,
     #[prop(into)] label: String,
     options: Vec<(&'static str, String)>,

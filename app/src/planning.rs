@@ -7,6 +7,7 @@ use crate::domain::{
     from_json, Kind, Participant, Placement, PlacementLimit, Record, ScheduleEvent, ShortText,
 };
 use crate::i18n::*;
+use crate::journal_forms::Choice;
 use crate::participant::save_on_device;
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
@@ -35,6 +36,11 @@ fn weekday_label(i18n: leptos_i18n::I18nContext<Locale>, day: &str) -> String {
         _ => t_string!(i18n, weekday_sun),
     }
     .to_owned()
+}
+
+/// One option of a [`Choice`]: the value sent, and the label shown.
+fn choice(value: &'static str, label: &str) -> (&'static str, String) {
+    (value, label.to_owned())
 }
 
 /// One day of the working week as typed: whether it is worked, and the hours.
@@ -279,26 +285,19 @@ pub fn EventForm(participant: Value) -> impl IntoView {
             }
         }
     };
-    let kinds = [
-        ("training_day", t_string!(i18n, event_training_day)),
-        ("language_class", t_string!(i18n, event_language_class)),
-        ("meeting", t_string!(i18n, event_meeting)),
-        ("study_visit", t_string!(i18n, event_study_visit)),
-        ("introduction", t_string!(i18n, event_introduction)),
-        ("workplace_shift", t_string!(i18n, event_workplace_shift)),
+    let kinds = vec![
+        choice("training_day", t_string!(i18n, event_training_day)),
+        choice("language_class", t_string!(i18n, event_language_class)),
+        choice("meeting", t_string!(i18n, event_meeting)),
+        choice("study_visit", t_string!(i18n, event_study_visit)),
+        choice("introduction", t_string!(i18n, event_introduction)),
+        choice("workplace_shift", t_string!(i18n, event_workplace_shift)),
     ];
     view! {
         <section class="card">
             <h2>{t!(i18n, event_form_heading)}</h2>
             <form on:submit=save data-testid="event-form">
-                <label>
-                    {t!(i18n, event_form_kind)}
-                    <select name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                        {kinds.into_iter().map(|(value, label)| view! {
-                            <option value=value selected=move || kind.get() == value>{label}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                <Choice name="kind" label=t_string!(i18n, event_form_kind) options=kinds value=kind />
                 <label>
                     {t!(i18n, event_form_title)}
                     <input type="text" name="title" bind:value=title />
@@ -424,7 +423,6 @@ pub fn RegisterForm() -> impl IntoView {
             }
         }
     };
-    let choice = |value: &'static str, label: &'static str| (value, label.to_owned());
     let genders = vec![
         choice("woman", t_string!(i18n, gender_woman)),
         choice("man", t_string!(i18n, gender_man)),
@@ -444,16 +442,6 @@ pub fn RegisterForm() -> impl IntoView {
         choice("isced3_to4", t_string!(i18n, education_isced3_to4)),
         choice("isced5_to8", t_string!(i18n, education_isced5_to8)),
     ];
-    let select =
-        move |name: &'static str, value: RwSignal<String>, options: Vec<(&'static str, String)>| {
-            view! {
-                <select name=name on:change=move |ev| value.set(event_target_value(&ev))>
-                    {options.into_iter().map(|(option, label)| view! {
-                        <option value=option selected=move || value.get() == option>{label}</option>
-                    }).collect_view()}
-                </select>
-            }
-        };
     view! {
         <details class="card" data-testid="register">
             <summary>{t!(i18n, register_heading)}</summary>
@@ -470,7 +458,7 @@ pub fn RegisterForm() -> impl IntoView {
                     {t!(i18n, register_birth_date)}
                     <input type="date" name="birth_date" required bind:value=birth_date />
                 </label>
-                <label>{t!(i18n, register_gender)} {select("gender", gender, genders)}</label>
+                <Choice name="gender" label=t_string!(i18n, register_gender) options=genders value=gender />
                 <label>
                     {t!(i18n, register_phone)}
                     <input type="tel" name="phone" autocomplete="off" bind:value=phone />
@@ -483,8 +471,8 @@ pub fn RegisterForm() -> impl IntoView {
                     <input type="checkbox" name="interpreter" bind:checked=interpreter />
                     {t!(i18n, register_interpreter)}
                 </label>
-                <label>{t!(i18n, register_status)} {select("status_at_entry", entry, entries)}</label>
-                <label>{t!(i18n, register_education)} {select("education_at_entry", education, educations)}</label>
+                <Choice name="status_at_entry" label=t_string!(i18n, register_status) options=entries value=entry />
+                <Choice name="education_at_entry" label=t_string!(i18n, register_education) options=educations value=education />
                 <label>
                     {t!(i18n, register_round)}
                     <select name="intake_round_id" on:change=move |ev| round.set(event_target_value(&ev))>
