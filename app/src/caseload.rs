@@ -32,11 +32,12 @@ pub(crate) fn text(value: &Value, field: &str) -> String {
     value[field].as_str().unwrap_or_default().to_owned()
 }
 
-pub(crate) fn full_name(participant: &Value) -> String {
+/// A participant's or supervisor's first and last name.
+pub(crate) fn full_name(person: &Value) -> String {
     format!(
         "{} {}",
-        text(participant, "first_name"),
-        text(participant, "last_name")
+        text(person, "first_name"),
+        text(person, "last_name")
     )
 }
 
@@ -95,14 +96,6 @@ pub(crate) fn current_placement<'a>(
     placements.into_iter().next()
 }
 
-pub(crate) fn supervisor_name(supervisor: &Value) -> String {
-    format!(
-        "{} {}",
-        text(supervisor, "first_name"),
-        text(supervisor, "last_name")
-    )
-}
-
 #[component]
 fn CaseloadList() -> impl IntoView {
     let i18n = use_i18n();
@@ -129,7 +122,7 @@ fn CaseloadList() -> impl IntoView {
                         phase: text(participant, "phase"),
                         workplace: linked(Kind::Workplace, "workplace_id")
                             .map(|workplace| text(workplace, "name")),
-                        supervisor: linked(Kind::Supervisor, "supervisor_id").map(supervisor_name),
+                        supervisor: linked(Kind::Supervisor, "supervisor_id").map(full_name),
                         needs: needs.remove(&id).unwrap_or_default(),
                         next: next.remove(&id).map(|next| {
                             let what = crate::participant::event_label(i18n, &next.event);

@@ -4,8 +4,7 @@
 //! device's copy and saved through the sync outbox, online or not.
 
 use crate::caseload::{
-    current_placement, full_name, going_label, of_kind, phase_label, supervisor_name, text,
-    AttentionList,
+    current_placement, full_name, going_label, of_kind, phase_label, text, AttentionList,
 };
 use crate::domain::{from_json, stockholm_day, Area, CheckIn, Kind, Rating, Record, ScheduleEvent};
 use crate::i18n::*;
@@ -389,7 +388,7 @@ fn PlacementCard(participant_id: String) -> impl IntoView {
                         <p class="note">{text(&w["address"], "street")} ", " {text(&w["address"], "city")}</p>
                     })}
                     {supervisor.map(|s| {
-                        let name = supervisor_name(&s);
+                        let name = full_name(&s);
                         match s["phone"].as_str() {
                             Some(number) => view! {
                                 <a class="button" href=tel(number) data-testid="call-supervisor">
@@ -652,34 +651,26 @@ fn CheckInForm(participant: Value) -> impl IntoView {
     let draft_name = format!("check_in/{participant_id}");
     let (error, set_error) = signal(None::<String>);
     keep_draft(draft, draft_name.clone(), status);
-    let placement_of = {
+    // The current placement's id (recorded with the check-in) and its workplace's name.
+    let placement = Memo::new({
         let participant_id = participant_id.clone();
-        move || {
+        move |_| {
             let today = stockholm_day(chrono::Utc::now()).to_string();
             status.view.with(|view| {
-                current_placement(view, &participant_id, &today)
-                    .map(|placement| text(placement, "id"))
+                let placement = current_placement(view, &participant_id, &today)?;
+                let workplace = placement["workplace_id"]
+                    .as_str()
+                    .and_then(|id| view.get(&key(Kind::Workplace.as_str(), id)))
+                    .map(|workplace| text(workplace, "name"));
+                Some((text(placement, "id"), workplace))
             })
         }
-    };
-    let workplace_name = {
-        let placement_of = placement_of.clone();
-        move || {
-            let placement_id = placement_of()?;
-            status.view.with(|view| {
-                let placement = view.get(&key(Kind::Placement.as_str(), &placement_id))?;
-                let workplace = view.get(&key(
-                    Kind::Workplace.as_str(),
-                    placement["workplace_id"].as_str()?,
-                ))?;
-                Some(text(workplace, "name"))
-            })
-        }
-    };
+    });
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let form = draft.get_untracked();
-        let check_in = from_json::<CheckIn>(form.check_in(&participant_id, placement_of()));
+        let placement_id = placement.get_untracked().map(|(id, _)| id);
+        let check_in = from_json::<CheckIn>(form.check_in(&participant_id, placement_id));
         let meeting = form
             .next_meeting(
                 &programme_id,
@@ -716,7 +707,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
         <section class="card">
             <h2>{t!(i18n, check_in_heading)}</h2>
             <form on:submit=save data-testid="check-in-form">
-                {move || workplace_name().map(|name| view! {
+                {move || placement.get().and_then(|(_, workplace)| workplace).map(|name| view! {
                     <p data-testid="check-in-workplace">{t_string!(i18n, check_in_workplace, name = name).to_string()}</p>
                 })}
                 <label>

@@ -2,7 +2,7 @@
 //! working week, and training days, language classes and meetings in the schedule. Each is
 //! checked with the server's rules before it is queued in the device's outbox.
 
-use crate::caseload::{of_kind, supervisor_name, text};
+use crate::caseload::{full_name, of_kind, text};
 use crate::domain::{
     from_json, Kind, Participant, Placement, PlacementLimit, Record, ScheduleEvent, ShortText,
 };
@@ -90,7 +90,7 @@ pub fn PlacementForm(participant: Value) -> impl IntoView {
         status.view.with(|view| {
             let mut found: Vec<(String, String)> = of_kind(view, Kind::Supervisor)
                 .filter(|(_, s)| s["workplace_id"] == chosen.as_str())
-                .map(|(_, s)| (supervisor_name(s), text(s, "id")))
+                .map(|(_, s)| (full_name(s), text(s, "id")))
                 .collect();
             found.sort();
             found
