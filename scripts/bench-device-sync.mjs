@@ -31,11 +31,14 @@ async function measure(server, username) {
     await waitForSynced(page);
     const wall = Date.now() - started;
     figures = {
+      wall,
       records: (await deviceData(page)).records,
       writes: await page.evaluate(() => window.__recordWrites),
     };
-    figures.wall = wall;
   });
+  if (figures.records === 0 || figures.writes.length === 0) {
+    throw new Error(`${username}: nothing was written to IndexedDB (${figures.records} records)`);
+  }
   const total = figures.writes.reduce((sum, ms) => sum + ms, 0);
   console.log(
     `${username.padEnd(14)} ${String(figures.records).padStart(6)} records in ` +

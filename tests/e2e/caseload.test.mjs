@@ -13,8 +13,12 @@ import {
   apiAs,
   accessibilityViolations,
   keptDraft,
+  storedValue,
   swedishToday,
-  DEMO_PASSWORD,
+  openCaseload,
+  waitUntilSent,
+  recordsOnServer,
+  onlineErrors,
 } from "./harness.mjs";
 
 let server;
@@ -56,38 +60,20 @@ test("a check-in recorded offline shows at once, survives a reload and reaches t
     assert.equal(await unsentMarkers(page, note), 1, "still there and still unsent after a reload");
 
     await context.setOffline(false);
-    for (let attempt = 0; attempt < 100 && (await unsentMarkers(page, note)) > 0; attempt++) {
-      await page.waitForTimeout(200);
-    }
+    await waitUntilSent(page, note);
     assert.equal(await unsentMarkers(page, note), 0, "sent once the network is back");
 
     // The project leader, signed in elsewhere, finds exactly one such check-in.
-    const leader = await context.browser()?.newContext() ?? null;
-    const api = leader ? leader.request : page.request;
-    const login = await api.post(`${server.url}/api/v1/auth/login`, {
-      data: { username: "projektledare", password: DEMO_PASSWORD },
-    });
-    assert.equal(login.status(), 200);
-    const records = await (await api.get(`${server.url}/api/v1/participants/${participant}/records`)).json();
+    const records = await recordsOnServer(server, participant);
     const copies = records.filter((record) => record.kind === "check_in" && record.data.notes === note);
     assert.equal(copies.length, 1, "exactly once on the server");
-    await leader?.close();
-    assert.deepEqual(
-      errors.filter((e) => !e.includes("ERR_INTERNET_DISCONNECTED")),
-      [],
-    );
+    assert.deepEqual(onlineErrors(errors), []);
   });
 });
 
 test("an invalid check-in is refused on the phone and keeps what was typed", async () => {
   await withPage(async (page) => {
-    await signIn(page, server, "handlaggare2");
-    await waitForSynced(page);
-    await page.goto(`${server.url}/caseload`);
-    await waitForHydration(page);
-    const first = page.getByTestId("caseload").locator("a").first();
-    await first.waitFor();
-    await first.click();
+    await (await openCaseload(page, server, "handlaggare2")).first().click();
     await page.getByTestId("participant-name").waitFor();
     await page.fill("[data-testid=check-in-form] textarea[name=notes]", "Ringklocka \u0007 i texten");
     await page.click("[data-testid=check-in-form] button[type=submit]");
@@ -119,10 +105,7 @@ test("a follow-up call that is due shows in the caseload's attention list", asyn
   await coach.dispose();
 
   await withPage(async (page) => {
-    await signIn(page, server, "handlaggare3");
-    await waitForSynced(page);
-    await page.goto(`${server.url}/caseload`);
-    await waitForHydration(page);
+    await openCaseload(page, server, "handlaggare3");
     const line = page.locator(`[data-testid=caseload] a[data-participant="${participant}"]`);
     await line.waitFor();
     const due = line.locator("[data-attention=follow-up-due]");
@@ -142,11 +125,7 @@ test("a follow-up call that is due shows in the caseload's attention list", asyn
 
 test("a placement longer than the programme allows is refused with a clear message", async () => {
   await withPage(async (page) => {
-    await signIn(page, server, "handlaggare4");
-    await waitForSynced(page);
-    await page.goto(`${server.url}/caseload`);
-    await waitForHydration(page);
-    await page.getByTestId("caseload").locator("a").first().click();
+    await (await openCaseload(page, server, "handlaggare4")).first().click();
     await page.getByTestId("participant-name").waitFor();
     const form = page.getByTestId("placement-form");
     const workplace = await form.locator("select[name=workplace_id] option").nth(1).getAttribute("value");
@@ -184,19 +163,7 @@ test("a case manager cannot open another case manager's participant", async () =
     await page.goto(`${server.url}/caseload?p=${other}`);
     await waitForHydration(page);
     await page.getByTestId("participant-missing").waitFor();
-    const held = await page.evaluate(async (id) => {
-      const name = (await indexedDB.databases()).map((db) => db.name).find((n) => n.startsWith("lotsa-user-"));
-      const db = await new Promise((resolve) => {
-        const request = indexedDB.open(name);
-        request.onsuccess = () => resolve(request.result);
-      });
-      const found = await new Promise((resolve) => {
-        const request = db.transaction("records").objectStore("records").get(`participant/${id}`);
-        request.onsuccess = () => resolve(request.result);
-      });
-      db.close();
-      return found ?? null;
-    }, other);
+    const held = await storedValue(page, "records", `participant/${other}`);
     assert.equal(held, null, "nothing of theirs on this device");
   });
 });
@@ -206,11 +173,7 @@ test("the caseload, a participant's page and the login page pass axe-core's WCAG
     await page.goto(`${server.url}/login`);
     await waitForHydration(page);
     assert.deepEqual(await accessibilityViolations(page), [], "login");
-    await signIn(page, server, "handlaggare2");
-    await waitForSynced(page);
-    await page.goto(`${server.url}/caseload`);
-    await waitForHydration(page);
-    await page.getByTestId("caseload").locator("a").first().waitFor();
+    await openCaseload(page, server, "handlaggare2");
     assert.deepEqual(await accessibilityViolations(page), [], "caseload");
     await page.getByTestId("caseload").locator("a").first().click();
     await page.getByTestId("participant-name").waitFor();
@@ -222,11 +185,7 @@ test("the caseload, a participant's page and the login page pass axe-core's WCAG
 
 test("a full workplace check-in: the draft survives a reload, and the next check-in lands in the schedule", async () => {
   await withPage(async (page) => {
-    await signIn(page, server, "handlaggare2");
-    await waitForSynced(page);
-    await page.goto(`${server.url}/caseload`);
-    await waitForHydration(page);
-    await page.getByTestId("caseload").locator("a").nth(1).click();
+    await (await openCaseload(page, server, "handlaggare2")).nth(1).click();
     await page.getByTestId("participant-name").waitFor();
     const participant = new URL(page.url()).searchParams.get("p");
     const form = page.getByTestId("check-in-form");
@@ -269,13 +228,9 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     await page.getByTestId("timeline").locator("li", { hasText: note }).waitFor();
     await page.getByTestId("schedule").locator("li", { hasText: `${next} 13:00–13:30` }).waitFor();
     assert.equal(await kept.locator("textarea[name=notes]").inputValue(), "", "the form starts afresh");
-    for (let attempt = 0; attempt < 100 && (await page.getByTestId("pending-count").count()) > 0; attempt++) {
-      await page.waitForTimeout(200);
-    }
+    await waitUntilSent(page);
 
-    const leader = await apiAs(server, "projektledare");
-    const records = await (await leader.get(`/api/v1/participants/${participant}/records`)).json();
-    await leader.dispose();
+    const records = await recordsOnServer(server, participant);
     const [saved] = records.filter((r) => r.kind === "check_in" && r.data.notes === note);
     assert.ok(saved, "the check-in reached the server");
     assert.ok(saved.data.attendees.includes("employment_officer"));
@@ -290,21 +245,20 @@ test("a full workplace check-in: the draft survives a reload, and the next check
       "the next check-in is in the schedule on the server too",
     );
 
+    for (let attempt = 0; attempt < 50 && (await keptDraft(page, `check_in/${participant}`)) !== null; attempt++) {
+      await page.waitForTimeout(100);
+    }
+    assert.equal(await keptDraft(page, `check_in/${participant}`), null, "the draft was discarded");
     await page.reload();
     await waitForHydration(page);
     await page.getByTestId("check-in-form").waitFor();
-    await page.waitForTimeout(500);
-    assert.equal(await page.getByTestId("check-in-form").locator("textarea[name=notes]").inputValue(), "", "the draft was discarded");
+    assert.equal(await page.getByTestId("check-in-form").locator("textarea[name=notes]").inputValue(), "", "the form starts empty after a reload");
   });
 });
 
 test("a contact, a closing conversation with its follow-up calls, and a call's result, all offline", async () => {
   await withPage(async (page, errors, context) => {
-    await signIn(page, server, "handlaggare4");
-    await waitForSynced(page);
-    await page.goto(`${server.url}/caseload`);
-    await waitForHydration(page);
-    await page.getByTestId("caseload").locator("a").last().click();
+    await (await openCaseload(page, server, "handlaggare4")).last().click();
     await page.getByTestId("participant-name").waitFor();
     await context.setOffline(true);
 
@@ -323,9 +277,7 @@ test("a contact, a closing conversation with its follow-up calls, and a call's r
     const followUps = page.getByTestId("follow-ups");
     await followUps.waitFor();
     // The closing and its two calls are queued one after the other.
-    for (let attempt = 0; attempt < 50 && (await followUps.locator("h3").count()) < 2; attempt++) {
-      await page.waitForTimeout(100);
-    }
+    await followUps.locator("h3").nth(1).waitFor();
     const planned = await followUps.locator("h3").allTextContents();
     assert.ok(planned.length >= 2, `two follow-up calls planned: ${planned}`);
 
@@ -342,9 +294,7 @@ test("a contact, a closing conversation with its follow-up calls, and a call's r
     assert.match(await page.getByTestId("pending-count").textContent(), /\d/);
 
     await context.setOffline(false);
-    for (let attempt = 0; attempt < 100 && (await page.getByTestId("pending-count").count()) > 0; attempt++) {
-      await page.waitForTimeout(200);
-    }
+    await waitUntilSent(page);
     assert.equal(await page.getByTestId("pending-count").count(), 0, "everything was sent");
     assert.equal(await page.getByTestId("refused").count(), 0, "nothing was refused");
     assert.deepEqual(await accessibilityViolations(page), []);

@@ -205,49 +205,97 @@ export async function apiAs(server, username) {
   return api;
 }
 
+/**
+ * Reads the signed-in user's IndexedDB on the page: `count` a store, or `get` one key of it
+ * (null if absent). Also returns the names of the origin's databases.
+ */
+async function readUserStore(page, store, op, key) {
+  return page.evaluate(
+    async ({ store, op, key }) => {
+      const names = (await indexedDB.databases()).map((db) => db.name);
+      const user = names.find((name) => name.startsWith("lotsa-user-"));
+      if (!user) return { names, value: null };
+      const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open(user);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      try {
+        const value = await new Promise((resolve, reject) => {
+          const objects = db.transaction(store).objectStore(store);
+          const request = op === "count" ? objects.count() : objects.get(key);
+          request.onsuccess = () => resolve(request.result ?? null);
+          request.onerror = () => reject(request.error);
+        });
+        return { names, value };
+      } finally {
+        db.close();
+      }
+    },
+    { store, op, key },
+  );
+}
+
 /** The names of this origin's IndexedDB databases and the record count of the user's. */
 export async function deviceData(page) {
-  return page.evaluate(async () => {
-    const names = (await indexedDB.databases()).map((db) => db.name);
-    const user = names.find((name) => name.startsWith("lotsa-user-"));
-    if (!user) return { names, records: 0 };
-    const db = await new Promise((resolve, reject) => {
-      const request = indexedDB.open(user);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const records = await new Promise((resolve) => {
-      const request = db.transaction("records").objectStore("records").count();
-      request.onsuccess = () => resolve(request.result);
-    });
-    db.close();
-    return { names, records };
-  });
+  const { names, value } = await readUserStore(page, "records", "count");
+  return { names, records: value ?? 0 };
+}
+
+/** What the user's IndexedDB holds under `key` in `store`, or null. */
+export async function storedValue(page, store, key) {
+  return (await readUserStore(page, store, "get", key)).value;
 }
 
 /** The draft the app keeps on the device under `name` (such as `check_in/<participant>`), or null. */
 export async function keptDraft(page, name) {
-  return page.evaluate(async (key) => {
-    const user = (await indexedDB.databases()).map((db) => db.name).find((n) => n.startsWith("lotsa-user-"));
-    if (!user) return null;
-    const db = await new Promise((resolve, reject) => {
-      const request = indexedDB.open(user);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const draft = await new Promise((resolve) => {
-      const request = db.transaction("meta").objectStore("meta").get(key);
-      request.onsuccess = () => resolve(request.result ?? null);
-    });
-    db.close();
-    return draft;
-  }, `draft/${name}`);
+  return storedValue(page, "meta", `draft/${name}`);
 }
 
 /** The day in Sweden `offsetDays` from now, as YYYY-MM-DD (how date inputs take it). */
 export function swedishToday(offsetDays = 0) {
   const day = new Date(Date.now() + offsetDays * 86_400_000);
   return day.toLocaleDateString("sv-SE", { timeZone: "Europe/Stockholm" });
+}
+
+/** Signs in, waits for the first sync and opens the caseload; returns its links once one shows. */
+export async function openCaseload(page, server, username) {
+  await signIn(page, server, username);
+  await waitForSynced(page);
+  await page.goto(`${server.url}/caseload`);
+  await waitForHydration(page);
+  const links = page.getByTestId("caseload").locator("a");
+  await links.first().waitFor();
+  return links;
+}
+
+/**
+ * Waits until the device has nothing left to send or, given a note, until that note's
+ * timeline entry is no longer marked unsent.
+ */
+export async function waitUntilSent(page, note) {
+  const marker =
+    note === undefined
+      ? page.getByTestId("pending-count")
+      : page.getByTestId("timeline").locator("li", { hasText: note }).getByTestId("unsent");
+  await marker.waitFor({ state: "detached", timeout: 30_000 });
+}
+
+/** A participant's records as `username` (by default the project leader) finds them on the server. */
+export async function recordsOnServer(server, participant, username = "projektledare") {
+  const api = await apiAs(server, username);
+  try {
+    const response = await api.get(`/api/v1/participants/${participant}/records`);
+    if (!response.ok()) throw new Error(`${username} could not read the records: ${response.status()}`);
+    return await response.json();
+  } finally {
+    await api.dispose();
+  }
+}
+
+/** Page errors other than the failed requests a browser logs while it is offline. */
+export function onlineErrors(errors) {
+  return errors.filter((error) => !error.includes("ERR_INTERNET_DISCONNECTED"));
 }
 
 /** Waits until the sync line says the device has synced, and returns what it says. */
