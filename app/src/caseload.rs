@@ -59,7 +59,7 @@ pub fn CaseloadPage() -> impl IntoView {
                 Some(id) => view! { <ParticipantView id=id /> }.into_any(),
                 None => view! {
                     <CaseloadList />
-                    <Show when=move || status.roles.with(|roles| roles.iter().any(|role| role == "case_manager"))>
+                    <Show when=move || status.roles.with(|roles| roles.contains(&crate::domain::Role::CaseManager))>
                         <crate::planning::RegisterForm />
                     </Show>
                 }.into_any(),

@@ -670,7 +670,11 @@ fn CheckInForm(participant: Value) -> impl IntoView {
         event.prevent_default();
         let form = draft.get_untracked();
         let placement_id = placement.get_untracked().map(|(id, _)| id);
-        let check_in = from_json::<CheckIn>(form.check_in(&participant_id, placement_id));
+        let check_in =
+            from_json::<CheckIn>(form.check_in(&participant_id, placement_id)).and_then(|c| {
+                c.validate()?;
+                Ok(c)
+            });
         let meeting = form
             .next_meeting(
                 &programme_id,

@@ -1797,7 +1797,7 @@ impl Journal {
                     });
                 }
             }
-            // Derived, not drawn, so the rest of the demo stays as it was.
+            // Derived from how it is going, not drawn, so ratings take no draws of their own.
             let ratings = Area::ALL
                 .into_iter()
                 .enumerate()

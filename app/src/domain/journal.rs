@@ -241,6 +241,16 @@ pub enum AbsenceReason {
     Other,
 }
 
+impl CheckIn {
+    pub fn validate(&self) -> Result<(), RecordError> {
+        let mut rated = std::collections::HashSet::new();
+        if !self.ratings.iter().all(|rating| rated.insert(rating.area)) {
+            return Err(RecordError::rule("ratings", "an area is rated twice"));
+        }
+        Ok(())
+    }
+}
+
 impl Absence {
     pub fn validate(&self) -> Result<(), RecordError> {
         if self.last_day < self.first_day {
@@ -321,5 +331,32 @@ impl FollowUp {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_check_in_rates_each_area_at_most_once() {
+        let check_in = |ratings: serde_json::Value| {
+            crate::domain::from_json::<CheckIn>(json!({
+                "id": Uuid::nil(), "participant_id": Uuid::nil(), "held_on": "2026-11-20",
+                "going": "well", "ratings": ratings,
+            }))
+            .unwrap()
+        };
+        let once = check_in(json!([
+            { "area": "teamwork", "rating": "good" },
+            { "area": "hygiene_routines", "rating": "developing" },
+        ]));
+        assert!(once.validate().is_ok());
+        let twice = check_in(json!([
+            { "area": "teamwork", "rating": "good" },
+            { "area": "teamwork", "rating": "needs_support" },
+        ]));
+        assert_eq!(twice.validate().unwrap_err().field, "ratings");
     }
 }

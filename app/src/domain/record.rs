@@ -261,6 +261,7 @@ impl Record {
             Record::Attendance(attendance) => attendance.validate(),
             Record::Absence(absence) => absence.validate(),
             Record::FollowUp(follow_up) => follow_up.validate(),
+            Record::CheckIn(check_in) => check_in.validate(),
             _ => Ok(()),
         }
     }

@@ -137,7 +137,13 @@ pub async fn start(status: SyncStatus) -> Option<Device> {
         },
     };
     status.user_id.set(Some(user.id.clone()));
-    status.roles.set(user.roles.clone());
+    // A role this app does not know yet (a newer server) is left out rather than failing.
+    status.roles.set(
+        user.roles
+            .iter()
+            .filter_map(|role| role.parse().ok())
+            .collect(),
+    );
     let store = match DeviceStore::open_for_user(&user.id).await {
         Ok(store) => Rc::new(store),
         Err(error) => {
@@ -237,11 +243,8 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
         device.status.phase.set(SyncPhase::Syncing);
         let outcome = sync_until_done(&device).await;
         refresh(&device.store, device.status).await;
-        let failed = matches!(
-            outcome,
-            Err(SyncError::Server(_) | SyncError::Offline | SyncError::Store(_))
-        ) && is_online();
-        failures = if failed { failures + 1 } else { 0 };
+        // Failures in a row count only the attempts that end in the retry arm below.
+        let failed_before = std::mem::take(&mut failures);
         pause = match outcome {
             Ok(()) => {
                 device.status.phase.set(SyncPhase::Idle);
@@ -269,6 +272,7 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
             Err(error) => {
                 leptos::logging::warn!("sync: {error}");
                 device.status.phase.set(SyncPhase::Failed);
+                failures = failed_before + 1;
                 replica::retry_after(failures)
             }
         };

@@ -45,8 +45,8 @@ pub struct SyncStatus {
     pub unsent: RwSignal<BTreeSet<String>>,
     /// Who the device's data belongs to, once known.
     pub user_id: RwSignal<Option<String>>,
-    /// That user's roles (`case_manager`, …), to offer only what they may do.
-    pub roles: RwSignal<Vec<String>>,
+    /// That user's roles, to offer only what they may do.
+    pub roles: RwSignal<Vec<crate::domain::Role>>,
 }
 
 impl SyncStatus {

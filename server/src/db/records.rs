@@ -417,31 +417,14 @@ macro_rules! impl_record_store {
                     .and_then(|stored| stored.record))
             }
 
-            async fn mark_invited(
-                conn: &mut $conn,
-                subject: app::domain::Entity,
-                until: chrono::NaiveDate,
-                user: &str,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), $crate::db::DbError> {
-                use app::domain::Record;
-                Self::change_invitee(conn, subject, user, now, |record| match record {
-                    Record::Participant(participant) => participant.invited_until = Some(until),
-                    Record::Supervisor(supervisor) => supervisor.invited_until = Some(until),
-                    _ => {}
-                })
-                .await?;
-                Ok(())
-            }
-
             /// Changes the invited participant's or supervisor's record as a new version;
-            /// false if there is no such live record.
+            /// false if there is no such live record or `change` left it as it was.
             async fn change_invitee(
                 conn: &mut $conn,
                 subject: app::domain::Entity,
                 user: &str,
                 now: chrono::DateTime<chrono::Utc>,
-                change: impl FnOnce(&mut app::domain::Record),
+                change: impl FnOnce(&mut app::domain::Record) -> bool,
             ) -> Result<bool, $crate::db::DbError> {
                 use app::domain::{Entity, Kind};
                 let (kind, id) = match subject {
@@ -456,7 +439,9 @@ macro_rules! impl_record_store {
                 let Some(mut record) = stored.record else {
                     return Ok(false);
                 };
-                change(&mut record);
+                if !change(&mut record) {
+                    return Ok(false);
+                }
                 let planned = app::change::Planned {
                     kind,
                     id,
@@ -647,23 +632,29 @@ macro_rules! impl_record_store {
                 Ok(())
             }
 
+            /// Appends to the access log: one statement per 500 entries (a sync pull logs
+            /// one per participant sent), as every statement is a round trip.
             async fn insert_access(
                 conn: &mut $conn,
-                entry: &$crate::db::records::AccessEntry,
+                entries: &[$crate::db::records::AccessEntry],
             ) -> Result<(), sqlx::Error> {
-                sqlx::query(
-                    "INSERT INTO access_log (at, user_id, participant_id, action, kind, record_id, \
-                     address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(entry.at)
-                .bind(&entry.user_id)
-                .bind(&entry.participant_id)
-                .bind(entry.action.as_str())
-                .bind(&entry.kind)
-                .bind(&entry.record_id)
-                .bind(&entry.address)
-                .execute(conn)
-                .await?;
+                for chunk in entries.chunks(500) {
+                    let mut insert =
+                        sqlx::QueryBuilder::<<$conn as sqlx::Connection>::Database>::new(
+                            "INSERT INTO access_log (at, user_id, participant_id, action, kind, \
+                             record_id, address) ",
+                        );
+                    insert.push_values(chunk, |mut row, entry| {
+                        row.push_bind(entry.at)
+                            .push_bind(&entry.user_id)
+                            .push_bind(&entry.participant_id)
+                            .push_bind(entry.action.as_str())
+                            .push_bind(&entry.kind)
+                            .push_bind(&entry.record_id)
+                            .push_bind(&entry.address);
+                    });
+                    insert.build().execute(&mut *conn).await?;
+                }
                 Ok(())
             }
 
@@ -830,7 +821,7 @@ macro_rules! impl_record_store {
                         record_id: Some(planned.id.to_string()),
                         address: actor.address.clone(),
                     };
-                    Self::insert_access(&mut tx, &entry).await?;
+                    Self::insert_access(&mut tx, std::slice::from_ref(&entry)).await?;
                 }
                 tx.commit().await?;
                 Ok(WriteOutcome::Applied { version })
@@ -840,25 +831,8 @@ macro_rules! impl_record_store {
                 &self,
                 entries: &[$crate::db::records::AccessEntry],
             ) -> Result<(), $crate::db::DbError> {
-                // One statement per 500 entries (a sync pull logs one per participant sent):
-                // every statement is a round trip on the sync's hot path.
-                for chunk in entries.chunks(500) {
-                    let mut insert =
-                        sqlx::QueryBuilder::<<$conn as sqlx::Connection>::Database>::new(
-                            "INSERT INTO access_log (at, user_id, participant_id, action, kind, \
-                             record_id, address) ",
-                        );
-                    insert.push_values(chunk, |mut row, entry| {
-                        row.push_bind(entry.at)
-                            .push_bind(&entry.user_id)
-                            .push_bind(&entry.participant_id)
-                            .push_bind(entry.action.as_str())
-                            .push_bind(&entry.kind)
-                            .push_bind(&entry.record_id)
-                            .push_bind(&entry.address);
-                    });
-                    insert.build().execute(&self.pool).await?;
-                }
+                let mut conn = self.pool.acquire().await?;
+                Self::insert_access(&mut conn, entries).await?;
                 Ok(())
             }
 
@@ -921,12 +895,25 @@ macro_rules! impl_record_store {
                 .await?;
                 // The record says until when an invite is open, so the case manager's
                 // devices learn it by sync (and show it while it goes unused).
-                Self::mark_invited(
+                // `user_id` is checked again in this transaction: an earlier invite accepted
+                // meanwhile leaves nothing to wait for.
+                let until = app::domain::stockholm_day(expires_at);
+                Self::change_invitee(
                     &mut tx,
                     subject,
-                    app::domain::stockholm_day(expires_at),
                     &actor.user_id.to_string(),
                     now,
+                    |record| match record {
+                        app::domain::Record::Participant(p) if p.user_id.is_none() => {
+                            p.invited_until = Some(until);
+                            true
+                        }
+                        app::domain::Record::Supervisor(s) if s.user_id.is_none() => {
+                            s.invited_until = Some(until);
+                            true
+                        }
+                        _ => false,
+                    },
                 )
                 .await?;
                 if subject_kind == "participant" {
@@ -939,7 +926,7 @@ macro_rules! impl_record_store {
                         record_id: Some(subject_id.to_string()),
                         address: actor.address.clone(),
                     };
-                    Self::insert_access(&mut tx, &entry).await?;
+                    Self::insert_access(&mut tx, std::slice::from_ref(&entry)).await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -1016,12 +1003,14 @@ macro_rules! impl_record_store {
                         Record::Participant(participant) => {
                             participant.user_id = Some(user_id);
                             participant.invited_until = None;
+                            true
                         }
                         Record::Supervisor(supervisor) => {
                             supervisor.user_id = Some(user_id);
                             supervisor.invited_until = None;
+                            true
                         }
-                        _ => {}
+                        _ => false,
                     },
                 )
                 .await?;
