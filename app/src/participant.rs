@@ -650,7 +650,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
     let draft = RwSignal::new(Draft::fresh());
     let draft_name = format!("check_in/{participant_id}");
     let (error, set_error) = signal(None::<String>);
-    keep_draft(draft, draft_name.clone(), status);
+    let start_afresh = keep_draft(draft, draft_name, status);
     // The current placement's id (recorded with the check-in) and its workplace's name.
     let placement = Memo::new({
         let participant_id = participant_id.clone();
@@ -696,11 +696,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
                 set_error.set(None);
                 let mut records = vec![Record::CheckIn(check_in)];
                 records.extend(meeting.map(Record::ScheduleEvent));
-                let draft_name = draft_name.clone();
-                save_on_device(records, set_error, move || {
-                    draft.set(Draft::fresh());
-                    discard_draft(&draft_name);
-                });
+                save_on_device(records, set_error, start_afresh.clone());
             }
         }
     };
@@ -841,7 +837,11 @@ fn CheckInForm(participant: Value) -> impl IntoView {
 /// Brings back a draft kept on the device once the device's store is open, then keeps every
 /// change to it. Anything typed while the kept draft is being read wins over it, so a slow
 /// read never takes back what the user just did.
-fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) {
+///
+/// Returns what to call once the check-in is saved: the form starts afresh and the kept
+/// draft is deleted (the fresh form is not kept, so tomorrow's form says tomorrow).
+fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) -> impl Fn() + Clone {
+    let afresh = StoredValue::new(false);
     #[cfg(feature = "hydrate")]
     {
         let loaded = RwSignal::new(false);
@@ -867,13 +867,18 @@ fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) {
                 loaded.set(true);
             });
         });
+        let keep_name = name.clone();
         Effect::new(move |_| {
             let form = draft.get();
+            if afresh.get_value() {
+                afresh.set_value(false);
+                return;
+            }
             if !loaded.get() {
                 return;
             }
             if let Some(device) = crate::sync::device::current() {
-                let name = name.clone();
+                let name = keep_name.clone();
                 leptos::task::spawn_local(async move {
                     if let Err(problem) = device.keep_draft(&name, &form).await {
                         leptos::logging::warn!("keeping the draft: {problem}");
@@ -883,19 +888,18 @@ fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (draft, name, status);
-}
-
-fn discard_draft(name: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(device) = crate::sync::device::current() {
-        let name = name.to_owned();
-        leptos::task::spawn_local(async move {
-            if let Err(problem) = device.discard_draft(&name).await {
-                leptos::logging::warn!("discarding the draft: {problem}");
-            }
-        });
+    let _ = (&name, status);
+    move || {
+        afresh.set_value(true);
+        draft.set(Draft::fresh());
+        #[cfg(feature = "hydrate")]
+        if let Some(device) = crate::sync::device::current() {
+            let name = name.clone();
+            leptos::task::spawn_local(async move {
+                if let Err(problem) = device.discard_draft(&name).await {
+                    leptos::logging::warn!("discarding the draft: {problem}");
+                }
+            });
+        }
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = name;
 }
