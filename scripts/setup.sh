@@ -2,11 +2,13 @@
 # Installs what building and running Lotsa needs, skipping what is already there:
 # the wasm target, cargo-leptos and wasm-bindgen-cli at pinned versions, and the npm packages
 # (binaryen's wasm-opt; playwright-core for the browser tests).
-# With --test it also installs Debian's Chromium and ChromeDriver for the browser tests.
+# With --test it also installs Debian's Chromium and ChromeDriver for the browser tests, and
+# schemathesis (pinned, from PyPI) into .venv/ for the API tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
+SCHEMATHESIS_VERSION=4.32.5
 # wasm-bindgen-cli must be exactly the wasm-bindgen version the lock file holds.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 
@@ -40,5 +42,12 @@ if [ "${1:-}" = "--test" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver
+  fi
+  # schemathesis (API tests against the OpenAPI document) in a virtual environment of the
+  # repository's own, so nothing is installed into the system's Python.
+  if [ "$(.venv/bin/st --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION into .venv"
+    [ -x .venv/bin/pip ] || python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
 fi

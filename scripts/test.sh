@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check Lotsa has, in the order that fails fastest:
 #   formatting, clippy for each feature set, unit and integration tests on SQLite and on
-#   PostgreSQL, the release build, wasm tests in headless Chromium, end-to-end tests.
+#   PostgreSQL, the release build, the API against its OpenAPI document (schemathesis), wasm
+#   tests in headless Chromium, end-to-end tests.
 # PostgreSQL: a throwaway server started here, or the one TEST_DATABASE_URL names (it must
 # allow CREATE DATABASE: every test gets a fresh database).
 # Whatever this script starts, it stops, also when a step fails.
@@ -56,6 +57,10 @@ LOTSA_TEST_DATABASE=postgres cargo test --release -p server -p app
 
 say "release build (cargo leptos build --release)"
 cargo leptos build --release
+
+say "API tests against the OpenAPI document (schemathesis, demo server on SQLite)"
+LOTSA_SERVER_BIN="$TARGET_DIR/release/server" LOTSA_SITE_ROOT="$TARGET_DIR/site" \
+  .venv/bin/python scripts/schemathesis.py
 
 say "wasm tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test -p app --features hydrate --target wasm32-unknown-unknown

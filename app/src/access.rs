@@ -213,17 +213,102 @@ impl Viewer {
             .any(|relation| rule(kind, relation).1)
     }
 
-    /// This user with the ties `record` would give them added: a case manager may create a
-    /// participant only if it is theirs; a new staff card only if it is their own.
-    pub fn with_links_of(&self, record: &Record) -> Viewer {
+    /// This user with the responsibility `record` would give them added, so that a case
+    /// manager may register a participant into their own caseload. Only someone who
+    /// already works for the record's programme gains anything: membership of a programme
+    /// (a staff card, a participant's or supervisor's account) is granted by others, never
+    /// taken by writing a record.
+    pub fn with_links_of(&self, record: &Record, programme: Uuid) -> Viewer {
         let mut viewer = self.clone();
+        if !self
+            .ties
+            .contains(&(LinkKind::Staff, Entity::Programme(programme)))
+        {
+            return viewer;
+        }
         let me = Entity::User(self.user_id);
         for link in record.links() {
-            if link.principal == me && link.kind != LinkKind::Staff {
+            let grants_responsibility = matches!(
+                link.kind,
+                LinkKind::CaseManager | LinkKind::EmploymentOfficer
+            );
+            if link.principal == me && grants_responsibility {
                 viewer.ties.insert((link.kind, link.target));
             }
         }
         viewer
+    }
+
+    /// Whether any relation this user's roles allow could ever let them read records of
+    /// `kind`: a deletion of a record they can never have held is not theirs to hear of.
+    pub fn could_ever_read(&self, kind: Kind) -> bool {
+        use Relation as R;
+        let possible: &[(Relation, Option<Role>)] = &[
+            (R::Leader, Some(Role::ProjectLeader)),
+            (R::Coach, Some(Role::CaseManager)),
+            (R::CaseManager, Some(Role::CaseManager)),
+            (R::Officer, Some(Role::EmploymentOfficer)),
+            (R::EmploymentOfficer, Some(Role::EmploymentOfficer)),
+            (R::Supervisor, Some(Role::Supervisor)),
+            (R::Placed, Some(Role::Participant)),
+            (R::Member, None),
+        ];
+        // Being a record's subject needs no role, but only a participant is the subject of
+        // records about a participant.
+        let myself_role = match kind {
+            Kind::Staff | Kind::Supervisor => None,
+            _ => Some(Role::Participant),
+        };
+        let possible = possible.iter().copied().chain([(R::Myself, myself_role)]);
+        possible.into_iter().any(|(relation, role)| {
+            role.is_none_or(|role| self.has(role)) && rule(kind, relation).0 != Access::None
+        })
+    }
+
+    /// Whether this user may invite `person` (a participant or supervisor record of
+    /// `programme`) to sign in: a participant by their responsible case manager; a
+    /// supervisor by the programme's leader, or by the case manager of a participant
+    /// placed with them (`supervisor_links`: the links whose principal is that supervisor).
+    /// An account reaches every participant placed with the person, so nobody else may
+    /// bind one to them.
+    pub fn may_invite(
+        &self,
+        person: &Record,
+        programme: Uuid,
+        supervisor_links: &[Link],
+        today: NaiveDate,
+    ) -> bool {
+        let relations = self.relations(person.scope(), Some(programme));
+        match person {
+            Record::Participant(_) => relations.contains(&Relation::CaseManager),
+            Record::Supervisor(_) => {
+                relations.contains(&Relation::Leader)
+                    || supervisor_links.iter().any(|link| {
+                        link.principal == person.scope()
+                            && link.kind == LinkKind::Supervisor
+                            && link.is_valid_on(today)
+                            && matches!(link.target, Entity::Participant(_))
+                            && self
+                                .relations(link.target, Some(programme))
+                                .contains(&Relation::CaseManager)
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// The programmes whose access log this user may search: those they lead.
+    pub fn audited_programmes(&self) -> Vec<Uuid> {
+        if !self.has(Role::ProjectLeader) {
+            return Vec::new();
+        }
+        self.ties
+            .iter()
+            .filter_map(|tie| match tie {
+                (LinkKind::Staff, Entity::Programme(programme)) => Some(*programme),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -468,5 +553,111 @@ mod tests {
             after.read_access(Kind::Participant, participant, None),
             Access::None
         );
+    }
+
+    fn staff_of(user: Uuid, programme: Uuid, roles: &[Role]) -> Viewer {
+        Viewer {
+            user_id: user,
+            roles: roles.iter().copied().collect(),
+            ties: BTreeSet::from([(LinkKind::Staff, Entity::Programme(programme))]),
+        }
+    }
+
+    #[test]
+    fn writing_a_record_never_makes_its_writer_a_member() {
+        let (user, programme) = (Uuid::from_u128(9), Uuid::from_u128(2));
+        let card = Record::parse(
+            Kind::Staff,
+            json!({ "id": user, "programme_id": programme, "name": "Ny" }),
+        )
+        .unwrap();
+        let nobody = Viewer {
+            user_id: user,
+            roles: BTreeSet::from([Role::ProjectLeader]),
+            ties: BTreeSet::new(),
+        };
+        assert!(!nobody.with_links_of(&card, programme).may_write(
+            Kind::Staff,
+            card.scope(),
+            Some(programme)
+        ));
+
+        // Responsibility for a new participant counts only inside one's own programme.
+        let mut participant = participant(json!([])).to_json();
+        participant["case_manager_id"] = json!(user);
+        let participant = Record::parse(Kind::Participant, participant).unwrap();
+        let own_programme = Uuid::from_u128(2);
+        let coach = staff_of(user, own_programme, &[Role::CaseManager]);
+        assert!(coach.with_links_of(&participant, own_programme).may_write(
+            Kind::Participant,
+            participant.scope(),
+            Some(own_programme)
+        ));
+        let outsider = staff_of(user, Uuid::from_u128(77), &[Role::CaseManager]);
+        assert!(!outsider
+            .with_links_of(&participant, own_programme)
+            .may_write(Kind::Participant, participant.scope(), Some(own_programme)));
+    }
+
+    #[test]
+    fn a_supervisor_is_invited_by_the_leader_or_a_case_manager_of_someone_placed_with_them() {
+        let today: NaiveDate = "2026-11-22".parse().unwrap();
+        let (programme, supervisor, placed) =
+            (Uuid::from_u128(2), Uuid::from_u128(5), Uuid::from_u128(1));
+        let person = Record::parse(
+            Kind::Supervisor,
+            json!({ "id": supervisor, "programme_id": programme, "workplace_id": Uuid::from_u128(4),
+                "first_name": "Kerstin", "last_name": "Handledare" }),
+        )
+        .unwrap();
+        let placement = Link {
+            principal: Entity::Supervisor(supervisor),
+            kind: LinkKind::Supervisor,
+            target: Entity::Participant(placed),
+            from: Some("2026-11-01".parse().unwrap()),
+            until: Some("2026-12-31".parse().unwrap()),
+        };
+        let cm = Uuid::from_u128(9);
+        let mut responsible = staff_of(cm, programme, &[Role::CaseManager]);
+        responsible
+            .ties
+            .insert((LinkKind::CaseManager, Entity::Participant(placed)));
+        let colleague = staff_of(cm, programme, &[Role::CaseManager]);
+        let leader = staff_of(cm, programme, &[Role::ProjectLeader]);
+        let links = std::slice::from_ref(&placement);
+        assert!(responsible.may_invite(&person, programme, links, today));
+        assert!(!colleague.may_invite(&person, programme, links, today));
+        assert!(leader.may_invite(&person, programme, &[], today));
+        let after: NaiveDate = "2027-01-15".parse().unwrap();
+        assert!(!responsible.may_invite(&person, programme, links, after));
+    }
+
+    #[test]
+    fn deletions_reach_only_roles_that_could_ever_read_the_kind() {
+        let supervisor = Viewer {
+            user_id: Uuid::from_u128(9),
+            roles: BTreeSet::from([Role::Supervisor]),
+            ties: BTreeSet::new(),
+        };
+        assert!(supervisor.could_ever_read(Kind::Attendance));
+        assert!(supervisor.could_ever_read(Kind::Participant));
+        for private in [
+            Kind::CheckIn,
+            Kind::Review,
+            Kind::Contact,
+            Kind::Closing,
+            Kind::TrainingGoal,
+        ] {
+            assert!(!supervisor.could_ever_read(private), "{private}");
+        }
+    }
+
+    #[test]
+    fn only_leaders_search_the_log_and_only_of_their_programmes() {
+        let programme = Uuid::from_u128(2);
+        let leader = staff_of(Uuid::from_u128(9), programme, &[Role::ProjectLeader]);
+        assert_eq!(leader.audited_programmes(), [programme]);
+        let cm = staff_of(Uuid::from_u128(9), programme, &[Role::CaseManager]);
+        assert!(cm.audited_programmes().is_empty());
     }
 }

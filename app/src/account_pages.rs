@@ -55,12 +55,16 @@ fn FormErrorMessage(error: ReadSignal<Option<FormError>>) -> impl IntoView {
 }
 
 /// Posts `body` as JSON; on success loads the start page, otherwise reports why not.
+/// The device sends it, so that a sign-out still waiting on the phone is sent first and never
+/// ends the new session.
 #[cfg(feature = "hydrate")]
 async fn post_and_enter(url: &str, body: serde_json::Value) -> Result<(), FormError> {
     let request = gloo_net::http::Request::post(url)
         .json(&body)
         .map_err(|_| FormError::Unreachable)?;
-    let response = request.send().await.map_err(|_| FormError::Unreachable)?;
+    let response = crate::sync::device::sign_in(request)
+        .await
+        .map_err(|_| FormError::Unreachable)?;
     if response.ok() {
         let _ = window().location().set_href("/");
         Ok(())

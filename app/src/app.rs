@@ -114,6 +114,7 @@ fn SyncBar() -> impl IntoView {
         SyncPhase::Starting | SyncPhase::SignedOut => None,
         SyncPhase::Syncing => Some(t_string!(i18n, sync_running).to_owned()),
         SyncPhase::SignInAgain => Some(t_string!(i18n, sync_sign_in_again).to_owned()),
+        SyncPhase::SignOutWaiting => Some(t_string!(i18n, sync_sign_out_waiting).to_owned()),
         SyncPhase::Idle
         | SyncPhase::Offline
         | SyncPhase::Failed
@@ -123,12 +124,33 @@ fn SyncBar() -> impl IntoView {
             None => t_string!(i18n, sync_never).to_owned(),
         }),
     };
+    // Whose data is open, if anyone's: when the server says nobody is signed in, the
+    // remembered user's data stays shut (and on the device) until someone signs in.
     let signed_in = move || {
         !matches!(
             status.phase.get(),
-            SyncPhase::Starting | SyncPhase::SignedOut
+            SyncPhase::Starting
+                | SyncPhase::SignedOut
+                | SyncPhase::SignInAgain
+                | SyncPhase::SignOutWaiting
         )
     };
+    // The caseload is only for someone signed in: anyone else is shown the sign-in page.
+    let navigate = leptos_router::hooks::use_navigate();
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let shut = matches!(
+            status.phase.get(),
+            SyncPhase::SignedOut | SyncPhase::SignInAgain | SyncPhase::SignOutWaiting
+        );
+        if shut && location.pathname.get().starts_with("/caseload") {
+            let replace = leptos_router::NavigateOptions {
+                replace: true,
+                ..Default::default()
+            };
+            navigate("/login", replace);
+        }
+    });
     let sign_out = move |_| {
         let pending = status.pending.get_untracked();
         #[cfg(feature = "hydrate")]

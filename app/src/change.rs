@@ -92,6 +92,11 @@ pub struct Context {
     pub employment_officer_roles: Vec<Role>,
     /// The roles of the user a staff card is for.
     pub staff_user_roles: Vec<Role>,
+    /// The scope and programme of a deleted record that had this id: a deleted record's id
+    /// is not taken again, so nobody re-creates it to reach what it was tied to.
+    pub deleted: Option<(Entity, Uuid)>,
+    /// How many live records are about the participant being deleted.
+    pub participant_records: usize,
 }
 
 /// A change that passed every rule, ready to store.
@@ -139,6 +144,12 @@ pub fn plan(
             let Some((existing, programme)) = &context.existing else {
                 return Err(Rejection::Missing("the record"));
             };
+            if kind == Kind::Participant && context.participant_records > 0 {
+                return Err(Rejection::Invalid(RecordError::rule(
+                    "id",
+                    "the participant still has records (schedule, check-ins, …); delete those first",
+                )));
+            }
             return Ok(Planned {
                 kind,
                 id,
@@ -162,11 +173,28 @@ pub fn plan(
             )));
         }
     }
-    if !viewer
-        .with_links_of(&record)
-        .may_write(record.kind(), record.scope(), Some(programme_id))
-    {
-        return Err(Rejection::NotPermitted);
+    if let Some((scope, programme)) = context.deleted {
+        // Ids are new UUIDs, so a deleted one is never needed again, except where the id
+        // is given: a staff card's is its user's (a leader may take them on again), an
+        // attendance's follows from its participant and day (and stays in their file).
+        let reusable = match record.kind() {
+            Kind::Staff => true,
+            Kind::Attendance => scope == record.scope() && programme == programme_id,
+            _ => false,
+        };
+        if !reusable {
+            return Err(Rejection::Invalid(RecordError::rule(
+                "id",
+                "belonged to a deleted record; use a new id",
+            )));
+        }
+    }
+    if !viewer.with_links_of(&record, programme_id).may_write(
+        record.kind(),
+        record.scope(),
+        Some(programme_id),
+    ) {
+        return Err(refusal(viewer, &record, programme_id));
     }
     check_references(&record, context, programme_id)?;
     Ok(Planned {
@@ -178,6 +206,21 @@ pub fn plan(
         created: existing.is_none(),
         record: Some(record),
     })
+}
+
+/// The refusal of a change the user may not make. Someone who may not see the participant a
+/// record is about hears the same as for a participant that does not exist, so that writes
+/// cannot probe which participants there are.
+fn refusal(viewer: &Viewer, record: &Record, programme: Uuid) -> Rejection {
+    let about_another = record.kind() != Kind::Participant && record.participant_id().is_some();
+    if about_another
+        && viewer.read_access(Kind::Participant, record.scope(), Some(programme))
+            == crate::access::Access::None
+    {
+        Rejection::Missing("the participant")
+    } else {
+        Rejection::NotPermitted
+    }
 }
 
 /// Fields a client may not set: who signs in as a participant or supervisor (set by an
@@ -285,5 +328,120 @@ fn check_references(
             "the participant",
         ),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Attendance, LinkKind};
+    use serde_json::json;
+    use std::collections::BTreeSet;
+
+    const PROGRAMME: Uuid = Uuid::from_u128(2);
+    const PARTICIPANT: Uuid = Uuid::from_u128(1);
+
+    fn case_manager() -> Viewer {
+        Viewer {
+            user_id: Uuid::from_u128(9),
+            roles: BTreeSet::from([Role::CaseManager]),
+            ties: BTreeSet::from([
+                (LinkKind::Staff, Entity::Programme(PROGRAMME)),
+                (LinkKind::CaseManager, Entity::Participant(PARTICIPANT)),
+            ]),
+        }
+    }
+
+    fn participant() -> Record {
+        Record::parse(
+            Kind::Participant,
+            json!({ "id": PARTICIPANT, "programme_id": PROGRAMME, "first_name": "Amina",
+                "last_name": "Yusuf", "birth_date": "1990-04-02", "gender": "woman",
+                "status_at_entry": "long_term_unemployed", "education_at_entry": "isced0_to2",
+                "case_manager_id": Uuid::from_u128(9), "phase": "placement" }),
+        )
+        .unwrap()
+    }
+
+    fn context_with(existing: Option<Record>) -> Context {
+        Context {
+            existing: existing.map(|record| (record, PROGRAMME)),
+            participant: Some(participant()),
+            ..Context::default()
+        }
+    }
+
+    fn today() -> NaiveDate {
+        "2026-11-22".parse().unwrap()
+    }
+
+    #[test]
+    fn a_participant_with_records_is_not_deleted() {
+        let delete = Change::Delete {
+            kind: Kind::Participant,
+            id: PARTICIPANT,
+        };
+        let mut context = context_with(Some(participant()));
+        context.participant_records = 3;
+        let refused = plan(&case_manager(), delete.clone(), &context, today());
+        assert!(matches!(refused, Err(Rejection::Invalid(_))), "{refused:?}");
+        context.participant_records = 0;
+        assert!(plan(&case_manager(), delete, &context, today()).is_ok());
+    }
+
+    #[test]
+    fn a_deleted_id_is_taken_again_only_where_the_id_is_given() {
+        let contact = Record::parse(
+            Kind::Contact,
+            json!({ "id": Uuid::from_u128(50), "participant_id": PARTICIPANT,
+                "on": "2026-11-20", "channel": "phone", "summary": "Samtal" }),
+        )
+        .unwrap();
+        let mut context = context_with(None);
+        context.deleted = Some((Entity::Participant(PARTICIPANT), PROGRAMME));
+        let change = || Change::Save(Box::new(contact.clone()));
+        assert!(plan(&case_manager(), change(), &context, today()).is_err());
+        context.deleted = None;
+        assert!(plan(&case_manager(), change(), &context, today()).is_ok());
+
+        let day: NaiveDate = "2026-11-20".parse().unwrap();
+        let attendance = Record::parse(
+            Kind::Attendance,
+            json!({ "id": Attendance::id_for(PARTICIPANT, day), "participant_id": PARTICIPANT,
+                "placement_id": Uuid::from_u128(60), "day": day, "status": "present" }),
+        )
+        .unwrap();
+        context.deleted = Some((Entity::Participant(PARTICIPANT), PROGRAMME));
+        let change = Change::Save(Box::new(attendance));
+        assert!(plan(&case_manager(), change, &context, today()).is_ok());
+    }
+
+    #[test]
+    fn writing_about_a_hidden_participant_reads_as_a_missing_one() {
+        let stranger = Viewer {
+            user_id: Uuid::from_u128(10),
+            roles: BTreeSet::from([Role::CaseManager]),
+            ties: BTreeSet::from([(LinkKind::Staff, Entity::Programme(Uuid::from_u128(77)))]),
+        };
+        let contact = Record::parse(
+            Kind::Contact,
+            json!({ "id": Uuid::from_u128(50), "participant_id": PARTICIPANT,
+                "on": "2026-11-20", "channel": "phone", "summary": "Samtal" }),
+        )
+        .unwrap();
+        let hidden = plan(
+            &stranger,
+            Change::Save(Box::new(contact.clone())),
+            &context_with(None),
+            today(),
+        );
+        let missing = plan(
+            &stranger,
+            Change::Save(Box::new(contact)),
+            &Context::default(),
+            today(),
+        );
+        assert_eq!(hidden, missing);
+        assert_eq!(hidden, Err(Rejection::Missing("the participant")));
     }
 }

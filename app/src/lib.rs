@@ -24,6 +24,8 @@ pub mod planning;
 pub mod sync;
 
 #[cfg(feature = "ssr")]
+pub mod openapi;
+#[cfg(feature = "ssr")]
 pub mod shell;
 
 #[cfg(feature = "hydrate")]

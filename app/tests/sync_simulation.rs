@@ -240,11 +240,21 @@ impl Server {
     fn context(&self, change: &Change) -> Context {
         let mut context = Context::default();
         if let Some(row) = self.rows.get(&(change.kind(), change.id())) {
-            if let Some(record) = &row.record {
-                context.existing = Some((record.clone(), row.programme));
+            match &row.record {
+                Some(record) => context.existing = Some((record.clone(), row.programme)),
+                None => context.deleted = Some((row.scope, row.programme)),
             }
         }
         let Change::Save(record) = change else {
+            if change.kind() == Kind::Participant {
+                context.participant_records = self
+                    .rows
+                    .values()
+                    .filter(|row| row.kind != Kind::Participant)
+                    .filter_map(|row| row.record.as_ref()?.participant_id())
+                    .filter(|participant| *participant == change.id())
+                    .count();
+            }
             return context;
         };
         if let Some(pid) = record.participant_id() {

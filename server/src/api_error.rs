@@ -28,6 +28,8 @@ pub enum ApiError {
     Gone(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("the request is too large; send less at a time")]
+    TooLarge,
     /// The app is older than the server supports.
     #[error("{0}")]
     UpgradeRequired(String),
@@ -60,6 +62,7 @@ impl IntoResponse for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Gone(_) => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(error) => {
@@ -87,7 +90,7 @@ impl IntoResponse for ApiError {
 }
 
 /// `Json<T>`, but a body that is not valid JSON of the right shape is a 400 whose message
-/// says what is wrong, in the API's error format.
+/// says what is wrong, in the API's error format (a body over the size limit, a 413).
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -100,6 +103,9 @@ where
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge)
+            }
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
     }

@@ -133,10 +133,12 @@ pub struct LoginRequest {
 /// The signed-in user, as `me` and `login` answer.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct UserBody {
+    #[schema(format = Uuid)]
     pub id: String,
     pub username: String,
     pub display_name: String,
     /// One or more of project_leader, case_manager, employment_officer, supervisor, participant.
+    #[schema(value_type = Vec<app::domain::Role>)]
     pub roles: Vec<String>,
 }
 
@@ -161,10 +163,14 @@ impl From<User> for UserBody {
     path = "/api/v1/auth/login",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set", body = UserBody),
+        (status = 200, description = "Signed in; the session cookie is set", body = UserBody,
+            headers(("set-cookie" = String, description = "The `lotsa_session` cookie"))),
         (status = 400, description = "The body is not a JSON login request", body = ErrorBody),
         (status = 401, description = "Wrong user name or password (the same answer for both)", body = ErrorBody),
-        (status = 429, description = "Too many failed sign-ins for this account or address", body = ErrorBody),
+        (status = 403, description = "A cross-site request", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this account or address", body = ErrorBody,
+            headers(("retry-after" = u32, description = "Seconds to wait"))),
     ),
     tag = "auth"
 )]
@@ -255,7 +261,11 @@ fn session_cookie(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValu
 #[utoipa::path(
     post,
     path = "/api/v1/auth/logout",
-    responses((status = 204, description = "Signed out (also when no one was signed in)")),
+    responses(
+        (status = 204, description = "Signed out (also when no one was signed in)",
+            headers(("set-cookie" = String, description = "Clears the `lotsa_session` cookie"))),
+        (status = 403, description = "A cross-site request", body = ErrorBody),
+    ),
     tag = "auth"
 )]
 #[tracing::instrument(skip_all)]
@@ -315,21 +325,37 @@ pub async fn session(
     }))
 }
 
+/// The scheme pages of this server are served under: `https` when its cookies are marked
+/// `Secure` (behind a TLS proxy), `http` otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteScheme(pub &'static str);
+
+impl SiteScheme {
+    pub fn new(secure_cookies: bool) -> Self {
+        Self(if secure_cookies { "https" } else { "http" })
+    }
+}
+
 /// Refuses state-changing requests that another site started: a browser names the page's
 /// origin in `Origin` (and says `Sec-Fetch-Site: cross-site`) on such requests. Together with
-/// the SameSite=Strict cookie this is the CSRF protection.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+/// the SameSite=Strict cookie this is the CSRF protection. The scheme counts too: a page on
+/// plain http is another site than the same host over https.
+pub async fn refuse_cross_site(
+    State(scheme): State<SiteScheme>,
+    request: Request,
+    next: Next,
+) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && is_cross_site(request.headers()) {
+    if !safe && is_cross_site(request.headers(), scheme) {
         return ApiError::CrossSite.into_response();
     }
     next.run(request).await
 }
 
-fn is_cross_site(headers: &HeaderMap) -> bool {
+fn is_cross_site(headers: &HeaderMap, SiteScheme(scheme): SiteScheme) -> bool {
     if headers
         .get("sec-fetch-site")
         .is_some_and(|site| site.as_bytes() == b"cross-site")
@@ -342,11 +368,13 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let host = headers
+    let Some(host) = headers
         .get(header::HOST)
-        .and_then(|value| value.to_str().ok());
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-    origin_host != host
+        .and_then(|value| value.to_str().ok())
+    else {
+        return true;
+    };
+    origin != format!("{scheme}://{host}")
 }
 
 #[cfg(test)]
@@ -379,16 +407,48 @@ mod tests {
 
     #[test]
     fn cross_site_requests_are_recognised() {
-        assert!(!is_cross_site(&headers(&[("host", "lotsa.example")])));
-        assert!(!is_cross_site(&headers(&[
-            ("host", "lotsa.example"),
-            ("origin", "https://lotsa.example")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("host", "lotsa.example"),
-            ("origin", "https://evil.example")
-        ])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        let https = SiteScheme::new(true);
+        assert!(!is_cross_site(
+            &headers(&[("host", "lotsa.example")]),
+            https
+        ));
+        assert!(!is_cross_site(
+            &headers(&[
+                ("host", "lotsa.example"),
+                ("origin", "https://lotsa.example")
+            ]),
+            https
+        ));
+        assert!(is_cross_site(
+            &headers(&[
+                ("host", "lotsa.example"),
+                ("origin", "https://evil.example")
+            ]),
+            https
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            https
+        ));
+        // The same host over plain http is another site.
+        assert!(is_cross_site(
+            &headers(&[
+                ("host", "lotsa.example"),
+                ("origin", "http://lotsa.example")
+            ]),
+            https
+        ));
+        assert!(!is_cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://127.0.0.1:3000")
+            ]),
+            SiteScheme::new(false)
+        ));
+        assert!(is_cross_site(
+            &headers(&[("origin", "https://lotsa.example")]),
+            https
+        ));
     }
 
     #[test]

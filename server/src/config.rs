@@ -154,7 +154,7 @@ impl Settings {
             path: self.data_dir.clone(),
             source,
         };
-        std::fs::create_dir_all(&self.data_dir).map_err(not_writable)?;
+        create_private_dir(&self.data_dir).map_err(not_writable)?;
         let probe = self.data_dir.join(".lotsa-write-check");
         std::fs::write(&probe, b"ok").map_err(not_writable)?;
         std::fs::remove_file(&probe).map_err(not_writable)?;
@@ -195,6 +195,14 @@ fn exe_dir() -> Option<PathBuf> {
     std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(Path::to_path_buf))
+}
+
+/// Creates `dir` if needed, readable by this server's user only: it holds the SQLite
+/// database, confidential records about people.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
 #[cfg(test)]

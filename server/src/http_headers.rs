@@ -11,6 +11,8 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Everything else is revalidated on each use (cheap, thanks to ETags and Last-Modified),
 /// so a new build is picked up at once: pages, the service worker, manifest and icons.
 pub const REVALIDATE: &str = "no-cache";
+/// API answers carry personal data: no cache (the browser's, a proxy's) may keep them.
+pub const NEVER_STORE: &str = "no-store";
 
 /// Whether the files under `/pkg/` carry content hashes in their names.
 #[derive(Clone, Copy)]
@@ -51,15 +53,20 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Sets `Cache-Control`: immutable for hashed build files, revalidate for the rest.
+/// Sets `Cache-Control`: immutable for hashed build files, never stored for the API,
+/// revalidate for the rest.
 pub async fn cache_headers(
     State(HashedAssets(hashed)): State<HashedAssets>,
     request: Request,
     next: Next,
 ) -> Response {
-    let long_lived = hashed && request.uri().path().starts_with("/pkg/");
+    let path = request.uri().path();
+    let long_lived = hashed && path.starts_with("/pkg/");
+    let api = path.starts_with("/api/");
     let mut response = next.run(request).await;
-    let policy = if long_lived && response.status().is_success() {
+    let policy = if api {
+        NEVER_STORE
+    } else if long_lived && response.status().is_success() {
         IMMUTABLE
     } else {
         REVALIDATE

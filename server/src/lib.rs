@@ -1,6 +1,7 @@
 //! Lotsa's server: renders the app (SSR + hydration), serves its files and the service worker,
 //! and owns the database.
 
+pub mod admin;
 pub mod api;
 pub mod api_error;
 pub mod assets;

@@ -59,6 +59,24 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Programmes: the first one of an installation, and its leader.
+    Programme {
+        #[command(subcommand)]
+        command: ProgrammeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProgrammeCommand {
+    /// Store a programme from a JSON file (the programme record, as the API takes it) and
+    /// make an existing project leader its leader; they take everyone else on.
+    Create {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// The user name of the project leader.
+        #[arg(long)]
+        leader: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,6 +137,13 @@ fn main() -> ExitCode {
         Some(Command::Demo {
             command: DemoCommand::Seed,
         }) => runtime.block_on(seed_demo(&cli)),
+        Some(Command::Programme {
+            command:
+                ProgrammeCommand::Create {
+                    ref file,
+                    ref leader,
+                },
+        }) => runtime.block_on(create_programme(&cli, file, leader)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -194,11 +219,25 @@ async fn create_user(
     Ok(())
 }
 
+async fn create_programme(cli: &Cli, file: &std::path::Path, leader: &str) -> anyhow::Result<()> {
+    let leader = Username::parse(leader)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let programme: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let db = open_database(cli).await?;
+    let created = server::admin::create_programme(db.as_ref(), programme, &leader).await;
+    db.close().await;
+    let id = created?;
+    println!("Stored the programme {id}; {leader} leads it.");
+    Ok(())
+}
+
 /// Opens (creating and migrating) the configured database, for the administrative commands.
 async fn open_database(cli: &Cli) -> anyhow::Result<std::sync::Arc<dyn server::db::Database>> {
     let database = DatabaseSettings::parse(cli.database_url.as_deref(), &cli.data_dir)?;
     if let DatabaseSettings::Sqlite { .. } = database {
-        std::fs::create_dir_all(&cli.data_dir).with_context(|| {
+        server::config::create_private_dir(&cli.data_dir).with_context(|| {
             format!(
                 "cannot create the data directory {}",
                 cli.data_dir.display()

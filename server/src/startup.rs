@@ -191,7 +191,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/sw.js", get(service_worker))
-        .nest("/api/v1", crate::api::router())
+        .nest(
+            "/api/v1",
+            crate::api::router(crate::auth::SiteScheme::new(settings.secure_cookies)),
+        )
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,
@@ -210,7 +213,8 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                let path = crate::telemetry::loggable_path(request.uri().path());
+                tracing::info_span!("request", method = %request.method(), path = %path)
             }),
         )
         .with_state(state)

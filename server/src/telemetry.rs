@@ -32,3 +32,38 @@ pub fn init() {
     // A second initialisation (as in tests that start several servers) keeps the first.
     drop(result);
 }
+
+/// The path as it may be logged: an invite's code works like a password until it is used,
+/// so the segment after `/invite/` or `/api/v1/invites/` is replaced by `{code}`.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/api/v1/invites/", "/invite/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            if rest.is_empty() {
+                break;
+            }
+            let tail = rest.find('/').map_or("", |slash| &rest[slash..]);
+            return format!("{prefix}{{code}}{tail}").into();
+        }
+    }
+    path.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn invite_codes_never_reach_the_log() {
+        assert_eq!(
+            loggable_path("/api/v1/invites/ACDEF-GHJKM/accept"),
+            "/api/v1/invites/{code}/accept"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/invites/ACDEF-GHJKM"),
+            "/api/v1/invites/{code}"
+        );
+        assert_eq!(loggable_path("/invite/ACDEF-GHJKM"), "/invite/{code}");
+        assert_eq!(loggable_path("/api/v1/invites"), "/api/v1/invites");
+        assert_eq!(loggable_path("/caseload"), "/caseload");
+    }
+}

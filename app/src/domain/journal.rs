@@ -1,7 +1,7 @@
 //! What the journeys record about a participant: check-ins, reviews, contacts, training
 //! goals, attendance, absence, the closing conversation and follow-ups after exit.
 
-use super::values::{Note, ShortText};
+use super::values::{day, Note, ShortText};
 use super::RecordError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -10,12 +10,14 @@ use uuid::Uuid;
 /// A meeting at the workplace: case manager (often with the employment officer) meets the
 /// participant and the supervisor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckIn {
     pub id: Uuid,
     pub participant_id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement_id: Option<Uuid>,
+    #[serde(deserialize_with = "day::required")]
     pub held_on: NaiveDate,
     /// When it started, on the Swedish wall clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,22 +32,32 @@ pub struct CheckIn {
     pub ratings: Vec<AreaRating>,
     #[serde(default)]
     pub agreed_actions: Vec<AgreedAction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub next_check_in_on: Option<NaiveDate>,
 }
 
 /// What someone agreed at a check-in to do, and by when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AgreedAction {
     pub who: Attendee,
     pub what: ShortText,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub by: Option<NaiveDate>,
 }
 
 /// The areas of care work a placement trains, as the check-in rates them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
     AttendancePunctuality,
@@ -76,6 +88,7 @@ impl Area {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AreaRating {
     pub area: Area,
@@ -84,6 +97,7 @@ pub struct AreaRating {
 
 /// Three steps, so it is quick to give with one thumb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     Good,
@@ -104,6 +118,7 @@ impl Rating {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Attendee {
     Participant,
@@ -115,6 +130,7 @@ pub enum Attendee {
 
 /// How the placement is going, in the words of the check-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Going {
     Well,
@@ -124,10 +140,12 @@ pub enum Going {
 
 /// A review between the employment officer and the case manager about one participant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Review {
     pub id: Uuid,
     pub participant_id: Uuid,
+    #[serde(deserialize_with = "day::required")]
     pub held_on: NaiveDate,
     #[serde(default)]
     pub notes: Note,
@@ -137,10 +155,12 @@ pub struct Review {
 
 /// One entry of the contact log: a call, a message, a meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactEntry {
     pub id: Uuid,
     pub participant_id: Uuid,
+    #[serde(deserialize_with = "day::required")]
     pub on: NaiveDate,
     pub channel: Channel,
     #[serde(default)]
@@ -148,6 +168,7 @@ pub struct ContactEntry {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Meeting,
@@ -159,6 +180,7 @@ pub enum Channel {
 
 /// A goal of the training course and how far the participant has come.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TrainingGoal {
     pub id: Uuid,
@@ -170,6 +192,7 @@ pub struct TrainingGoal {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Progress {
     NotStarted,
@@ -182,16 +205,19 @@ pub enum Progress {
 /// There is one record per participant and day (the id is derived from both), so two
 /// people confirming the same day edit one record instead of creating two.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Attendance {
     pub id: Uuid,
     pub participant_id: Uuid,
     pub placement_id: Uuid,
+    #[serde(deserialize_with = "day::required")]
     pub day: NaiveDate,
     pub status: AttendanceStatus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AttendanceStatus {
     Present,
@@ -219,11 +245,14 @@ impl Attendance {
 
 /// A participant reporting that they will not come (or did not).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Absence {
     pub id: Uuid,
     pub participant_id: Uuid,
+    #[serde(deserialize_with = "day::required")]
     pub first_day: NaiveDate,
+    #[serde(deserialize_with = "day::required")]
     pub last_day: NaiveDate,
     pub reason: AbsenceReason,
     /// Seen by the case manager, not by the workplace.
@@ -232,6 +261,7 @@ pub struct Absence {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AbsenceReason {
     Ill,
@@ -265,10 +295,12 @@ impl Absence {
 
 /// The closing conversation and where the participant goes next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Closing {
     pub id: Uuid,
     pub participant_id: Uuid,
+    #[serde(deserialize_with = "day::required")]
     pub held_on: NaiveDate,
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,6 +310,7 @@ pub struct Closing {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     HourlyEmployment,
@@ -298,12 +331,18 @@ impl Outcome {
 
 /// A call after exit ("What happened next? Call them!"), planned and then done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FollowUp {
     pub id: Uuid,
     pub participant_id: Uuid,
+    #[serde(deserialize_with = "day::required")]
     pub due_on: NaiveDate,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub done_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub situation: Option<Situation>,
@@ -313,6 +352,7 @@ pub struct FollowUp {
 
 /// Where a former participant is when followed up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Situation {
     Working,

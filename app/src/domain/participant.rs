@@ -1,13 +1,14 @@
 //! A participant: who they are, what they need, and who is responsible for them.
 
 use super::person::{Gender, IdentityNumber};
-use super::values::{Address, Email, LanguageCode, Note, PhoneNumber, ShortText};
+use super::values::{day, Address, Email, LanguageCode, Note, PhoneNumber, ShortText};
 use super::RecordError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Participant {
     pub id: Uuid,
@@ -17,6 +18,7 @@ pub struct Participant {
     pub user_id: Option<Uuid>,
     pub first_name: ShortText,
     pub last_name: ShortText,
+    #[serde(deserialize_with = "day::required")]
     pub birth_date: NaiveDate,
     /// Optional: many newly arrived participants have none yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,12 +57,17 @@ pub struct Participant {
     pub intake_round_id: Option<Uuid>,
     /// The last day an invite to sign in works while unused. Kept by the server (set when
     /// an invite is made), not sent by clients.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub invited_until: Option<NaiveDate>,
 }
 
 /// Labour-market status at entry, as EU social-fund reporting asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LabourMarketStatus {
     Unemployed,
@@ -71,6 +78,7 @@ pub enum LabourMarketStatus {
 
 /// Highest completed education by ISCED 2011 band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EducationLevel {
     /// Primary or lower secondary (ISCED 0–2).
@@ -82,6 +90,7 @@ pub enum EducationLevel {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Recruited,
@@ -94,6 +103,7 @@ pub enum Phase {
 
 /// A practical obstacle and what was decided about it (bus card, childcare, forms, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupportNeed {
     pub kind: SupportKind,
@@ -104,6 +114,7 @@ pub struct SupportNeed {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SupportKind {
     BusCard,
@@ -116,25 +127,34 @@ pub enum SupportKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupportDecision {
     pub granted: bool,
+    #[serde(deserialize_with = "day::required")]
     pub decided_on: NaiveDate,
 }
 
 /// What the participant has agreed may be shared with the workplace. Without one, a
 /// supervisor sees only what a workplace needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     pub scope: ConsentScope,
+    #[serde(deserialize_with = "day::required")]
     pub given_on: NaiveDate,
     pub recorded_by: Uuid,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub withdrawn_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentScope {
     /// Phone and e-mail.
@@ -146,12 +166,14 @@ pub enum ConsentScope {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Responsibility {
     pub case_manager_id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment_officer_id: Option<Uuid>,
     /// The first day the next pair took over.
+    #[serde(deserialize_with = "day::required")]
     pub until: NaiveDate,
 }
 

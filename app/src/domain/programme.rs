@@ -1,6 +1,6 @@
 //! The programme and the people who run it.
 
-use super::values::{Contact, Email, Percent, PhoneNumber, ShortText};
+use super::values::{day, Contact, Email, Percent, PhoneNumber, ShortText};
 use super::RecordError;
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// A labour-market programme: its funding, its targets, its intake rounds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Programme {
     pub id: Uuid,
@@ -26,11 +27,14 @@ pub struct Programme {
 
 /// What the funder (for example the European Social Fund) knows the project by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Funding {
     pub funder: ShortText,
     pub project_number: ShortText,
+    #[serde(deserialize_with = "day::required")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "day::required")]
     pub ends_on: NaiveDate,
     /// Whole Swedish kronor.
     pub total_budget_sek: u64,
@@ -38,6 +42,7 @@ pub struct Funding {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     pub participants: u32,
@@ -49,6 +54,7 @@ pub struct Targets {
 
 /// The longest workplace-learning placement the programme allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PlacementLimit {
     Weeks(u8),
@@ -70,11 +76,14 @@ impl PlacementLimit {
 
 /// A cohort that starts together (2–4 a year).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IntakeRound {
     pub id: Uuid,
     pub name: ShortText,
+    #[serde(deserialize_with = "day::required")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "day::required")]
     pub ends_on: NaiveDate,
 }
 
@@ -124,6 +133,7 @@ impl Programme {
 /// A member of the programme's staff (project leader, case manager, employment officer) and
 /// how participants and workplaces reach them. The id is the user's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Staff {
     pub id: Uuid,

@@ -1,7 +1,7 @@
 //! Placements and the schedule: when and where a participant is expected, in Swedish local
 //! time. Occurrences are computed here, so the phone shows the same schedule offline.
 
-use super::values::{FieldError, Note, ShortText};
+use super::values::{day, FieldError, Note, ShortText};
 use super::RecordError;
 use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Stockholm;
@@ -40,6 +40,7 @@ impl From<TimeOfDay> for String {
 
 /// A participant at a workplace with a supervisor, for a bounded period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     pub id: Uuid,
@@ -47,7 +48,9 @@ pub struct Placement {
     pub participant_id: Uuid,
     pub workplace_id: Uuid,
     pub supervisor_id: Uuid,
+    #[serde(deserialize_with = "day::required")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "day::required")]
     pub ends_on: NaiveDate,
     /// The usual working week; the actual shifts are schedule events.
     #[serde(default)]
@@ -55,8 +58,10 @@ pub struct Placement {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkDay {
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::openapi::Weekday))]
     pub weekday: Weekday,
     pub starts_at: TimeOfDay,
     pub ends_at: TimeOfDay,
@@ -133,6 +138,7 @@ pub fn next_on(from: NaiveDate, weekday: Weekday) -> NaiveDate {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     WorkplaceShift,
@@ -145,6 +151,7 @@ pub enum EventKind {
 
 /// Something in one participant's schedule: once, or every week until a last day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleEvent {
     pub id: Uuid,
@@ -156,11 +163,16 @@ pub struct ScheduleEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<ShortText>,
     /// The first (or only) day.
+    #[serde(deserialize_with = "day::required")]
     pub date: NaiveDate,
     pub starts_at: TimeOfDay,
     pub ends_at: TimeOfDay,
     /// Repeats on the same weekday every week up to and including this day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub weekly_until: Option<NaiveDate>,
     #[serde(default)]
     pub note: Note,

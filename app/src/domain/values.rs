@@ -226,6 +226,7 @@ impl From<Percent> for u8 {
 
 /// A street address in Sweden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     pub street: ShortText,
@@ -235,6 +236,7 @@ pub struct Address {
 
 /// How to reach someone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     pub name: ShortText,
@@ -317,5 +319,45 @@ mod tests {
         assert!(error.to_string().contains("e-mail"), "{error}");
         let email: Email = serde_json::from_str("\"A@B.SE\"").unwrap();
         assert_eq!(email.as_str(), "a@b.se");
+    }
+}
+
+/// Calendar days as records hold them: chrono's own range reaches ±262,000 years, where
+/// date arithmetic (a placement's supervision window, a weekly schedule) overflows. No day
+/// a programme records lies outside 1900–2200, so a day outside it is refused when parsed.
+pub mod day {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    pub const FIRST_YEAR: i32 = 1900;
+    pub const LAST_YEAR: i32 = 2200;
+
+    /// Whether `day` is one a record may hold.
+    pub fn in_range(day: NaiveDate) -> bool {
+        (FIRST_YEAR..=LAST_YEAR).contains(&day.year())
+    }
+
+    fn checked<E: Error>(day: NaiveDate) -> Result<NaiveDate, E> {
+        if in_range(day) {
+            Ok(day)
+        } else {
+            Err(E::custom(format!(
+                "must be a day between {FIRST_YEAR} and {LAST_YEAR}"
+            )))
+        }
+    }
+
+    /// `#[serde(deserialize_with = "day::required")]`
+    pub fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        checked(NaiveDate::deserialize(deserializer)?)
+    }
+
+    /// `#[serde(default, deserialize_with = "day::optional")]`
+    pub fn optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<NaiveDate>::deserialize(deserializer)?
+            .map(checked)
+            .transpose()
     }
 }

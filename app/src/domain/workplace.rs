@@ -1,11 +1,12 @@
 //! Workplaces that take participants, and the supervisors there.
 
-use super::values::{Address, Contact, Email, PhoneNumber, ShortText};
+use super::values::{day, Address, Contact, Email, PhoneNumber, ShortText};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WorkplaceType {
     CareHome,
@@ -16,6 +17,7 @@ pub enum WorkplaceType {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Workplace {
     pub id: Uuid,
@@ -32,6 +34,7 @@ pub struct Workplace {
 /// An experienced care worker who guides participants at a workplace. `user_id` is set
 /// once they have accepted an invite and can sign in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Supervisor {
     pub id: Uuid,
@@ -46,9 +49,17 @@ pub struct Supervisor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
     /// The day they completed the programme's supervisor training, if they have.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub trained_on: Option<NaiveDate>,
     /// The last day an invite to sign in works while unused. Kept by the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day::optional"
+    )]
     pub invited_until: Option<NaiveDate>,
 }

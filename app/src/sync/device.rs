@@ -2,6 +2,11 @@
 //! runs the sync loop — at start, when the network comes back, shortly after each local
 //! change, and every few minutes while the app is visible, with growing pauses after
 //! failures. Every decision is made by [`super::replica`]; this module only moves data.
+//!
+//! It also guards who may open the data on a shared phone: a sign-out that could not reach
+//! the server waits on the device and is sent before anything trusts the session again, and
+//! when the server says nobody is signed in the remembered user's data stays shut (kept on
+//! the device, to be sent when that user signs in again).
 
 use super::protocol::{SyncResponse, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use super::replica::{self, Held, Notice, Pending};
@@ -9,6 +14,7 @@ use super::status::{SyncPhase, SyncStatus};
 use crate::change::Change;
 use crate::store::{stores, DeviceStore, StoreError};
 use futures::channel::mpsc;
+use futures::lock::Mutex;
 use futures::{FutureExt, StreamExt};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -31,6 +37,10 @@ pub struct DeviceUser {
 }
 
 const DEVICE_USER_KEY: &str = "signed_in_user";
+
+/// Present in the device-wide store while a sign-out has not reached the server: the browser
+/// may still carry that session's cookie (it is HttpOnly, so only the server can end it).
+const SIGN_OUT_PENDING_KEY: &str = "sign_out_pending";
 
 /// Drafts live in the user's own database, so signing out deletes them with the rest.
 fn draft_key(name: &str) -> String {
@@ -63,6 +73,9 @@ pub struct Device {
 thread_local! {
     /// The signed-in user's device sync, once started (the browser runs one thread).
     static CURRENT: RefCell<Option<Device>> = const { RefCell::new(None) };
+    /// Held while a queued sign-out or a sign-in is on its way, so the two never overlap: a
+    /// queued sign-out can then never carry (or clear) the cookie of a session started after it.
+    static SESSION_REQUESTS: Rc<Mutex<()>> = Rc::new(Mutex::new(()));
 }
 
 /// The running device sync, if someone is signed in.
@@ -113,21 +126,30 @@ impl Device {
 /// Finds who is signed in (the server, or the device's memory when offline), opens their
 /// store and starts the sync loop; the running sync is then [`current`].
 pub async fn start(status: SyncStatus) -> Option<Device> {
+    // A sign-out the server has not heard of goes first: until it has, the session the browser
+    // may still carry belongs to someone who signed out, so nobody is signed in.
+    if !send_pending_sign_out().await {
+        status.phase.set(SyncPhase::SignOutWaiting);
+        keep_sending_sign_out(status);
+        return None;
+    }
     let user = match fetch_me().await {
         Ok(Some(user)) => {
             remember_user(Some(&user)).await;
             user
         }
-        Ok(None) => match remembered_user().await {
-            Some(user) => {
-                status.phase.set(SyncPhase::SignInAgain);
-                user
-            }
-            None => {
-                status.phase.set(SyncPhase::SignedOut);
-                return None;
-            }
-        },
+        // The server says nobody is signed in: the remembered user's data stays on the device
+        // (it is sent after they sign in again) but is not opened for whoever holds the phone.
+        Ok(None) => {
+            let remembered = remembered_user().await.is_some();
+            status.phase.set(if remembered {
+                SyncPhase::SignInAgain
+            } else {
+                SyncPhase::SignedOut
+            });
+            return None;
+        }
+        // No answer (offline, or the server is down): the remembered user's data opens.
         Err(_) => match remembered_user().await {
             Some(user) => user,
             None => {
@@ -198,6 +220,21 @@ async fn refresh(store: &DeviceStore, status: SyncStatus) {
     status.view.set(replica::rebase(&held, &outbox));
 }
 
+/// Shuts the user's data away when the server says nobody is signed in: the sync stops and
+/// the screens empty, while the records and the outbox stay on the device for when that user
+/// signs in again.
+fn shut(status: SyncStatus) {
+    CURRENT.with(|current| current.borrow_mut().take());
+    status.view.set(Default::default());
+    status.unsent.set(Default::default());
+    status.notices.set(Vec::new());
+    status.records.set(0);
+    status.pending.set(0);
+    status.user_id.set(None);
+    status.roles.set(Vec::new());
+    status.phase.set(SyncPhase::SignInAgain);
+}
+
 fn watch_connectivity(kick: mpsc::UnboundedSender<()>) {
     let handle = window_event_listener(leptos::ev::online, move |_| {
         let _ = kick.unbounded_send(());
@@ -250,9 +287,11 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
                 device.status.phase.set(SyncPhase::Idle);
                 PERIOD
             }
+            // The server says nobody is signed in (the session expired or was ended): the
+            // data is shut until someone signs in, and this loop ends with it.
             Err(SyncError::Unauthorized) => {
-                device.status.phase.set(SyncPhase::SignInAgain);
-                PERIOD
+                shut(device.status);
+                return;
             }
             // No network: the `online` event starts the next attempt.
             Err(SyncError::Offline) if !is_online() => {
@@ -335,6 +374,7 @@ async fn fetch_me() -> Result<Option<DeviceUser>, SyncError> {
             .await
             .map_err(|_| SyncError::Server(200))?
             .user),
+        401 => Ok(None),
         status => Err(SyncError::Server(status)),
     }
 }
@@ -360,12 +400,13 @@ async fn remember_user(user: Option<&DeviceUser>) {
     }
 }
 
-/// Signs out: ends the session, deletes this user's data from the device and forgets them.
+/// Signs out: deletes this user's data from the device, forgets them and ends the session.
+/// When the server cannot be reached the sign-out waits on the device and is sent at the next
+/// start or when the network comes back, before anything trusts the session again.
 /// The caller warns first when changes are waiting.
 pub async fn sign_out() {
-    let _ = gloo_net::http::Request::post("/api/v1/auth/logout")
-        .send()
-        .await;
+    // Marked first, so that a page closed before the server answered still ends the session.
+    set_sign_out_pending(true).await;
     if let Some(device) = CURRENT.with(|current| current.borrow_mut().take()) {
         let user_db = device.store.name();
         device.store.close_shared();
@@ -374,4 +415,110 @@ pub async fn sign_out() {
         }
     }
     remember_user(None).await;
+    send_pending_sign_out().await;
+}
+
+/// Sends a sign-in request (a login, or an invite's acceptance) and answers the server's
+/// response. A sign-out still waiting on the device is sent first; once the server has
+/// signed someone in, the new session's cookie replaces the old one, so the waiting sign-out
+/// is dropped and can never end the new session.
+pub async fn sign_in(
+    request: gloo_net::http::Request,
+) -> Result<gloo_net::http::Response, gloo_net::Error> {
+    let requests = SESSION_REQUESTS.with(Rc::clone);
+    let _alone = requests.lock().await;
+    if sign_out_pending().await && post_logout().await {
+        set_sign_out_pending(false).await;
+    }
+    let response = request.send().await?;
+    if response.ok() {
+        set_sign_out_pending(false).await;
+    }
+    Ok(response)
+}
+
+/// Sends the sign-out waiting on this device, if there is one. Answers whether none waits
+/// any more (false while offline or when the server did not take it).
+async fn send_pending_sign_out() -> bool {
+    let requests = SESSION_REQUESTS.with(Rc::clone);
+    let _alone = requests.lock().await;
+    if !sign_out_pending().await {
+        return true;
+    }
+    if !is_online() || !post_logout().await {
+        return false;
+    }
+    set_sign_out_pending(false).await;
+    true
+}
+
+/// Retries the waiting sign-out when the network comes back, and with growing pauses while
+/// the server does not take it.
+fn keep_sending_sign_out(status: SyncStatus) {
+    let (kick, mut wakes) = mpsc::unbounded();
+    watch_connectivity(kick);
+    leptos::task::spawn_local(async move {
+        let mut failures = 0;
+        loop {
+            let pause = if is_online() {
+                replica::retry_after(failures)
+            } else {
+                PERIOD
+            };
+            let timer = gloo_timers::future::sleep(pause).fuse();
+            let woken = wakes.next().fuse();
+            futures::pin_mut!(timer, woken);
+            futures::select! {
+                () = timer => {},
+                _ = woken => {},
+            }
+            if send_pending_sign_out().await {
+                status.phase.set(SyncPhase::SignedOut);
+                return;
+            }
+            if is_online() {
+                failures += 1;
+            }
+        }
+    });
+}
+
+/// Ends the session the browser carries; whether the server did (so not when offline, on a
+/// network error or when the server failed).
+async fn post_logout() -> bool {
+    gloo_net::http::Request::post("/api/v1/auth/logout")
+        .send()
+        .await
+        .is_ok_and(|response| response.ok())
+}
+
+async fn sign_out_pending() -> bool {
+    let Ok(store) = DeviceStore::open().await else {
+        return false;
+    };
+    let pending = store
+        .get::<bool>(stores::META, SIGN_OUT_PENDING_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    store.close();
+    pending
+}
+
+async fn set_sign_out_pending(pending: bool) {
+    match DeviceStore::open().await {
+        Ok(store) => {
+            let written = if pending {
+                store.put(stores::META, SIGN_OUT_PENDING_KEY, &true).await
+            } else {
+                store.delete(stores::META, SIGN_OUT_PENDING_KEY).await
+            };
+            if let Err(error) = written {
+                leptos::logging::warn!("marking the sign-out: {error}");
+            }
+            store.close();
+        }
+        Err(error) => leptos::logging::warn!("marking the sign-out: {error}"),
+    }
 }

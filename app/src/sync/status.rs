@@ -15,10 +15,14 @@ pub enum SyncPhase {
     Idle,
     /// No network: changes wait on the device.
     Offline,
-    /// The session ended; the data stays and is sent after signing in again.
+    /// The server says nobody is signed in: the remembered user's data stays on the device,
+    /// unopened, and is sent after that user signs in again.
     SignInAgain,
     /// Nobody is signed in on this device.
     SignedOut,
+    /// Nobody is signed in, but the server has not yet heard of the last sign-out: it is sent
+    /// as soon as the server answers, and until then the session is not trusted.
+    SignOutWaiting,
     /// The last attempt failed; it is retried with growing pauses.
     Failed,
     /// The server no longer speaks this app's protocol: reload to update; changes wait.

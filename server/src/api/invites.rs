@@ -67,6 +67,7 @@ fn normalise_code(raw: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     /// `participant` or `supervisor`.
+    #[schema(schema_with = app::openapi::invite_role)]
     pub role: String,
     /// The participant's or supervisor's record id.
     pub id: Uuid,
@@ -88,10 +89,12 @@ pub struct InviteBody {
     request_body = InviteRequest,
     responses(
         (status = 201, body = InviteBody),
-        (status = 400, body = ErrorBody),
-        (status = 403, description = "Not your participant, or not allowed to invite", body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 400, description = "Not a JSON invite request, or a role other than participant or supervisor", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not your participant, not allowed to invite, or a cross-site request", body = ErrorBody),
+        (status = 404, description = "No such person, or not visible to you", body = ErrorBody),
         (status = 409, description = "The person can already sign in", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
     ),
     tag = "invites"
 )]
@@ -120,21 +123,29 @@ pub async fn create_invite(
         }
     };
     let caller = Caller::load(&state, &user, peer).await?;
-    let stored =
-        state.db.record(kind, request.id).await?.ok_or_else(|| {
-            ApiError::Missing("no such person, or you may not see them".to_owned())
-        })?;
+    // Someone who may not see the person hears the same as for nobody at all.
+    let not_found = || ApiError::Missing("no such person, or you may not see them".to_owned());
+    let stored = state
+        .db
+        .record(kind, request.id)
+        .await?
+        .filter(|stored| caller.view(stored).is_some())
+        .ok_or_else(not_found)?;
     let Some(record) = &stored.record else {
-        return Err(ApiError::Missing("no such person".to_owned()));
+        return Err(not_found());
     };
-    // Only case managers invite, and only people they may change.
-    if !caller.viewer.has(Role::CaseManager)
-        || !caller
-            .viewer
-            .may_write(kind, record.scope(), Some(stored.programme_id))
+    let supervisor_links = match subject {
+        Entity::Supervisor(_) => state.db.links_of(subject).await?,
+        _ => Vec::new(),
+    };
+    if !caller
+        .viewer
+        .may_invite(record, stored.programme_id, &supervisor_links, caller.today)
     {
         return Err(ApiError::Forbidden(
-            "only the responsible case manager can invite this person".to_owned(),
+            "only the participant's case manager can invite them; a supervisor, only the \
+             programme's leader or the case manager of someone placed with them"
+                .to_owned(),
         ));
     }
     let already = match record {
@@ -171,6 +182,7 @@ pub async fn create_invite(
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InviteInfo {
+    #[schema(schema_with = app::openapi::invite_role)]
     pub role: String,
     pub expires_at: DateTime<Utc>,
 }
@@ -186,6 +198,10 @@ fn problem(problem: InviteProblem) -> ApiError {
         InviteProblem::Used => {
             ApiError::Gone("this invite has been used; sign in with your user name".to_owned())
         }
+        InviteProblem::Revoked => ApiError::Gone(
+            "this invite is no longer valid: the person already has an account; sign in with it"
+                .to_owned(),
+        ),
         InviteProblem::UsernameTaken => {
             ApiError::Conflict("that user name is taken; choose another".to_owned())
         }
@@ -200,23 +216,29 @@ fn problem(problem: InviteProblem) -> ApiError {
     responses(
         (status = 200, body = InviteInfo),
         (status = 404, body = ErrorBody),
-        (status = 410, description = "Expired or used", body = ErrorBody),
+        (status = 410, description = "Expired, used, or revoked because the person has an account", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes or sign-ins from this address", body = ErrorBody),
     ),
     tag = "invites"
 )]
 pub async fn check_invite(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> Result<Json<InviteInfo>, ApiError> {
-    let invite = state
-        .db
-        .invite(&token_hash(&normalise_code(&code)))
-        .await?
-        .ok_or_else(|| problem(InviteProblem::Unknown))?;
+    let now = Utc::now();
+    let address_key = refuse_guessing(&state, peer, now).await?;
+    let Some(invite) = state.db.invite(&token_hash(&normalise_code(&code))).await? else {
+        state.db.record_login_failure(&[address_key], now).await?;
+        return Err(problem(InviteProblem::Unknown));
+    };
     if invite.used {
         return Err(problem(InviteProblem::Used));
     }
-    if invite.expires_at <= Utc::now() {
+    if invite.revoked {
+        return Err(problem(InviteProblem::Revoked));
+    }
+    if invite.expires_at <= now {
         return Err(problem(InviteProblem::Expired));
     }
     Ok(Json(InviteInfo {
@@ -225,13 +247,39 @@ pub async fn check_invite(
     }))
 }
 
+/// Guessing codes counts as failed sign-ins from the address: refuses an address over the
+/// limit, and otherwise gives the key its next failure is noted under.
+async fn refuse_guessing(
+    state: &AppState,
+    peer: SocketAddr,
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let address_key = format!("addr:{}", peer.ip());
+    let window_start = now - Duration::minutes(crate::auth::FAILURE_WINDOW_MINUTES);
+    if state
+        .db
+        .count_login_failures(&address_key, window_start)
+        .await?
+        >= crate::auth::MAX_FAILURES_PER_ADDRESS
+    {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_minutes: crate::auth::FAILURE_WINDOW_MINUTES,
+        });
+    }
+    Ok(address_key)
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
+    /// 3–64 characters: letters a–z, digits, `.`, `-` or `_` (stored in lower case).
+    #[schema(pattern = r"^\s*[A-Za-z0-9._-]{3,64}\s*$")]
     pub username: String,
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     /// The name others see; defaults to the user name.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
 }
 
@@ -242,12 +290,16 @@ pub struct AcceptRequest {
     params(("code" = String, Path)),
     request_body = AcceptRequest,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set", body = UserBody),
-        (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody),
-        (status = 410, body = ErrorBody),
-        (status = 429, body = ErrorBody),
+        (status = 200, description = "Signed in; the session cookie is set", body = UserBody,
+            headers(("set-cookie" = String, description = "The `lotsa_session` cookie"))),
+        (status = 400, description = "Not a JSON request, or an invalid user name, password or name", body = ErrorBody),
+        (status = 403, description = "A cross-site request", body = ErrorBody),
+        (status = 404, description = "No invite has this code", body = ErrorBody),
+        (status = 409, description = "The user name is taken", body = ErrorBody),
+        (status = 410, description = "The invite has expired or was used", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes or sign-ins from this address", body = ErrorBody,
+            headers(("retry-after" = u32, description = "Seconds to wait"))),
     ),
     tag = "invites"
 )]
@@ -266,19 +318,7 @@ pub async fn accept_invite(
         DisplayName::parse(request.display_name.as_deref().unwrap_or(username.as_str()))
             .map_err(|error| ApiError::BadRequest(format!("display_name: {error}")))?;
     let now = Utc::now();
-    // Guessing codes counts as failed sign-ins from the address.
-    let address_key = format!("addr:{}", peer.ip());
-    let window_start = now - Duration::minutes(crate::auth::FAILURE_WINDOW_MINUTES);
-    if state
-        .db
-        .count_login_failures(&address_key, window_start)
-        .await?
-        >= crate::auth::MAX_FAILURES_PER_ADDRESS
-    {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_minutes: crate::auth::FAILURE_WINDOW_MINUTES,
-        });
-    }
+    let address_key = refuse_guessing(&state, peer, now).await?;
     let code_hash = token_hash(&normalise_code(&code));
     let Some(invite) = state.db.invite(&code_hash).await? else {
         state.db.record_login_failure(&[address_key], now).await?;

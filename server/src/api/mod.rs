@@ -27,6 +27,8 @@ use utoipa::OpenApi;
         LoginRequest, UserBody, auth::SessionBody, ErrorBody, records::RecordBody, records::WrittenBody,
         invites::InviteRequest, invites::InviteBody, invites::InviteInfo, invites::AcceptRequest,
         crate::db::AccessEntry, crate::db::AccessAction,
+        app::domain::Kind, app::domain::Role, app::openapi::AnyRecord, app::openapi::VisibleRecord,
+        app::sync::SyncRequest, app::sync::SyncResponse, app::demo::DemoLogins,
     )),
     tags(
         (name = "auth", description = "Signing in and out"),
@@ -34,6 +36,7 @@ use utoipa::OpenApi;
         (name = "invites", description = "One-time invites for participants and supervisors"),
         (name = "access log", description = "Who read or changed which participant's data"),
         (name = "sync", description = "Offline devices: mutations up, changes down, in one round trip"),
+        (name = "meta", description = "This description, and the demo accounts"),
     )
 )]
 pub struct ApiDoc;
@@ -53,7 +56,7 @@ pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 #[utoipa::path(
     get,
     path = "/api/v1/demo-logins",
-    responses((status = 200, description = "`[{ role, username, password }]`, empty outside demo mode", content_type = "application/json")),
+    responses((status = 200, description = "One account per role; empty outside demo mode", body = app::demo::DemoLogins)),
     tag = "meta"
 )]
 pub async fn demo_logins(
@@ -62,7 +65,9 @@ pub async fn demo_logins(
     Json(state.demo_logins.clone())
 }
 
-pub fn router() -> Router<AppState> {
+/// The API's routes; `scheme` is the one the site's pages are served under (for the
+/// cross-site check).
+pub fn router(scheme: auth::SiteScheme) -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -87,5 +92,40 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi_json))
         .route("/demo-logins", get(demo_logins))
         .fallback(|| async { ApiError::NotFound })
-        .layer(axum::middleware::from_fn(auth::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            scheme,
+            auth::refuse_cross_site,
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::{Kind, Role};
+    use serde_json::json;
+
+    #[test]
+    fn the_document_enumerates_kinds_and_roles_and_describes_every_kind() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
+        assert_eq!(schemas["Kind"]["enum"], json!(kinds));
+        let roles: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+        assert_eq!(schemas["Role"]["enum"], json!(roles));
+        for kind in Kind::ALL {
+            let name = app::openapi::record_schema_name(*kind);
+            // No record allows unknown fields: that keeps the kinds' schemas exclusive, so
+            // exactly one branch of `AnyRecord`'s oneOf matches a record.
+            assert_eq!(
+                schemas[&name]["additionalProperties"],
+                json!(false),
+                "{kind}: {name}"
+            );
+        }
+        let put = &document["paths"]["/api/v1/records/{kind}/{id}"]["put"];
+        assert_eq!(
+            put["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/AnyRecord"
+        );
+    }
 }

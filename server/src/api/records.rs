@@ -18,12 +18,14 @@ use uuid::Uuid;
 /// A record as a user may see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordBody {
+    #[schema(value_type = Kind)]
     pub kind: String,
+    #[schema(format = Uuid)]
     pub id: String,
     pub version: i64,
     /// The record's fields; a limited view carries `"limited": true` and only what the
     /// reader's role needs.
-    #[schema(value_type = Object)]
+    #[schema(value_type = app::openapi::VisibleRecord)]
     pub data: serde_json::Value,
 }
 
@@ -125,11 +127,11 @@ const NOT_VISIBLE: &str = "no such record, or you may not see it";
 #[utoipa::path(
     get,
     path = "/api/v1/records/{kind}/{id}",
-    params(("kind" = String, Path, description = "participant, check_in, placement, …"), ("id" = String, Path)),
+    params(("kind" = Kind, Path), ("id" = Uuid, Path)),
     responses(
         (status = 200, body = RecordBody),
         (status = 400, description = "Unknown kind or malformed id", body = crate::api_error::ErrorBody),
-        (status = 401, body = crate::api_error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api_error::ErrorBody),
         (status = 404, description = "No such record, or not visible to you", body = crate::api_error::ErrorBody),
     ),
     tag = "records"
@@ -175,13 +177,15 @@ fn written(outcome: WriteOutcome) -> Result<Json<WrittenBody>, ApiError> {
 #[utoipa::path(
     put,
     path = "/api/v1/records/{kind}/{id}",
-    params(("kind" = String, Path), ("id" = String, Path)),
-    request_body(content = Object, description = "The record's fields"),
+    params(("kind" = Kind, Path), ("id" = Uuid, Path)),
+    request_body(content = app::openapi::AnyRecord, description = "The record, of the kind in the address"),
     responses(
         (status = 200, body = WrittenBody),
-        (status = 400, description = "Invalid record; the message names the field", body = crate::api_error::ErrorBody),
-        (status = 403, description = "You may not make this change", body = crate::api_error::ErrorBody),
+        (status = 400, description = "Unknown kind, malformed id, or an invalid record (the message names the field)", body = crate::api_error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api_error::ErrorBody),
+        (status = 403, description = "You may not make this change, or a cross-site request", body = crate::api_error::ErrorBody),
         (status = 404, description = "A record it refers to does not exist", body = crate::api_error::ErrorBody),
+        (status = 413, description = "The body is too large", body = crate::api_error::ErrorBody),
     ),
     tag = "records"
 )]
@@ -220,11 +224,13 @@ pub async fn put_record(
 #[utoipa::path(
     delete,
     path = "/api/v1/records/{kind}/{id}",
-    params(("kind" = String, Path), ("id" = String, Path)),
+    params(("kind" = Kind, Path), ("id" = Uuid, Path)),
     responses(
         (status = 200, body = WrittenBody),
-        (status = 403, body = crate::api_error::ErrorBody),
-        (status = 404, body = crate::api_error::ErrorBody),
+        (status = 400, description = "Unknown kind or malformed id", body = crate::api_error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api_error::ErrorBody),
+        (status = 403, description = "You may not delete it, or a cross-site request", body = crate::api_error::ErrorBody),
+        (status = 404, description = "No such record, or not visible to you", body = crate::api_error::ErrorBody),
     ),
     tag = "records"
 )]
@@ -264,7 +270,10 @@ pub async fn delete_record(
 #[utoipa::path(
     get,
     path = "/api/v1/participants",
-    responses((status = 200, body = Vec<RecordBody>), (status = 401, body = crate::api_error::ErrorBody)),
+    responses(
+        (status = 200, body = Vec<RecordBody>),
+        (status = 401, description = "Not signed in", body = crate::api_error::ErrorBody),
+    ),
     tag = "records"
 )]
 #[tracing::instrument(skip_all)]
@@ -287,10 +296,12 @@ pub async fn list_participants(
 #[utoipa::path(
     get,
     path = "/api/v1/participants/{id}/records",
-    params(("id" = String, Path)),
+    params(("id" = Uuid, Path, description = "The participant's id")),
     responses(
         (status = 200, body = Vec<RecordBody>),
-        (status = 404, body = crate::api_error::ErrorBody),
+        (status = 400, description = "Malformed id", body = crate::api_error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::api_error::ErrorBody),
+        (status = 404, description = "No such participant, or not visible to you", body = crate::api_error::ErrorBody),
     ),
     tag = "records"
 )]

@@ -6,6 +6,7 @@ use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
 use crate::db::{AccessAction, AccessEntry, MutationRef, StoredRecord, WriteOutcome};
 use crate::startup::AppState;
+use app::access::Access;
 use app::domain::{Entity, LinkKind, Role};
 use app::sync::scopes::{self, ScopePlan};
 use app::sync::server::{self, Decision};
@@ -50,13 +51,15 @@ impl ClientLocks {
 #[utoipa::path(
     post,
     path = "/api/v1/sync",
-    params(("lotsa-protocol" = Option<u32>, Header, description = "The sync protocol version the app speaks")),
-    request_body(content = Object, description = "`{ client_id, cursor, mutations: [{ id, name, args, base_version? }] }`; mutation names are `<kind>.save` (args: the record) and `<kind>.delete` (args: `{ id }`); `base_version` is the version of the record the device changed"),
+    params(("lotsa-protocol" = Option<u32>, Header, description = "The sync protocol version the app speaks; without it, the current one")),
+    request_body(content = SyncRequest, description = "Mutation names are `<kind>.save` (args: the record) and `<kind>.delete` (args: `{ id }`); `base_version` is the version of the record the device changed"),
     responses(
-        (status = 200, description = "`{ cursor, results: [{ id, status, error? }], changes: [{ kind, id, version, deleted, data? }], more, notices?: [{ kind, id, replaced_version, version }] }`", content_type = "application/json"),
+        (status = 200, description = "The mutations' results and a page of changes", body = SyncResponse),
         (status = 400, description = "Malformed request", body = ErrorBody),
-        (status = 401, body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "A cross-site request", body = ErrorBody),
         (status = 409, description = "This client id belongs to another user", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 426, description = "The app is too old for this server: reload it", body = ErrorBody),
     ),
     tag = "sync"
@@ -249,7 +252,8 @@ async fn pull(
     if !scope_plan.lost.is_empty() {
         for stored in state.db.records_in_scopes(&scope_plan.lost).await? {
             // Deleted ones too: a record deleted after access ended is still on the device.
-            if caller.view(&stored).is_none() {
+            // Of kinds the user could never read, the device never held any.
+            if caller.view(&stored).is_none() && caller.viewer.could_ever_read(stored.kind) {
                 changes.push(deletion(&stored));
             }
         }
@@ -273,7 +277,14 @@ fn push_visible(
     sent: &mut Vec<uuid::Uuid>,
 ) {
     let Some(record) = &stored.record else {
-        changes.push(deletion(stored));
+        // Only those who may see such a record where it was hear that it was deleted.
+        let access =
+            caller
+                .viewer
+                .read_access(stored.kind, stored.scope, Some(stored.programme_id));
+        if access != Access::None {
+            changes.push(deletion(stored));
+        }
         return;
     };
     if let Some(body) = caller.view(stored) {

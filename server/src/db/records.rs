@@ -20,6 +20,9 @@ pub struct StoredRecord {
     pub kind: Kind,
     pub id: Uuid,
     pub programme_id: Uuid,
+    /// Whose permissions govern the record; kept for deleted ones, so that only those who
+    /// could see a record hear of its deletion.
+    pub scope: Entity,
     pub version: i64,
     /// `None` when the record was deleted (pulls still send the deletion).
     pub record: Option<Record>,
@@ -122,6 +125,8 @@ pub struct Invite {
     pub subject: Entity,
     pub expires_at: DateTime<Utc>,
     pub used: bool,
+    /// Another invite for the same person was accepted first.
+    pub revoked: bool,
 }
 
 /// Why an invite cannot be accepted.
@@ -130,20 +135,21 @@ pub enum InviteProblem {
     Unknown,
     Expired,
     Used,
+    /// The person already has an account (through another invite).
+    Revoked,
     UsernameTaken,
 }
 
+/// The columns [`stored`] reads, in the order [`RECORD_COLUMNS`] names them.
+pub(super) type RecordRow = (String, String, String, String, i64, bool, String);
+pub(super) const RECORD_COLUMNS: &str = "kind, id, programme_id, scope, version, deleted, data";
+
 pub(super) fn stored(
-    kind: &str,
-    id: &str,
-    programme_id: &str,
-    version: i64,
-    deleted: bool,
-    data: &str,
+    (kind, id, programme_id, scope, version, deleted, data): &RecordRow,
 ) -> Result<StoredRecord, DbError> {
     let corrupt = |what: String| DbError::Corrupt(format!("{kind} {id}: {what}"));
     let kind: Kind = kind.parse().map_err(|error| corrupt(format!("{error}")))?;
-    let record = if deleted {
+    let record = if *deleted {
         None
     } else {
         let json = serde_json::from_str(data).map_err(|error| corrupt(error.to_string()))?;
@@ -155,7 +161,8 @@ pub(super) fn stored(
         programme_id: programme_id
             .parse()
             .map_err(|_| corrupt("bad programme id".into()))?,
-        version,
+        scope: scope.parse().map_err(|_| corrupt("bad scope".into()))?,
+        version: *version,
         record,
     })
 }
@@ -339,7 +346,12 @@ pub trait RecordStore: Send + Sync {
     async fn log_access(&self, entries: &[AccessEntry]) -> Result<(), DbError>;
 
     /// Newest first.
-    async fn search_access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>, DbError>;
+    /// The access log of the participants of `programmes` (none: nothing).
+    async fn search_access_log(
+        &self,
+        query: &AccessQuery,
+        programmes: &[Uuid],
+    ) -> Result<Vec<AccessEntry>, DbError>;
 
     async fn create_invite(
         &self,
@@ -364,6 +376,9 @@ pub trait RecordStore: Send + Sync {
 
     /// Whether any record exists (a new installation has none).
     async fn has_records(&self) -> Result<bool, DbError>;
+
+    /// Every link whose principal is `principal` (a supervisor's placements, say).
+    async fn links_of(&self, principal: Entity) -> Result<Vec<Link>, DbError>;
 
     /// Stores a generated programme with its users in one transaction, bypassing the
     /// permission checks (this is the installer speaking, not a user).
@@ -393,18 +408,16 @@ macro_rules! impl_record_store {
                 kind: &str,
                 id: &str,
             ) -> Result<Option<$crate::db::records::StoredRecord>, $crate::db::DbError> {
-                let row: Option<(String, String, String, i64, bool, String)> = sqlx::query_as(
-                    "SELECT kind, id, programme_id, version, deleted, data FROM records \
-                     WHERE kind = $1 AND id = $2",
-                )
-                .bind(kind)
-                .bind(id)
-                .fetch_optional(conn)
-                .await?;
-                row.map(|(kind, id, programme, version, deleted, data)| {
-                    $crate::db::records::stored(&kind, &id, &programme, version, deleted, &data)
-                })
-                .transpose()
+                let sql = format!(
+                    "SELECT {} FROM records WHERE kind = $1 AND id = $2",
+                    $crate::db::records::RECORD_COLUMNS
+                );
+                let row: Option<$crate::db::records::RecordRow> = sqlx::query_as(&sql)
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_optional(conn)
+                    .await?;
+                row.as_ref().map($crate::db::records::stored).transpose()
             }
 
             async fn live_record(
@@ -417,11 +430,12 @@ macro_rules! impl_record_store {
                     .and_then(|stored| stored.record))
             }
 
-            /// Changes the invited participant's or supervisor's record as a new version;
+            /// Changes the invited participant's or supervisor's record as version `version`;
             /// false if there is no such live record or `change` left it as it was.
             async fn change_invitee(
                 conn: &mut $conn,
                 subject: app::domain::Entity,
+                version: i64,
                 user: &str,
                 now: chrono::DateTime<chrono::Utc>,
                 change: impl FnOnce(&mut app::domain::Record) -> bool,
@@ -451,7 +465,6 @@ macro_rules! impl_record_store {
                     created: false,
                     record: Some(record),
                 };
-                let version = Self::next_version(conn).await?;
                 Self::store(conn, &planned, version, user, now).await?;
                 Ok(true)
             }
@@ -513,11 +526,22 @@ macro_rules! impl_record_store {
                     Self::load_record(conn, change.kind().as_str(), &change.id().to_string())
                         .await?
                 {
-                    if let Some(record) = stored.record {
-                        context.existing = Some((record, stored.programme_id));
+                    match stored.record {
+                        Some(record) => context.existing = Some((record, stored.programme_id)),
+                        None => context.deleted = Some((stored.scope, stored.programme_id)),
                     }
                 }
                 let app::change::Change::Save(record) = change else {
+                    if change.kind() == Kind::Participant && context.existing.is_some() {
+                        let count: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM records WHERE participant_id = $1 \
+                             AND kind <> 'participant' AND NOT deleted",
+                        )
+                        .bind(change.id().to_string())
+                        .fetch_one(&mut *conn)
+                        .await?;
+                        context.participant_records = usize::try_from(count).unwrap_or(usize::MAX);
+                    }
                     return Ok(context);
                 };
                 if let Some(participant) = record.participant_id() {
@@ -723,10 +747,11 @@ macro_rules! impl_record_store {
             ) -> Result<Vec<$crate::db::records::StoredRecord>, $crate::db::DbError> {
                 let (clause, values) = $crate::db::records::selection_clause(selection, 3);
                 let sql = format!(
-                    "SELECT kind, id, programme_id, version, deleted, data FROM records \
-                     WHERE version > $1 AND {clause} ORDER BY version LIMIT $2"
+                    "SELECT {} FROM records WHERE version > $1 AND {clause} \
+                     ORDER BY version LIMIT $2",
+                    $crate::db::records::RECORD_COLUMNS
                 );
-                let mut query = sqlx::query_as::<_, (String, String, String, i64, bool, String)>(&sql)
+                let mut query = sqlx::query_as::<_, $crate::db::records::RecordRow>(&sql)
                     .bind(after)
                     .bind(limit);
                 for value in values {
@@ -736,9 +761,7 @@ macro_rules! impl_record_store {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(|(kind, id, programme, version, deleted, data)| {
-                        $crate::db::records::stored(kind, id, programme, *version, *deleted, data)
-                    })
+                    .map($crate::db::records::stored)
                     .collect()
             }
 
@@ -839,22 +862,33 @@ macro_rules! impl_record_store {
             async fn search_access_log(
                 &self,
                 query: &$crate::db::records::AccessQuery,
+                programmes: &[uuid::Uuid],
             ) -> Result<Vec<$crate::db::records::AccessEntry>, $crate::db::DbError> {
-                let rows = sqlx::query_as(
+                if programmes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
                     "SELECT at, user_id, participant_id, action, kind, record_id, address \
                      FROM access_log \
-                     WHERE ($1 IS NULL OR participant_id = $1) AND ($2 IS NULL OR user_id = $2) \
+                     WHERE participant_id IN (SELECT id FROM records WHERE kind = 'participant' \
+                     AND programme_id IN {}) \
+                     AND ($1 IS NULL OR participant_id = $1) AND ($2 IS NULL OR user_id = $2) \
                      AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4) \
                      ORDER BY id DESC LIMIT $5",
-                )
-                .bind(query.participant_id.map(|id| id.to_string()))
-                .bind(query.user_id.map(|id| id.to_string()))
-                .bind(query.from)
-                .bind(query.to)
-                .bind(query.limit.unwrap_or(500).clamp(1, 5000))
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
+                    $crate::db::records::placeholders(6, programmes.len())
+                );
+                let mut search = sqlx::query_as(&sql)
+                    .bind(query.participant_id.map(|id| id.to_string()))
+                    .bind(query.user_id.map(|id| id.to_string()))
+                    .bind(query.from)
+                    .bind(query.to)
+                    .bind(query.limit.unwrap_or(500).clamp(1, 5000));
+                for programme in programmes {
+                    search = search.bind(programme.to_string());
+                }
+                Ok(search
+                    .fetch_all(&self.pool)
+                    .await?
                     .into_iter()
                     .map($crate::db::records::access_entry_from_row)
                     .collect())
@@ -880,6 +914,9 @@ macro_rules! impl_record_store {
                     }
                 };
                 let mut tx = self.pool.begin().await?;
+                // The next version first: it serialises this with accepting an invite, so
+                // the record's `user_id` read below is the latest.
+                let version = Self::next_version(&mut tx).await?;
                 sqlx::query(
                     "INSERT INTO invites (code_hash, role, subject_kind, subject_id, created_by, \
                      created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -901,6 +938,7 @@ macro_rules! impl_record_store {
                 Self::change_invitee(
                     &mut tx,
                     subject,
+                    version,
                     &actor.user_id.to_string(),
                     now,
                     |record| match record {
@@ -936,15 +974,15 @@ macro_rules! impl_record_store {
                 &self,
                 code_hash: &str,
             ) -> Result<Option<$crate::db::records::Invite>, $crate::db::DbError> {
-                let row: Option<(String, String, String, chrono::DateTime<chrono::Utc>, bool)> =
-                    sqlx::query_as(
-                        "SELECT role, subject_kind, subject_id, expires_at, used_at IS NOT NULL \
-                         FROM invites WHERE code_hash = $1",
-                    )
-                    .bind(code_hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                let Some((role, kind, id, expires_at, used)) = row else {
+                type Row = (String, String, String, chrono::DateTime<chrono::Utc>, bool, bool);
+                let row: Option<Row> = sqlx::query_as(
+                    "SELECT role, subject_kind, subject_id, expires_at, used_at IS NOT NULL, \
+                     revoked_at IS NOT NULL FROM invites WHERE code_hash = $1",
+                )
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((role, kind, id, expires_at, used, revoked)) = row else {
                     return Ok(None);
                 };
                 let corrupt = || $crate::db::DbError::Corrupt(format!("invite for {kind}:{id}"));
@@ -953,6 +991,7 @@ macro_rules! impl_record_store {
                     subject: format!("{kind}:{id}").parse().map_err(|_| corrupt())?,
                     expires_at,
                     used,
+                    revoked,
                 }))
             }
 
@@ -971,14 +1010,26 @@ macro_rules! impl_record_store {
                 if invite.used {
                     return Ok(Err(InviteProblem::Used));
                 }
+                if invite.revoked {
+                    return Ok(Err(InviteProblem::Revoked));
+                }
                 if invite.expires_at <= now {
                     return Ok(Err(InviteProblem::Expired));
                 }
+                let (subject_kind, subject_id) = match invite.subject {
+                    app::domain::Entity::Participant(id) => ("participant", id.to_string()),
+                    app::domain::Entity::Supervisor(id) => ("supervisor", id.to_string()),
+                    _ => return Ok(Err(InviteProblem::Unknown)),
+                };
                 let user_id = uuid::Uuid::new_v4();
                 let mut tx = self.pool.begin().await?;
+                // The next version first: two invites for one person accepted at once are
+                // then handled one after the other, and the second sees the first's account.
+                let version = Self::next_version(&mut tx).await?;
                 let claimed = sqlx::query(
                     "UPDATE invites SET used_at = $1, used_by = $2 \
-                     WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+                     WHERE code_hash = $3 AND used_at IS NULL AND revoked_at IS NULL \
+                     AND expires_at > $1",
                 )
                 .bind(now)
                 .bind(user_id.to_string())
@@ -988,32 +1039,49 @@ macro_rules! impl_record_store {
                 if claimed.rows_affected() != 1 {
                     return Ok(Err(InviteProblem::Used));
                 }
+                sqlx::query(
+                    "UPDATE invites SET revoked_at = $1 WHERE subject_kind = $2 \
+                     AND subject_id = $3 AND code_hash <> $4 AND used_at IS NULL \
+                     AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(subject_kind)
+                .bind(&subject_id)
+                .bind(code_hash)
+                .execute(&mut *tx)
+                .await?;
                 match Self::create_user_in(&mut tx, &user_id.to_string(), user, now).await {
                     Err($crate::db::DbError::UsernameTaken) => {
                         return Ok(Err(InviteProblem::UsernameTaken))
                     }
                     other => other?,
                 }
+                let mut had_account = false;
                 let changed = Self::change_invitee(
                     &mut tx,
                     invite.subject,
+                    version,
                     &user_id.to_string(),
                     now,
-                    |record| match record {
-                        Record::Participant(participant) => {
-                            participant.user_id = Some(user_id);
-                            participant.invited_until = None;
-                            true
+                    |record| {
+                        let (account, invited_until) = match record {
+                            Record::Participant(p) => (&mut p.user_id, &mut p.invited_until),
+                            Record::Supervisor(s) => (&mut s.user_id, &mut s.invited_until),
+                            _ => return false,
+                        };
+                        if account.is_some() {
+                            had_account = true;
+                            return false;
                         }
-                        Record::Supervisor(supervisor) => {
-                            supervisor.user_id = Some(user_id);
-                            supervisor.invited_until = None;
-                            true
-                        }
-                        _ => false,
+                        *account = Some(user_id);
+                        *invited_until = None;
+                        true
                     },
                 )
                 .await?;
+                if had_account {
+                    return Ok(Err(InviteProblem::Revoked));
+                }
                 if !changed {
                     return Ok(Err(InviteProblem::Unknown));
                 }
@@ -1226,6 +1294,22 @@ macro_rules! impl_record_store {
                     ..Default::default()
                 };
                 self.select_records(&selection, 0, i64::MAX).await
+            }
+
+            async fn links_of(
+                &self,
+                principal: app::domain::Entity,
+            ) -> Result<Vec<app::domain::Link>, $crate::db::DbError> {
+                let rows = sqlx::query_as(
+                    "SELECT principal, link, target, valid_from, valid_until \
+                     FROM links WHERE principal = $1",
+                )
+                .bind(principal.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map($crate::db::records::link_from_row)
+                    .collect()
             }
 
             async fn has_records(&self) -> Result<bool, $crate::db::DbError> {

@@ -10,6 +10,7 @@ pub struct SqliteDatabase {
 
 impl SqliteDatabase {
     pub async fn open(path: &Path) -> Result<Self, DbError> {
+        own_file(path).map_err(|error| DbError::Connect(sqlx::Error::Io(error)))?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -29,6 +30,18 @@ impl SqliteDatabase {
             .map_err(DbError::Migrate)?;
         Ok(Self { pool })
     }
+}
+
+/// Creates the database file readable and writable by this server's user only (SQLite
+/// gives its WAL and shared-memory files the same mode), and narrows an existing one.
+fn own_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
 super::accounts::impl_database!(SqliteDatabase, "sqlite");

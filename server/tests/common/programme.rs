@@ -308,3 +308,33 @@ pub async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
     assert_eq!(response.status(), 200, "{username} signs in");
     client
 }
+
+impl Programme {
+    /// Stores an invite for `participant` made by `cm1` at `made` (valid a week from then)
+    /// under `code`, as the invite endpoint would: for invites a test needs back-dated, or
+    /// made in a moment the API no longer allows.
+    pub async fn store_invite(
+        &self,
+        app: &TestApp,
+        code: &str,
+        participant: Uuid,
+        made: chrono::DateTime<Utc>,
+    ) {
+        let actor = server::db::Actor {
+            user_id: self.cm,
+            roles: vec![Role::CaseManager],
+            address: None,
+        };
+        app.db
+            .create_invite(
+                &server::auth::token_hash(code),
+                Role::Participant,
+                app::domain::Entity::Participant(participant),
+                &actor,
+                made,
+                made + chrono::Duration::days(7),
+            )
+            .await
+            .expect("store the invite");
+    }
+}

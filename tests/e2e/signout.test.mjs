@@ -1,0 +1,174 @@
+// A shared phone: signing out without a network still ends the session on the server once
+// there is one, before anything trusts it again; and when the server says nobody is signed in,
+// the previous user's data stays on the phone but is not shown to whoever holds it.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import {
+  startServer,
+  withPage,
+  openProfile,
+  newProfileDir,
+  waitForHydration,
+  signIn,
+  openCaseload,
+  deviceData,
+  recordsOnServer,
+} from "./harness.mjs";
+
+let server;
+before(async () => {
+  server = await startServer({ LOTSA_DEMO: "true" });
+});
+after(async () => {
+  assert.equal(await server?.stop(), 0, server?.output());
+});
+
+/** What the server answers to `GET /api/v1/me` with this session cookie, from outside the browser. */
+async function meWith(session) {
+  const response = await fetch(`${server.url}/api/v1/me`, {
+    headers: { cookie: `lotsa_session=${session}` },
+  });
+  return response.status;
+}
+
+/** Polls `check` until it holds (about 30 s at most). */
+async function eventually(check, what) {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(what);
+}
+
+/** The browser's session cookie (HttpOnly, so read through the context). */
+async function sessionCookie(context) {
+  const cookie = (await context.cookies()).find((c) => c.name === "lotsa_session");
+  assert.ok(cookie?.value, "signed in, so the browser holds a session cookie");
+  return cookie.value;
+}
+
+/** Waits until the service worker controls the page, so pages open without a network. */
+async function controlledByServiceWorker(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
+      );
+    }
+  });
+}
+
+/** Signs out with the network off and waits until the sign-out is queued on the phone. */
+async function signOutOffline(page, context) {
+  await controlledByServiceWorker(page);
+  await context.setOffline(true);
+  await page.getByTestId("sign-out").click();
+  await page.waitForURL(`${server.url}/login`);
+  await waitForHydration(page);
+  await page.getByTestId("sync-status").filter({ hasText: "Utloggad" }).waitFor();
+}
+
+/** Opens `/caseload` and checks it sends the visitor to the sign-in page, showing nobody's data. */
+async function caseloadIsShut(page, path = "/caseload") {
+  await page.goto(`${server.url}${path}`);
+  await waitForHydration(page);
+  await page.waitForURL(`${server.url}/login`);
+  assert.equal(await page.locator("h1").textContent(), "Logga in");
+  await page.getByTestId("sign-in-link").waitFor();
+  assert.equal(await page.getByTestId("caseload").count(), 0, "no caseload is shown");
+  assert.equal(await page.getByTestId("caseload-link").count(), 0, "no way into the caseload");
+  assert.equal(await page.getByTestId("sign-out").count(), 0);
+}
+
+test("a sign-out made offline ends the session when the network comes back, and the caseload stays shut", async () => {
+  await withPage(async (page, _errors, context) => {
+    await openCaseload(page, server, "handlaggare1");
+    const session = await sessionCookie(context);
+
+    await signOutOffline(page, context);
+    assert.equal(await meWith(session), 200, "the server has not heard of the sign-out yet");
+    assert.equal(await page.getByTestId("caseload-link").count(), 0);
+
+    await context.setOffline(false);
+    // The queued sign-out is sent as soon as the network is back.
+    await eventually(async () => (await meWith(session)) === 401, "the old session was never ended");
+    await page.getByTestId("sync-status").filter({ hasText: "Utloggad" }).waitFor({ state: "detached" });
+
+    await page.goto(server.url);
+    await waitForHydration(page);
+    await page.getByTestId("sign-in-link").waitFor();
+    assert.equal(await page.getByTestId("caseload-link").count(), 0);
+    await caseloadIsShut(page);
+    const me = await page.evaluate(async () => (await fetch("/api/v1/me")).status);
+    assert.equal(me, 401, "nobody is signed in in the browser");
+  });
+});
+
+test("a sign-out made offline is sent first when the app starts again, before the session is trusted", async () => {
+  const profile = newProfileDir();
+  try {
+    let context = await openProfile(profile);
+    let page = await context.newPage();
+    await openCaseload(page, server, "handlaggare3");
+    const session = await sessionCookie(context);
+    await signOutOffline(page, context);
+    // The phone's browser is closed before the network comes back.
+    await context.close();
+    assert.equal(await meWith(session), 200, "the server has not heard of the sign-out yet");
+
+    context = await openProfile(profile);
+    page = await context.newPage();
+    assert.equal(await sessionCookie(context), session, "the browser still carries the old cookie");
+    await caseloadIsShut(page);
+    // The app shut the caseload only after the server had ended the session.
+    assert.equal(await meWith(session), 401, "the old session is ended");
+    await context.close();
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test("when the server ends the session, the caseload shuts; signing in again as the same user sends what waited", async () => {
+  await withPage(async (page, _errors, context) => {
+    await (await openCaseload(page, server, "handlaggare2")).first().click();
+    await page.getByTestId("participant-name").waitFor();
+    const participant = new URL(page.url()).searchParams.get("p");
+    await controlledByServiceWorker(page);
+
+    await context.setOffline(true);
+    const note = `Avstämning innan sessionen tog slut ${Date.now()}`;
+    await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
+    await page.click("[data-testid=check-in-form] button[type=submit]");
+    await page.getByTestId("timeline").locator("li", { hasText: note }).waitFor();
+
+    // Meanwhile the session ends on the server (the test ends it with the browser's own cookie).
+    const session = await sessionCookie(context);
+    const ended = await page.request.post(`${server.url}/api/v1/auth/logout`);
+    assert.equal(ended.status(), 204);
+    assert.equal(await meWith(session), 401);
+
+    // Back online, the sync hears that nobody is signed in: the page shuts.
+    await context.setOffline(false);
+    await page.waitForURL(`${server.url}/login`);
+    await page.getByTestId("sync-status").filter({ hasText: "logga in igen" }).waitFor();
+    assert.equal(await page.getByTestId("caseload-link").count(), 0);
+    // Opening the caseload again, online, does not show it either.
+    await caseloadIsShut(page, `/caseload?p=${participant}`);
+    await page.getByTestId("sync-status").filter({ hasText: "logga in igen" }).waitFor();
+    const kept = await deviceData(page);
+    assert.ok(kept.records > 0, "the user's data stays on the phone");
+
+    // The same user signs in again: their waiting check-in is sent, once.
+    await signIn(page, server, "handlaggare2");
+    await eventually(async () => {
+      const records = await recordsOnServer(server, participant);
+      return records.some((record) => record.kind === "check_in" && record.data.notes === note);
+    }, "the check-in that waited was never sent");
+    const records = await recordsOnServer(server, participant);
+    const copies = records.filter((record) => record.kind === "check_in" && record.data.notes === note);
+    assert.equal(copies.length, 1, "exactly once on the server");
+  });
+});
