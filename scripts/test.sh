@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check Lotsa has, in the order that fails fastest:
 #   formatting, clippy for each feature set, unit and integration tests on SQLite and on
-#   PostgreSQL, the release build, the API against its OpenAPI document (schemathesis), wasm
+#   PostgreSQL, the release build, page sizes against their budgets, the API against its OpenAPI document (schemathesis), wasm
 #   tests in headless Chromium, end-to-end tests.
 # PostgreSQL: a throwaway server started here, or the one TEST_DATABASE_URL names (it must
 # allow CREATE DATABASE: every test gets a fresh database).
@@ -57,6 +57,10 @@ LOTSA_TEST_DATABASE=postgres cargo test --release -p server -p app
 
 say "release build (cargo leptos build --release)"
 cargo leptos build --release
+
+say "page sizes against their budgets (the ratchet in scripts/size-budgets.json)"
+LOTSA_SERVER_BIN="$TARGET_DIR/release/server" LOTSA_SITE_ROOT="$TARGET_DIR/site" \
+  node scripts/bundle-size.mjs --check
 
 say "API tests against the OpenAPI document (schemathesis, demo server on SQLite)"
 LOTSA_SERVER_BIN="$TARGET_DIR/release/server" LOTSA_SITE_ROOT="$TARGET_DIR/site" \
