@@ -34,6 +34,33 @@ pub enum Relation {
     Placed,
 }
 
+impl Relation {
+    pub const ALL: [Relation; 9] = [
+        Relation::Leader,
+        Relation::Coach,
+        Relation::Officer,
+        Relation::CaseManager,
+        Relation::EmploymentOfficer,
+        Relation::Supervisor,
+        Relation::Myself,
+        Relation::Member,
+        Relation::Placed,
+    ];
+
+    /// The role a user must hold for a tie to count as this relation; being the record's
+    /// subject or a member of the programme needs none.
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Relation::Leader => Some(Role::ProjectLeader),
+            Relation::Coach | Relation::CaseManager => Some(Role::CaseManager),
+            Relation::Officer | Relation::EmploymentOfficer => Some(Role::EmploymentOfficer),
+            Relation::Supervisor => Some(Role::Supervisor),
+            Relation::Placed => Some(Role::Participant),
+            Relation::Myself | Relation::Member => None,
+        }
+    }
+}
+
 /// How much of a record a relation lets a user read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Access {
@@ -155,24 +182,11 @@ impl Viewer {
     pub fn relations(&self, scope: Entity, programme: Option<Uuid>) -> BTreeSet<Relation> {
         let mut relations = BTreeSet::new();
         if let Some(programme) = programme {
-            if self
-                .ties
-                .contains(&(LinkKind::Staff, Entity::Programme(programme)))
-            {
-                for (role, relation) in [
-                    (Role::ProjectLeader, Relation::Leader),
-                    (Role::CaseManager, Relation::Coach),
-                    (Role::EmploymentOfficer, Relation::Officer),
-                ] {
-                    if self.has(role) {
-                        relations.insert(relation);
-                    }
-                }
+            let programme = Entity::Programme(programme);
+            if self.ties.contains(&(LinkKind::Staff, programme)) {
+                relations.extend([Relation::Leader, Relation::Coach, Relation::Officer]);
             }
-            if self
-                .ties
-                .contains(&(LinkKind::Member, Entity::Programme(programme)))
-            {
+            if self.ties.contains(&(LinkKind::Member, programme)) {
                 relations.insert(Relation::Member);
             }
         }
@@ -180,20 +194,16 @@ impl Viewer {
             if *target != scope {
                 continue;
             }
-            let (relation, role) = match kind {
-                LinkKind::CaseManager => (Relation::CaseManager, Some(Role::CaseManager)),
-                LinkKind::EmploymentOfficer => {
-                    (Relation::EmploymentOfficer, Some(Role::EmploymentOfficer))
-                }
-                LinkKind::Supervisor => (Relation::Supervisor, Some(Role::Supervisor)),
-                LinkKind::Placed => (Relation::Placed, Some(Role::Participant)),
-                LinkKind::Myself => (Relation::Myself, None),
+            relations.insert(match kind {
+                LinkKind::CaseManager => Relation::CaseManager,
+                LinkKind::EmploymentOfficer => Relation::EmploymentOfficer,
+                LinkKind::Supervisor => Relation::Supervisor,
+                LinkKind::Placed => Relation::Placed,
+                LinkKind::Myself => Relation::Myself,
                 LinkKind::Staff | LinkKind::Member => continue,
-            };
-            if role.is_none_or(|role| self.has(role)) {
-                relations.insert(relation);
-            }
+            });
         }
+        relations.retain(|relation| relation.role().is_none_or(|role| self.has(role)));
         relations
     }
 
@@ -242,25 +252,14 @@ impl Viewer {
     /// Whether any relation this user's roles allow could ever let them read records of
     /// `kind`: a deletion of a record they can never have held is not theirs to hear of.
     pub fn could_ever_read(&self, kind: Kind) -> bool {
-        use Relation as R;
-        let possible: &[(Relation, Option<Role>)] = &[
-            (R::Leader, Some(Role::ProjectLeader)),
-            (R::Coach, Some(Role::CaseManager)),
-            (R::CaseManager, Some(Role::CaseManager)),
-            (R::Officer, Some(Role::EmploymentOfficer)),
-            (R::EmploymentOfficer, Some(Role::EmploymentOfficer)),
-            (R::Supervisor, Some(Role::Supervisor)),
-            (R::Placed, Some(Role::Participant)),
-            (R::Member, None),
-        ];
-        // Being a record's subject needs no role, but only a participant is the subject of
-        // records about a participant.
-        let myself_role = match kind {
-            Kind::Staff | Kind::Supervisor => None,
-            _ => Some(Role::Participant),
-        };
-        let possible = possible.iter().copied().chain([(R::Myself, myself_role)]);
-        possible.into_iter().any(|(relation, role)| {
+        Relation::ALL.into_iter().any(|relation| {
+            // Being a record's subject needs no role, but only a participant is the subject
+            // of records about a participant.
+            let role = match (relation, kind) {
+                (Relation::Myself, Kind::Staff | Kind::Supervisor) => None,
+                (Relation::Myself, _) => Some(Role::Participant),
+                _ => relation.role(),
+            };
             role.is_none_or(|role| self.has(role)) && rule(kind, relation).0 != Access::None
         })
     }
@@ -297,8 +296,9 @@ impl Viewer {
         }
     }
 
-    /// The programmes whose access log this user may search: those they lead.
-    pub fn audited_programmes(&self) -> Vec<Uuid> {
+    /// The programmes this user leads: they follow all their participants and search
+    /// their access log.
+    pub fn led_programmes(&self) -> Vec<Uuid> {
         if !self.has(Role::ProjectLeader) {
             return Vec::new();
         }
@@ -656,8 +656,8 @@ mod tests {
     fn only_leaders_search_the_log_and_only_of_their_programmes() {
         let programme = Uuid::from_u128(2);
         let leader = staff_of(Uuid::from_u128(9), programme, &[Role::ProjectLeader]);
-        assert_eq!(leader.audited_programmes(), [programme]);
+        assert_eq!(leader.led_programmes(), [programme]);
         let cm = staff_of(Uuid::from_u128(9), programme, &[Role::CaseManager]);
-        assert!(cm.audited_programmes().is_empty());
+        assert!(cm.led_programmes().is_empty());
     }
 }

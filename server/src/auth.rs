@@ -183,22 +183,16 @@ pub async fn login(
     let now = Utc::now();
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let account_key = format!("user:{}", request.username.trim().to_lowercase());
-    let address_key = format!("addr:{}", peer.ip());
-    let limited = state
-        .db
-        .count_login_failures(&account_key, window_start)
-        .await?
-        >= MAX_FAILURES_PER_ACCOUNT
-        || state
-            .db
-            .count_login_failures(&address_key, window_start)
-            .await?
-            >= MAX_FAILURES_PER_ADDRESS;
-    if limited {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_minutes: FAILURE_WINDOW_MINUTES,
-        });
-    }
+    let address_key = address_key(peer);
+    refuse_when_limited(
+        &state,
+        &[
+            (&account_key, MAX_FAILURES_PER_ACCOUNT),
+            (&address_key, MAX_FAILURES_PER_ADDRESS),
+        ],
+        now,
+    )
+    .await?;
 
     let credentials = match Username::parse(&request.username) {
         Ok(username) => state.db.credentials(&username).await?,
@@ -228,6 +222,28 @@ pub async fn login(
         .await?;
 
     signed_in_response(&state, user).await
+}
+
+/// The key failed sign-ins (and wrong invite codes) from `peer` are counted under.
+pub(crate) fn address_key(peer: SocketAddr) -> String {
+    format!("addr:{}", peer.ip())
+}
+
+/// Refuses with 429 when any of `limits`' keys has had its most failures within the window.
+pub(crate) async fn refuse_when_limited(
+    state: &AppState,
+    limits: &[(&str, i64)],
+    now: chrono::DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    for (key, max) in limits {
+        if state.db.count_login_failures(key, window_start).await? >= *max {
+            return Err(ApiError::TooManyAttempts {
+                retry_after_minutes: FAILURE_WINDOW_MINUTES,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Starts a session for `user` and answers with the user and the session cookie.

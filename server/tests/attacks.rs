@@ -7,7 +7,7 @@ mod common;
 use app::domain::{Attendance, Kind, Record, Role};
 use chrono::Days;
 use common::get_json;
-use common::programme::{signed_in, user, Programme, Side};
+use common::programme::{signed_in, user, Programme, Side, HIDDEN_FROM_SUPERVISORS};
 use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -622,14 +622,7 @@ async fn a_supervisor_never_hears_of_records_it_could_not_see() {
         kinds.contains(&"participant"),
         "participant A is purged: {kinds:?}"
     );
-    for private in [
-        "check_in",
-        "contact",
-        "review",
-        "training_goal",
-        "closing",
-        "follow_up",
-    ] {
+    for private in HIDDEN_FROM_SUPERVISORS {
         assert!(
             !kinds.contains(&private),
             "{private} reached the supervisor: {kinds:?}"

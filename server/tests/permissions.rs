@@ -6,7 +6,7 @@ mod common;
 
 use app::domain::Kind;
 use common::get_json;
-use common::programme::{signed_in, Programme, Side};
+use common::programme::{signed_in, Programme, Side, HIDDEN_FROM_SUPERVISORS};
 use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -161,14 +161,7 @@ async fn a_supervisor_sees_only_what_a_workplace_needs() {
         .iter()
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
-    for private in [
-        "check_in",
-        "review",
-        "contact",
-        "training_goal",
-        "closing",
-        "follow_up",
-    ] {
+    for private in HIDDEN_FROM_SUPERVISORS {
         assert!(
             !kinds.contains(&private),
             "{private} reached the supervisor: {kinds:?}"

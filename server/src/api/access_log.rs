@@ -32,7 +32,7 @@ pub async fn search(
 ) -> Result<Json<Vec<AccessEntry>>, ApiError> {
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let caller = Caller::load(&state, &user, peer).await?;
-    let programmes = caller.viewer.audited_programmes();
+    let programmes = caller.viewer.led_programmes();
     if programmes.is_empty() {
         return Err(ApiError::Forbidden(
             "only the leader of a programme can search its access log".to_owned(),

@@ -254,18 +254,13 @@ async fn refuse_guessing(
     peer: SocketAddr,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
-    let address_key = format!("addr:{}", peer.ip());
-    let window_start = now - Duration::minutes(crate::auth::FAILURE_WINDOW_MINUTES);
-    if state
-        .db
-        .count_login_failures(&address_key, window_start)
-        .await?
-        >= crate::auth::MAX_FAILURES_PER_ADDRESS
-    {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_minutes: crate::auth::FAILURE_WINDOW_MINUTES,
-        });
-    }
+    let address_key = crate::auth::address_key(peer);
+    crate::auth::refuse_when_limited(
+        state,
+        &[(&address_key, crate::auth::MAX_FAILURES_PER_ADDRESS)],
+        now,
+    )
+    .await?;
     Ok(address_key)
 }
 

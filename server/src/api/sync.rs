@@ -7,7 +7,6 @@ use crate::auth::SignedIn;
 use crate::db::{AccessAction, AccessEntry, MutationRef, StoredRecord, WriteOutcome};
 use crate::startup::AppState;
 use app::access::Access;
-use app::domain::{Entity, LinkKind, Role};
 use app::sync::scopes::{self, ScopePlan};
 use app::sync::server::{self, Decision};
 use app::sync::{
@@ -198,19 +197,11 @@ async fn pull(
     client: &crate::db::SyncClient,
     cursor: i64,
 ) -> Result<Pulled, ApiError> {
-    let led: Vec<uuid::Uuid> = if caller.viewer.has(Role::ProjectLeader) {
-        let programmes: Vec<uuid::Uuid> = caller
-            .viewer
-            .ties
-            .iter()
-            .filter_map(|(kind, target)| match (kind, target) {
-                (LinkKind::Staff, Entity::Programme(id)) => Some(*id),
-                _ => None,
-            })
-            .collect();
-        state.db.participants_of(&programmes).await?
-    } else {
+    let programmes = caller.viewer.led_programmes();
+    let led = if programmes.is_empty() {
         Vec::new()
+    } else {
+        state.db.participants_of(&programmes).await?
     };
     let scope_plan = scopes::plan(
         &client.scopes,

@@ -167,6 +167,10 @@ pub(super) fn stored(
     })
 }
 
+/// Every link of one principal, as [`link_from_row`] reads them.
+pub(super) const LINKS_OF: &str =
+    "SELECT principal, link, target, valid_from, valid_until FROM links WHERE principal = $1";
+
 pub(super) fn link_from_row(
     (principal, link, target, from, until): (
         String,
@@ -487,11 +491,9 @@ macro_rules! impl_record_store {
                 roles: &[app::domain::Role],
                 today: chrono::NaiveDate,
             ) -> Result<app::access::Viewer, $crate::db::DbError> {
-                const LINKS_OF: &str = "SELECT principal, link, target, valid_from, valid_until \
-                                        FROM links WHERE principal = $1";
                 let me = app::domain::Entity::User(user_id).to_string();
                 let mut links = Vec::new();
-                for row in sqlx::query_as(LINKS_OF).bind(&me).fetch_all(&mut *conn).await? {
+                for row in sqlx::query_as($crate::db::records::LINKS_OF).bind(&me).fetch_all(&mut *conn).await? {
                     links.push($crate::db::records::link_from_row(row)?);
                 }
                 let principals = app::access::Viewer::principals(user_id, &links);
@@ -499,7 +501,7 @@ macro_rules! impl_record_store {
                     if principal == app::domain::Entity::User(user_id) {
                         continue;
                     }
-                    let rows = sqlx::query_as(LINKS_OF)
+                    let rows = sqlx::query_as($crate::db::records::LINKS_OF)
                         .bind(principal.to_string())
                         .fetch_all(&mut *conn)
                         .await?;
@@ -1300,11 +1302,8 @@ macro_rules! impl_record_store {
                 &self,
                 principal: app::domain::Entity,
             ) -> Result<Vec<app::domain::Link>, $crate::db::DbError> {
-                let rows = sqlx::query_as(
-                    "SELECT principal, link, target, valid_from, valid_until \
-                     FROM links WHERE principal = $1",
-                )
-                .bind(principal.to_string())
+                let rows = sqlx::query_as($crate::db::records::LINKS_OF)
+                    .bind(principal.to_string())
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()

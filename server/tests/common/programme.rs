@@ -12,6 +12,16 @@ use uuid::Uuid;
 
 pub const PASSWORD: &str = "korrekt häst batteri";
 
+/// The kinds of record a supervisor never sees, not even that they exist.
+pub const HIDDEN_FROM_SUPERVISORS: [&str; 6] = [
+    "check_in",
+    "review",
+    "contact",
+    "training_goal",
+    "closing",
+    "follow_up",
+];
+
 /// Whose record a test looks at, from the point of view of the signed-in user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
