@@ -9,7 +9,7 @@ use crate::domain::{
     TrainingGoal,
 };
 use crate::i18n::*;
-use crate::participant::save_on_device;
+use crate::participant::{save_on_device, Saving};
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
 use serde_json::{json, Value};
@@ -56,6 +56,7 @@ pub fn ContactForm(participant_id: String) -> impl IntoView {
     let channel = RwSignal::new("phone".to_owned());
     let summary = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let data = json!({ "id": uuid::Uuid::new_v4(), "participant_id": participant_id,
@@ -65,9 +66,12 @@ pub fn ContactForm(participant_id: String) -> impl IntoView {
             Err(problem) => set_error.set(Some(problem.to_string())),
             Ok(contact) => {
                 set_error.set(None);
-                save_on_device(vec![Record::Contact(contact)], set_error, move || {
-                    summary.set(String::new())
-                });
+                save_on_device(
+                    vec![Record::Contact(contact)],
+                    set_error,
+                    saving,
+                    move || summary.set(String::new()),
+                );
             }
         }
     };
@@ -110,6 +114,7 @@ pub fn ReviewForm(participant_id: String) -> impl IntoView {
     let notes = RwSignal::new(String::new());
     let next_steps = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let data = json!({ "id": uuid::Uuid::new_v4(), "participant_id": participant_id,
@@ -119,7 +124,7 @@ pub fn ReviewForm(participant_id: String) -> impl IntoView {
             Err(problem) => set_error.set(Some(problem.to_string())),
             Ok(review) => {
                 set_error.set(None);
-                save_on_device(vec![Record::Review(review)], set_error, move || {
+                save_on_device(vec![Record::Review(review)], set_error, saving, move || {
                     notes.set(String::new());
                     next_steps.set(String::new());
                 });
@@ -159,6 +164,7 @@ pub fn AbsenceForm(participant_id: String) -> impl IntoView {
     let reason = RwSignal::new("ill".to_owned());
     let note = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let data = json!({ "id": uuid::Uuid::new_v4(), "participant_id": participant_id,
@@ -172,9 +178,12 @@ pub fn AbsenceForm(participant_id: String) -> impl IntoView {
             Err(problem) => set_error.set(Some(problem.to_string())),
             Ok(absence) => {
                 set_error.set(None);
-                save_on_device(vec![Record::Absence(absence)], set_error, move || {
-                    note.set(String::new())
-                });
+                save_on_device(
+                    vec![Record::Absence(absence)],
+                    set_error,
+                    saving,
+                    move || note.set(String::new()),
+                );
             }
         }
     };
@@ -224,6 +233,7 @@ pub fn ClosingForm(participant_id: String) -> impl IntoView {
     let employer = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let mut data = json!({ "id": uuid::Uuid::new_v4(), "participant_id": participant_id,
@@ -247,7 +257,7 @@ pub fn ClosingForm(participant_id: String) -> impl IntoView {
         }
         records.insert(0, Record::Closing(closing));
         set_error.set(None);
-        save_on_device(records, set_error, move || {
+        save_on_device(records, set_error, saving, move || {
             notes.set(String::new());
             employer.set(String::new());
         });
@@ -341,6 +351,7 @@ fn FollowUpForm(follow_up: Value) -> impl IntoView {
     let situation = RwSignal::new("working".to_owned());
     let notes = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let due = text(&follow_up, "due_on");
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -355,7 +366,7 @@ fn FollowUpForm(follow_up: Value) -> impl IntoView {
             Err(problem) => set_error.set(Some(problem.to_string())),
             Ok(follow_up) => {
                 set_error.set(None);
-                save_on_device(vec![Record::FollowUp(follow_up)], set_error, || {});
+                save_on_device(vec![Record::FollowUp(follow_up)], set_error, saving, || {});
             }
         }
     };
@@ -396,13 +407,14 @@ fn FollowUpForm(follow_up: Value) -> impl IntoView {
 pub fn GoalProgress(goal: Value) -> impl IntoView {
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let current = text(&goal, "progress");
     let change = move |ev: leptos::ev::Event| {
         let mut data = goal.clone();
         data["progress"] = json!(event_target_value(&ev));
         match from_json::<TrainingGoal>(data) {
             Err(problem) => set_error.set(Some(problem.to_string())),
-            Ok(goal) => save_on_device(vec![Record::TrainingGoal(goal)], set_error, || {}),
+            Ok(goal) => save_on_device(vec![Record::TrainingGoal(goal)], set_error, saving, || {}),
         }
     };
     let options = [

@@ -20,42 +20,61 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// Whether a form's save is under way: a second tap meanwhile (a double tap) saves nothing.
+/// Not a signal: nothing on the page redraws for it.
+#[derive(Clone, Copy)]
+pub(crate) struct Saving(StoredValue<bool>);
+
+impl Default for Saving {
+    fn default() -> Self {
+        Self(StoredValue::new(false))
+    }
+}
+
 /// Saves records through the device's outbox, in order; `done` runs once all are queued.
-/// Errors are put in `error` in words the user can act on.
+/// Errors are put in `error` in words the user can act on. Nothing is saved while the same
+/// form's last save (`saving`) is still under way.
 pub(crate) fn save_on_device(
     records: Vec<Record>,
     error: WriteSignal<Option<String>>,
+    saving: Saving,
     done: impl FnOnce() + 'static,
 ) {
+    if saving.0.get_value() {
+        return;
+    }
     #[cfg(feature = "hydrate")]
     {
         let i18n = use_i18n();
+        saving.0.set_value(true);
         leptos::task::spawn_local(async move {
-            let Some(device) = crate::sync::device::current() else {
-                error.set(Some(t_string!(i18n, check_in_no_device).to_owned()));
-                return;
-            };
-            for record in records {
-                let saved = device
-                    .change(crate::change::Change::Save(Box::new(record)))
-                    .await;
-                match saved {
-                    Ok(()) => {}
-                    Err(crate::store::StoreError::QuotaExceeded) => {
-                        error.set(Some(t_string!(i18n, storage_full).to_owned()));
-                        return;
-                    }
-                    Err(problem) => {
-                        error.set(Some(problem.to_string()));
-                        return;
-                    }
+            let saved = queue(records).await;
+            saving.0.set_value(false);
+            match saved {
+                Ok(()) => done(),
+                Err(None) => error.set(Some(t_string!(i18n, check_in_no_device).to_owned())),
+                Err(Some(crate::store::StoreError::QuotaExceeded)) => {
+                    error.set(Some(t_string!(i18n, storage_full).to_owned()))
                 }
+                Err(Some(problem)) => error.set(Some(problem.to_string())),
             }
-            done();
         });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (records, error, done);
+}
+
+/// Puts `records` in the device's outbox; `Err(None)` when no device is open.
+#[cfg(feature = "hydrate")]
+async fn queue(records: Vec<Record>) -> Result<(), Option<crate::store::StoreError>> {
+    let device = crate::sync::device::current().ok_or(None)?;
+    for record in records {
+        device
+            .change(crate::change::Change::Save(Box::new(record)))
+            .await
+            .map_err(Some)?;
+    }
+    Ok(())
 }
 
 /// One entry of the timeline.
@@ -650,6 +669,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
     let draft = RwSignal::new(Draft::fresh());
     let draft_name = format!("check_in/{participant_id}");
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let start_afresh = keep_draft(draft, draft_name, status);
     // The current placement's id (recorded with the check-in) and its workplace's name.
     let placement = Memo::new({
@@ -696,7 +716,7 @@ fn CheckInForm(participant: Value) -> impl IntoView {
                 set_error.set(None);
                 let mut records = vec![Record::CheckIn(check_in)];
                 records.extend(meeting.map(Record::ScheduleEvent));
-                save_on_device(records, set_error, start_afresh.clone());
+                save_on_device(records, set_error, saving, start_afresh.clone());
             }
         }
     };

@@ -8,7 +8,7 @@ use crate::domain::{
 };
 use crate::i18n::*;
 use crate::journal_forms::Choice;
-use crate::participant::save_on_device;
+use crate::participant::{save_on_device, Saving};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
@@ -73,6 +73,7 @@ pub fn PlacementForm(participant: Value) -> impl IntoView {
     let ends = RwSignal::new(String::new());
     let week = WEEKDAYS.map(|(_, _)| WorkDayInput::new());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let programme_id = text(&participant, "programme_id");
     let participant_id = text(&participant, "id");
     // Memos, so a sync that changes nothing here keeps the chosen options in place.
@@ -167,7 +168,7 @@ pub fn PlacementForm(participant: Value) -> impl IntoView {
             .collect();
         records.insert(0, Record::Placement(placement));
         set_error.set(None);
-        save_on_device(records, set_error, move || {
+        save_on_device(records, set_error, saving, move || {
             starts.set(String::new());
             ends.set(String::new());
             for day in week {
@@ -246,6 +247,7 @@ pub fn EventForm(participant: Value) -> impl IntoView {
     let ends_at = RwSignal::new("15:00".to_owned());
     let weekly_until = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let programme_id = text(&participant, "programme_id");
     let participant_id = text(&participant, "id");
     let save = move |event: leptos::ev::SubmitEvent| {
@@ -278,10 +280,15 @@ pub fn EventForm(participant: Value) -> impl IntoView {
             Err(problem) => set_error.set(Some(problem.to_string())),
             Ok(event) => {
                 set_error.set(None);
-                save_on_device(vec![Record::ScheduleEvent(event)], set_error, move || {
-                    title.set(String::new());
-                    weekly_until.set(String::new());
-                });
+                save_on_device(
+                    vec![Record::ScheduleEvent(event)],
+                    set_error,
+                    saving,
+                    move || {
+                        title.set(String::new());
+                        weekly_until.set(String::new());
+                    },
+                );
             }
         }
     };
@@ -368,6 +375,7 @@ pub fn RegisterForm() -> impl IntoView {
     let entry = RwSignal::new("long_term_unemployed".to_owned());
     let education = RwSignal::new("isced0_to2".to_owned());
     let (error, set_error) = signal(None::<String>);
+    let saving = Saving::default();
     let navigate = leptos_router::hooks::use_navigate();
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -416,6 +424,7 @@ pub fn RegisterForm() -> impl IntoView {
                 save_on_device(
                     vec![Record::Participant(participant)],
                     set_error,
+                    saving,
                     move || {
                         navigate(&page, Default::default());
                     },

@@ -3,6 +3,7 @@
 //! state-changing API requests.
 
 use crate::api_error::{ApiError, ApiJson, ErrorBody};
+use crate::client_address::ClientAddress;
 use crate::db::{NewUser, User};
 use crate::startup::AppState;
 use anyhow::Context;
@@ -10,7 +11,7 @@ use app::domain::{DisplayName, Password, Role, Username};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -21,7 +22,7 @@ use base64::Engine;
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 pub const SESSION_COOKIE: &str = "lotsa_session";
@@ -177,7 +178,7 @@ impl From<User> for UserBody {
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let now = Utc::now();
@@ -225,8 +226,8 @@ pub async fn login(
 }
 
 /// The key failed sign-ins (and wrong invite codes) from `peer` are counted under.
-pub(crate) fn address_key(peer: SocketAddr) -> String {
-    format!("addr:{}", peer.ip())
+pub(crate) fn address_key(peer: IpAddr) -> String {
+    format!("addr:{peer}")
 }
 
 /// Refuses with 429 when any of `limits`' keys has had its most failures within the window.

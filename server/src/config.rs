@@ -120,6 +120,8 @@ pub struct Settings {
     /// Demo mode: fill an empty database with the demo programme and list its accounts on
     /// the login page.
     pub demo: bool,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: crate::client_address::TrustedProxies,
 }
 
 /// A week: long enough that a case manager who works offline for days is not locked out of
@@ -138,6 +140,7 @@ impl Settings {
         Ok(Self {
             secure_cookies: !addr.ip().is_loopback(),
             demo: false,
+            trusted_proxies: Default::default(),
             addr,
             data_dir,
             database,

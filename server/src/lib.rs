@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_error;
 pub mod assets;
 pub mod auth;
+pub mod client_address;
 pub mod config;
 pub mod db;
 pub mod demo;

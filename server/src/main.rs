@@ -3,6 +3,7 @@
 use anyhow::Context;
 use app::domain::{DisplayName, Password, Role, Username};
 use clap::{Parser, Subcommand};
+use server::client_address::TrustedProxies;
 use server::config::{default_hash_file, default_site_root, DatabaseSettings, Settings};
 use server::startup::{shutdown_signal, Application};
 use std::io::Read;
@@ -45,6 +46,10 @@ struct Cli {
     /// on the login page. Never on a server with real data.
     #[arg(long, env = "LOTSA_DEMO", default_value_t = false, action = clap::ArgAction::Set)]
     demo: bool,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names
+    /// the client for rate limits and the access log; without them the header is ignored.
+    #[arg(long, env = "LOTSA_TRUSTED_PROXIES", value_parser = TrustedProxies::parse)]
+    trusted_proxies: Option<TrustedProxies>,
 }
 
 #[derive(Subcommand)]
@@ -168,6 +173,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         settings.secure_cookies = secure;
     }
     settings.demo = cli.demo;
+    settings.trusted_proxies = cli.trusted_proxies.unwrap_or_default();
     let backend = settings.database.backend_name();
     let application = Application::build(settings).await?;
     let url = format!("http://{}", application.local_addr());

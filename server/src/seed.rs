@@ -51,9 +51,11 @@ pub fn demo_users(demo: &Demo, password_hash: &str) -> anyhow::Result<Vec<(uuid:
         .context("a generated demo user is invalid")
 }
 
-/// Stores the demo programme, dated around today, unless the database has records already.
+/// Stores the demo programme, dated around today, unless the database has records already
+/// (also when another server starting on the same database stores it at the same moment).
 #[tracing::instrument(skip_all)]
 pub async fn seed_demo(db: &dyn Database) -> anyhow::Result<Seeded> {
+    // The usual case, a restart, is answered without generating and hashing anything.
     if db.has_records().await? {
         return Ok(Seeded::AlreadyFilled);
     }
@@ -63,9 +65,13 @@ pub async fn seed_demo(db: &dyn Database) -> anyhow::Result<Seeded> {
     // only slow the first start.
     let password_hash = crate::auth::hash_password(&password).await?;
     let users = demo_users(&demo, &password_hash)?;
-    db.import(&users, &demo.records, Utc::now())
+    let stored = db
+        .import_into_empty(&users, &demo.records, Utc::now())
         .await
         .context("cannot store the demo programme")?;
+    if !stored {
+        return Ok(Seeded::AlreadyFilled);
+    }
     tracing::info!(records = demo.records.len(), "stored the demo programme");
     Ok(Seeded::Created(demo.records.len()))
 }

@@ -55,6 +55,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The demo accounts the login page lists; empty unless in demo mode.
     pub demo_logins: app::demo::DemoLogins,
+    /// See [`Settings::trusted_proxies`].
+    pub trusted_proxies: crate::client_address::TrustedProxies,
     pub sync_locks: crate::api::sync::ClientLocks,
     service_worker: Arc<str>,
 }
@@ -134,6 +136,7 @@ impl Application {
             session_ttl: settings.session_ttl,
             secure_cookies: settings.secure_cookies,
             demo_logins,
+            trusted_proxies: settings.trusted_proxies.clone(),
             sync_locks: Default::default(),
             service_worker: service_worker.into(),
         };

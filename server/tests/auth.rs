@@ -183,6 +183,79 @@ async fn repeated_failures_are_rate_limited_per_address() {
     app.stop().await.unwrap();
 }
 
+/// Fails to sign in `MAX_FAILURES_PER_ADDRESS` times, each time claiming another address.
+async fn guess_from_changing_addresses(app: &TestApp) {
+    for attempt in 0..server::auth::MAX_FAILURES_PER_ADDRESS {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("203.0.113.{attempt}"))
+            .json(&json!({ "username": format!("guess{attempt}"), "password": "guess guess" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_address_does_not_escape_the_limit() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    guess_from_changing_addresses(&app).await;
+    let limited = login(&app.client, &app, "anna.k", PASSWORD).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let app = TestApp::spawn_with(fake_site(), TestDb::new().await, |settings| {
+        settings.trusted_proxies =
+            server::client_address::TrustedProxies::parse("127.0.0.0/8").unwrap();
+    })
+    .await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    guess_from_changing_addresses(&app).await;
+    // Everyone behind the proxy shares its address; one guesser must not lock them all out.
+    let other = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "198.51.100.20")
+        .json(&json!({ "username": "anna.k", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    for attempt in 0..server::auth::MAX_FAILURES_PER_ADDRESS {
+        let guess = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", "203.0.113.200")
+            .json(&json!({ "username": format!("nobody{attempt}"), "password": "guess guess" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "203.0.113.200")
+        .json(&json!({ "username": "anna.k", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        limited.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "one client's guesses count against that client"
+    );
+    app.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn sessions_expire() {
     let site = fake_site();

@@ -103,6 +103,42 @@ async fn demo_mode_fills_an_empty_database_and_lists_one_account_per_role() {
 }
 
 #[tokio::test]
+async fn two_servers_starting_at_once_on_one_database_store_the_demo_once() {
+    let database = TestDb::new().await;
+    let site = fake_site();
+    let settings = || {
+        let mut settings = server::config::Settings::new(
+            "127.0.0.1:0".parse().unwrap(),
+            database.data.path().to_path_buf(),
+            database.url.as_deref(),
+            site.path().to_path_buf(),
+            Some(site.path().join("hash.txt")),
+        )
+        .unwrap();
+        settings.demo = true;
+        settings
+    };
+    let (first, second) = tokio::join!(
+        server::startup::Application::build(settings()),
+        server::startup::Application::build(settings())
+    );
+    let (first, second) = (
+        first.expect("one starts"),
+        second.expect("the other starts"),
+    );
+    let demo = server::demo::generate(app::domain::stockholm_day(chrono::Utc::now()));
+    let stored = database.count("SELECT COUNT(*) FROM records").await;
+    assert_eq!(
+        stored as usize,
+        demo.records.len(),
+        "every demo record once"
+    );
+    let users = database.count("SELECT COUNT(*) FROM users").await;
+    assert_eq!(users as usize, demo.users.len(), "every demo account once");
+    drop((first, second));
+}
+
+#[tokio::test]
 async fn outside_demo_mode_no_accounts_are_listed_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let logins: Vec<Value> = app.get("/api/v1/demo-logins").await.json().await.unwrap();

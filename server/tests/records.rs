@@ -346,3 +346,45 @@ async fn the_access_log_cannot_be_changed_or_emptied() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["user_id"], programme.cm.to_string());
 }
+
+/// Reads participant A's record as cm1 with `forwarded_for` in `X-Forwarded-For`, and answers
+/// the address the access log noted for that read.
+async fn address_logged(app: &TestApp, programme: &Programme, forwarded_for: &str) -> String {
+    let cm = signed_in(app, "cm1").await;
+    let path = format!("/api/v1/records/participant/{}", programme.participant_a);
+    let read = cm
+        .get(app.url(&path))
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    let leader = signed_in(app, "leader").await;
+    let entries: Vec<Value> = get_json(app, &leader, "/api/v1/access-log").await;
+    assert_eq!(entries.len(), 1);
+    entries[0]["address"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_access_log_names_the_forwarded_client() {
+    let app = TestApp::spawn_with(
+        common::fake_site(),
+        common::TestDb::new().await,
+        |settings| {
+            settings.trusted_proxies =
+                server::client_address::TrustedProxies::parse("127.0.0.1").unwrap();
+        },
+    )
+    .await;
+    let programme = Programme::create(&app).await;
+    let address = address_logged(&app, &programme, "198.51.100.4, 203.0.113.9").await;
+    assert_eq!(address, "203.0.113.9", "the address the proxy saw");
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_address_is_ignored() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let address = address_logged(&app, &programme, "203.0.113.9").await;
+    assert_eq!(address, "127.0.0.1", "the connection's own address");
+}

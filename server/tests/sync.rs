@@ -120,6 +120,45 @@ async fn a_first_sync_brings_exactly_the_caseload() {
 }
 
 #[tokio::test]
+async fn a_stored_record_that_todays_rules_would_refuse_is_still_read() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let check_in = programme.record(Kind::CheckIn, Side::Own);
+    // Written when a check-in could still rate an area twice (a rule added later).
+    let mut older = check_in.to_json();
+    older["ratings"] = json!([
+        { "area": "teamwork", "rating": "good" },
+        { "area": "teamwork", "rating": "developing" },
+    ]);
+    assert!(
+        app::domain::Record::parse(Kind::CheckIn, older.clone()).is_err(),
+        "today's rules refuse it"
+    );
+    let changed = app
+        .execute_sql(
+            "UPDATE records SET data = $1 WHERE kind = 'check_in' AND id = $2",
+            &[&older.to_string(), &check_in.id().to_string()],
+        )
+        .await;
+    assert_eq!(changed, 1);
+
+    let mut device = Device::new(&app, "cm1").await;
+    let changes = device.pull_all(&app).await;
+    let pulled = changes
+        .iter()
+        .find(|change| change["id"] == check_in.id().to_string().as_str())
+        .expect("the older check-in is pulled");
+    assert_eq!(pulled["data"]["ratings"], older["ratings"]);
+    let read: Value = get_json(
+        &app,
+        &device.client,
+        &format!("/api/v1/records/check_in/{}", check_in.id()),
+    )
+    .await;
+    assert_eq!(read["data"]["ratings"], older["ratings"]);
+}
+
+#[tokio::test]
 async fn a_retried_mutation_is_applied_once() {
     let app = TestApp::spawn().await;
     let programme = Programme::create(&app).await;

@@ -71,6 +71,35 @@ test("a check-in recorded offline shows at once, survives a reload and reaches t
   });
 });
 
+test("a double tap on Save records a check-in and a contact once each", async () => {
+  await withPage(async (page, errors) => {
+    await (await openCaseload(page, server, "handlaggare3")).first().click();
+    await page.getByTestId("participant-name").waitFor();
+    const participant = new URL(page.url()).searchParams.get("p");
+
+    const note = `Dubbeltryck ${Date.now()}`;
+    await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
+    await page.dblclick("[data-testid=check-in-form] button[type=submit]");
+    await page.getByTestId("timeline").locator("li", { hasText: note }).first().waitFor();
+
+    const summary = `Dubbeltryck på kontakten ${Date.now()}`;
+    const contact = page.getByTestId("contact-form");
+    await contact.locator("textarea[name=summary]").fill(summary);
+    await contact.locator("button[type=submit]").dblclick();
+    await page.getByTestId("timeline").locator("li", { hasText: summary }).first().waitFor();
+
+    await waitUntilSent(page);
+    assert.equal(await page.getByTestId("timeline").locator("li", { hasText: note }).count(), 1);
+    assert.equal(await page.getByTestId("timeline").locator("li", { hasText: summary }).count(), 1);
+    const records = await recordsOnServer(server, participant);
+    const checkIns = records.filter((record) => record.kind === "check_in" && record.data.notes === note);
+    const contacts = records.filter((record) => record.kind === "contact" && record.data.summary === summary);
+    assert.equal(checkIns.length, 1, "one check-in on the server");
+    assert.equal(contacts.length, 1, "one contact on the server");
+    assert.deepEqual(onlineErrors(errors), []);
+  });
+});
+
 test("an invalid check-in is refused on the phone and keeps what was typed", async () => {
   await withPage(async (page) => {
     await (await openCaseload(page, server, "handlaggare2")).first().click();

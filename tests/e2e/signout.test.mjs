@@ -115,9 +115,12 @@ test("a sign-out made offline is sent first when the app starts again, before th
     await openCaseload(page, server, "handlaggare3");
     const session = await sessionCookie(context);
     await signOutOffline(page, context);
-    // The phone's browser is closed before the network comes back.
-    await context.close();
+    // The phone's browser is closed before the network comes back. The page goes first, while
+    // the browser is still offline: closing the browser ends its network emulation, and a page
+    // still open then would see the network come back and send the sign-out itself.
+    await page.close();
     assert.equal(await meWith(session), 200, "the server has not heard of the sign-out yet");
+    await context.close();
 
     context = await openProfile(profile);
     page = await context.newPage();

@@ -3,11 +3,11 @@
 use crate::api::records::Caller;
 use crate::api_error::{ApiError, ErrorBody};
 use crate::auth::SignedIn;
+use crate::client_address::ClientAddress;
 use crate::db::{AccessEntry, AccessQuery};
 use crate::startup::AppState;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::Json;
-use std::net::SocketAddr;
 
 /// Search the access log by person, user and period (newest first, at most `limit`,
 /// default 500), among the participants of the programmes you lead.
@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 #[tracing::instrument(skip_all)]
 pub async fn search(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     SignedIn(user): SignedIn,
     query: Result<Query<AccessQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<AccessEntry>>, ApiError> {

@@ -4,17 +4,18 @@
 use crate::api::records::Caller;
 use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::{hash_password, signed_in_response, token_hash, SignedIn, UserBody};
+use crate::client_address::ClientAddress;
 use crate::db::{InviteProblem, NewUser};
 use crate::startup::AppState;
 use app::domain::{DisplayName, Entity, Kind, Password, Record, Role, Username};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// How long an invite can be used.
@@ -101,7 +102,7 @@ pub struct InviteBody {
 #[tracing::instrument(skip_all)]
 pub async fn create_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     SignedIn(user): SignedIn,
     ApiJson(request): ApiJson<InviteRequest>,
 ) -> Result<Response, ApiError> {
@@ -223,7 +224,7 @@ fn problem(problem: InviteProblem) -> ApiError {
 )]
 pub async fn check_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(code): Path<String>,
 ) -> Result<Json<InviteInfo>, ApiError> {
     let now = Utc::now();
@@ -251,7 +252,7 @@ pub async fn check_invite(
 /// limit, and otherwise gives the key its next failure is noted under.
 async fn refuse_guessing(
     state: &AppState,
-    peer: SocketAddr,
+    peer: IpAddr,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
     let address_key = crate::auth::address_key(peer);
@@ -301,7 +302,7 @@ pub struct AcceptRequest {
 #[tracing::instrument(skip_all)]
 pub async fn accept_invite(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(code): Path<String>,
     ApiJson(request): ApiJson<AcceptRequest>,
 ) -> Result<Response, ApiError> {

@@ -3,16 +3,17 @@
 
 use crate::api_error::{ApiError, ApiJson};
 use crate::auth::SignedIn;
+use crate::client_address::ClientAddress;
 use crate::db::{AccessAction, AccessEntry, Actor, StoredRecord, User, WriteOutcome};
 use crate::startup::AppState;
 use app::access::{visible_data, Access, Viewer};
 use app::change::{Change, Rejection};
 use app::domain::{stockholm_day, Kind, Record};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// A record as a user may see it.
@@ -46,7 +47,7 @@ impl Caller {
     pub(crate) async fn load(
         state: &AppState,
         user: &User,
-        peer: SocketAddr,
+        peer: IpAddr,
     ) -> Result<Self, ApiError> {
         let user_id: Uuid = user
             .id
@@ -58,7 +59,7 @@ impl Caller {
             actor: Actor {
                 user_id,
                 roles: user.roles.clone(),
-                address: Some(peer.ip().to_string()),
+                address: Some(peer.to_string()),
             },
             viewer,
             today,
@@ -139,7 +140,7 @@ const NOT_VISIBLE: &str = "no such record, or you may not see it";
 #[tracing::instrument(skip_all, fields(kind = %kind))]
 pub async fn get_record(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     SignedIn(user): SignedIn,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<Json<RecordBody>, ApiError> {
@@ -192,7 +193,7 @@ fn written(outcome: WriteOutcome) -> Result<Json<WrittenBody>, ApiError> {
 #[tracing::instrument(skip_all, fields(kind = %kind))]
 pub async fn put_record(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     SignedIn(user): SignedIn,
     Path((kind, id)): Path<(String, String)>,
     ApiJson(data): ApiJson<serde_json::Value>,
@@ -237,7 +238,7 @@ pub async fn put_record(
 #[tracing::instrument(skip_all, fields(kind = %kind))]
 pub async fn delete_record(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     SignedIn(user): SignedIn,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<Json<WrittenBody>, ApiError> {
@@ -279,7 +280,7 @@ pub async fn delete_record(
 #[tracing::instrument(skip_all)]
 pub async fn list_participants(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     SignedIn(user): SignedIn,
 ) -> Result<Json<Vec<RecordBody>>, ApiError> {
     let caller = Caller::load(&state, &user, peer).await?;
@@ -308,7 +309,7 @@ pub async fn list_participants(
 #[tracing::instrument(skip_all)]
 pub async fn participant_records(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<RecordBody>>, ApiError> {

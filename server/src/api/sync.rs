@@ -4,6 +4,7 @@
 use crate::api::records::Caller;
 use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
+use crate::client_address::ClientAddress;
 use crate::db::{AccessAction, AccessEntry, MutationRef, StoredRecord, WriteOutcome};
 use crate::startup::AppState;
 use app::access::Access;
@@ -13,12 +14,11 @@ use app::sync::{
     MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse, PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 };
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
 use std::collections::{BTreeSet, HashMap};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use uuid::Uuid;
 
@@ -66,7 +66,7 @@ impl ClientLocks {
 #[tracing::instrument(skip_all, fields(mutations = request.mutations.len()))]
 pub async fn sync(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     headers: HeaderMap,
     SignedIn(user): SignedIn,
     ApiJson(request): ApiJson<SyncRequest>,

@@ -153,7 +153,7 @@ pub(super) fn stored(
         None
     } else {
         let json = serde_json::from_str(data).map_err(|error| corrupt(error.to_string()))?;
-        Some(Record::parse(kind, json).map_err(|error| corrupt(error.to_string()))?)
+        Some(Record::read_stored(kind, json).map_err(|error| corrupt(error.to_string()))?)
     };
     Ok(StoredRecord {
         kind,
@@ -392,6 +392,16 @@ pub trait RecordStore: Send + Sync {
         records: &[Record],
         now: DateTime<Utc>,
     ) -> Result<(), DbError>;
+
+    /// [`RecordStore::import`], but only into a database without records: false, and nothing
+    /// stored, when it has some. Servers starting together on one database store it once:
+    /// the check and the import are one transaction that first locks the version counter.
+    async fn import_into_empty(
+        &self,
+        users: &[(Uuid, super::NewUser)],
+        records: &[Record],
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError>;
 }
 
 /// Implements [`RecordStore`] for a backend struct with a `pool` field; `$conn` is its
@@ -1324,10 +1334,46 @@ macro_rules! impl_record_store {
                 records: &[app::domain::Record],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::db::DbError> {
-                use app::domain::Record;
                 let mut tx = self.pool.begin().await?;
+                Self::import_in(&mut tx, users, records, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn import_into_empty(
+                &self,
+                users: &[(uuid::Uuid, $crate::db::NewUser)],
+                records: &[app::domain::Record],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, $crate::db::DbError> {
+                let mut tx = self.pool.begin().await?;
+                // A write first: PostgreSQL locks the row and SQLite takes its one write lock,
+                // so a second importer waits here and then sees the first one's records.
+                sqlx::query("UPDATE version_counter SET value = value WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let any: Option<i64> = sqlx::query_scalar("SELECT version FROM records LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if any.is_some() {
+                    return Ok(false);
+                }
+                Self::import_in(&mut tx, users, records, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+        }
+
+        impl $backend {
+            async fn import_in(
+                tx: &mut $conn,
+                users: &[(uuid::Uuid, $crate::db::NewUser)],
+                records: &[app::domain::Record],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                use app::domain::Record;
                 for (id, user) in users {
-                    Self::create_user_in(&mut tx, &id.to_string(), user, now).await?;
+                    Self::create_user_in(&mut *tx, &id.to_string(), user, now).await?;
                 }
                 let mut programmes = std::collections::HashMap::new();
                 for record in records {
@@ -1356,10 +1402,9 @@ macro_rules! impl_record_store {
                         created: true,
                         record: Some(record.clone()),
                     };
-                    let version = Self::next_version(&mut tx).await?;
-                    Self::store(&mut tx, &planned, version, "import", now).await?;
+                    let version = Self::next_version(&mut *tx).await?;
+                    Self::store(&mut *tx, &planned, version, "import", now).await?;
                 }
-                tx.commit().await?;
                 Ok(())
             }
         }

@@ -24,12 +24,28 @@ impl SqliteDatabase {
             .connect_with(options)
             .await
             .map_err(DbError::Connect)?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(DbError::Migrate)?;
+        // SQLite's migrator does not lock: two servers starting on one file would both apply
+        // what they find missing. The file's advisory lock (apart from SQLite's own locks)
+        // makes the second wait and then find nothing to do.
+        let migrating = lock_file(path).await?;
+        let migrated = sqlx::migrate!("./migrations/sqlite").run(&pool).await;
+        drop(migrating);
+        migrated.map_err(DbError::Migrate)?;
         Ok(Self { pool })
     }
+}
+
+/// Holds an exclusive advisory lock on `path` until the returned file is dropped.
+async fn lock_file(path: &Path) -> Result<std::fs::File, DbError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|error| DbError::Connect(sqlx::Error::Io(std::io::Error::other(error))))?
+    .map_err(|error| DbError::Connect(sqlx::Error::Io(error)))
 }
 
 /// Creates the database file readable and writable by this server's user only (SQLite

@@ -30,6 +30,50 @@ impl TestDb {
     }
 }
 
+/// A connection of the test's own to the database, beside the app's pool.
+enum Direct {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl TestDb {
+    async fn direct(&self) -> Direct {
+        use sqlx::Connection;
+        match &self.url {
+            Some(url) => Direct::Postgres(sqlx::PgConnection::connect(url).await.unwrap()),
+            None => {
+                let file = self.data.path().join(server::config::SQLITE_FILE_NAME);
+                let url = format!("sqlite://{}", file.display());
+                Direct::Sqlite(sqlx::SqliteConnection::connect(&url).await.unwrap())
+            }
+        }
+    }
+
+    /// Runs one statement straight on the database, past the app's checks (to set up what
+    /// the app itself would refuse to write); how many rows it changed.
+    pub async fn execute_sql(&self, sql: &str, binds: &[&str]) -> u64 {
+        match self.direct().await {
+            Direct::Postgres(mut conn) => {
+                let query = binds.iter().fold(sqlx::query(sql), |q, bind| q.bind(*bind));
+                query.execute(&mut conn).await.unwrap().rows_affected()
+            }
+            Direct::Sqlite(mut conn) => {
+                let query = binds.iter().fold(sqlx::query(sql), |q, bind| q.bind(*bind));
+                query.execute(&mut conn).await.unwrap().rows_affected()
+            }
+        }
+    }
+
+    /// The number a `SELECT COUNT(*) ...` answers.
+    pub async fn count(&self, sql: &str) -> i64 {
+        match self.direct().await {
+            Direct::Postgres(mut conn) => sqlx::query_scalar(sql).fetch_one(&mut conn).await,
+            Direct::Sqlite(mut conn) => sqlx::query_scalar(sql).fetch_one(&mut conn).await,
+        }
+        .unwrap()
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub db: std::sync::Arc<dyn server::db::Database>,
@@ -173,6 +217,11 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the server")
+    }
+
+    /// Runs one statement straight on the database: see [`TestDb::execute_sql`].
+    pub async fn execute_sql(&self, sql: &str, binds: &[&str]) -> u64 {
+        self.database.execute_sql(sql, binds).await
     }
 
     pub fn site_path(&self) -> &Path {
