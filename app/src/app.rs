@@ -25,7 +25,11 @@ pub fn App() -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = sync;
     view! {
-        <I18nContextProvider ssr_lang_header_getter=swedish_unless_chosen()>
+        <I18nContextProvider
+            cookie_name=LANGUAGE_COOKIE
+            cookie_options=read_only_language_cookie()
+            ssr_lang_header_getter=swedish_unless_chosen()
+        >
             <Router>
                 <Frame>
                     <Routes fallback=NotFoundPage>
@@ -38,6 +42,27 @@ pub fn App() -> impl IntoView {
                 </Frame>
             </Router>
         </I18nContextProvider>
+    }
+}
+
+/// The cookie that keeps the language the user chose, for the server's next render.
+const LANGUAGE_COOKIE: &str = "lotsa_language";
+
+/// The server reads the language cookie and never sets it: leptos-use would otherwise send it
+/// back with every page as a session cookie, replacing the year-long one the browser wrote.
+fn read_only_language_cookie() -> leptos_i18n::context::CookieOptions<Locale> {
+    leptos_i18n::context::CookieOptions::default().readonly(true)
+}
+
+/// Keeps the language choice for the server's next render. Written here rather than by
+/// leptos_i18n (its `cookie` feature is on for the server only): its cookie code brings a
+/// date parser into the browser bundle that this one line does not need.
+#[cfg(feature = "hydrate")]
+fn remember_language(locale: Locale) {
+    use wasm_bindgen::JsCast;
+    if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
+        let cookie = format!("{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+        let _ = document.set_cookie(&cookie);
     }
 }
 
@@ -59,6 +84,8 @@ fn Frame(children: Children) -> impl IntoView {
             Locale::en => Locale::sv,
         };
         i18n.set_locale(next);
+        #[cfg(feature = "hydrate")]
+        remember_language(next);
     };
     view! {
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>

@@ -407,14 +407,19 @@ fn FollowUpForm(follow_up: Value) -> impl IntoView {
 pub fn GoalProgress(goal: Value) -> impl IntoView {
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<String>);
-    let saving = Saving::default();
     let current = text(&goal, "progress");
     let change = move |ev: leptos::ev::Event| {
         let mut data = goal.clone();
         data["progress"] = json!(event_target_value(&ev));
         match from_json::<TrainingGoal>(data) {
             Err(problem) => set_error.set(Some(problem.to_string())),
-            Ok(goal) => save_on_device(vec![Record::TrainingGoal(goal)], set_error, saving, || {}),
+            // Each choice replaces the last (same id): none is a duplicate to hold back.
+            Ok(goal) => save_on_device(
+                vec![Record::TrainingGoal(goal)],
+                set_error,
+                Saving::default(),
+                || {},
+            ),
         }
     };
     let options = [

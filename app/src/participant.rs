@@ -40,6 +40,17 @@ pub(crate) fn save_on_device(
     saving: Saving,
     done: impl FnOnce() + 'static,
 ) {
+    save_then(records, error, saving, Box::new(done));
+}
+
+/// [`save_on_device`] with `done` boxed: one copy of the saving code in the bundle, not one
+/// per form.
+fn save_then(
+    records: Vec<Record>,
+    error: WriteSignal<Option<String>>,
+    saving: Saving,
+    done: Box<dyn FnOnce()>,
+) {
     if saving.0.get_value() {
         return;
     }

@@ -408,7 +408,7 @@ mod tests {
 
     #[test]
     fn the_session_token_is_read_from_among_other_cookies() {
-        let map = headers(&[("cookie", "i18n_pref_locale=sv; lotsa_session=abc123; x=y")]);
+        let map = headers(&[("cookie", "lotsa_language=sv; lotsa_session=abc123; x=y")]);
         assert_eq!(session_token(&map).as_deref(), Some("abc123"));
         assert_eq!(session_token(&headers(&[("cookie", "other=1")])), None);
     }

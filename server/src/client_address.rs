@@ -8,20 +8,22 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "LOTSA_TRUSTED_PROXIES holds {entry:?}, which is neither an IP address nor a network; \
-     list addresses or networks separated by commas, such as 10.0.0.5,192.168.1.0/24"
+    "the trusted proxies (LOTSA_TRUSTED_PROXIES or --trusted-proxies) include {entry:?}, which \
+     is neither an IP address nor a network; list addresses or networks separated by commas, \
+     such as 10.0.0.5,192.168.1.0/24"
 )]
 pub struct BadTrustedProxy {
     entry: String,
 }
 
 /// The reverse proxies whose `X-Forwarded-For` is believed. Empty by default: the header is
-/// then ignored, since anyone can send it.
+/// then ignored, since anyone can send it. Shared, since the app state is cloned per request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies(Arc<[IpNet]>);
 
 impl TrustedProxies {
     /// Reads a comma-separated list of addresses (`10.0.0.5`) and networks (`10.0.0.0/8`).
@@ -46,19 +48,19 @@ impl TrustedProxies {
     }
 
     /// The client's address. Each proxy appends the address it was reached from, so the
-    /// list is read from its end: past the trusted proxies, the first address is the client.
-    /// A hop that is not an address stops the walk at the last address a trusted proxy gave.
+    /// list is read from its end: the first address that is not a trusted proxy is the
+    /// client. A hop that is not an address stops the walk at the last address a trusted
+    /// proxy gave. IPv4 peers of a server listening on IPv6 (`::ffff:10.0.0.5`) count as IPv4.
     pub fn client_address(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        let mut client = peer;
-        if !self.trusts(peer) {
+        let mut client = peer.to_canonical();
+        if !self.trusts(client) {
             return client;
         }
         let values: Vec<_> = headers.get_all("x-forwarded-for").iter().collect();
         for value in values.into_iter().rev() {
-            let Ok(value) = value.to_str() else {
-                return client;
-            };
-            for hop in value.rsplit(',').map(str::trim) {
+            // Byte by byte: a client's junk earlier on the line must not hide the hops the
+            // proxies appended after it.
+            for hop in value.as_bytes().rsplit(|byte| *byte == b',') {
                 let Some(address) = parse_hop(hop) else {
                     return client;
                 };
@@ -73,12 +75,13 @@ impl TrustedProxies {
 }
 
 /// An address as proxies write it: bare, or with a port (`[::1]:443`, `10.0.0.1:80`).
-fn parse_hop(hop: &str) -> Option<IpAddr> {
+fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
+    let hop = std::str::from_utf8(hop).ok()?.trim();
     hop.parse::<IpAddr>()
         .ok()
         .or_else(|| hop.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
+        .map(|address| address.to_canonical())
 }
-
 /// The address a request came from, as [`TrustedProxies::client_address`] finds it.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub IpAddr);
@@ -171,6 +174,30 @@ mod tests {
         assert_eq!(
             proxies.client_address(ip("::1"), &headers),
             ip("2001:db8::1")
+        );
+    }
+
+    #[test]
+    fn an_ipv4_proxy_seen_by_a_server_on_ipv6_is_trusted() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let headers = forwarded(&["203.0.113.9"]);
+        assert_eq!(
+            proxies.client_address(ip("::ffff:10.0.0.5"), &headers),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn junk_a_client_sends_does_not_hide_what_the_proxy_appended() {
+        let proxies = TrustedProxies::parse("10.0.0.5").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.9").unwrap(),
+        );
+        assert_eq!(
+            proxies.client_address(ip("10.0.0.5"), &headers),
+            ip("203.0.113.9")
         );
     }
 

@@ -8,6 +8,9 @@ use app::demo::{DemoLogin, DemoLogins};
 use app::domain::{stockholm_day, DisplayName, Password, Username};
 use chrono::Utc;
 
+/// How often storing the demo is tried while another server may be storing it.
+const IMPORT_ATTEMPTS: u32 = 6;
+
 /// What seeding did.
 #[derive(Debug)]
 pub enum Seeded {
@@ -65,10 +68,26 @@ pub async fn seed_demo(db: &dyn Database) -> anyhow::Result<Seeded> {
     // only slow the first start.
     let password_hash = crate::auth::hash_password(&password).await?;
     let users = demo_users(&demo, &password_hash)?;
-    let stored = db
-        .import_into_empty(&users, &demo.records, Utc::now())
-        .await
-        .context("cannot store the demo programme")?;
+    let mut attempt = 1;
+    let stored = loop {
+        match db
+            .import_into_empty(&users, &demo.records, Utc::now())
+            .await
+        {
+            Ok(stored) => break stored,
+            Err(error) if attempt >= IMPORT_ATTEMPTS => {
+                return Err(error).context("cannot store the demo programme")
+            }
+            // SQLite gives up waiting for another server's import after its busy timeout;
+            // once that import is in, there is nothing left to do.
+            Err(_) => {
+                if db.has_records().await? {
+                    break false;
+                }
+                attempt += 1;
+            }
+        }
+    };
     if !stored {
         return Ok(Seeded::AlreadyFilled);
     }

@@ -67,16 +67,20 @@ async fn the_start_page_is_rendered_on_the_server_in_swedish() {
 #[tokio::test]
 async fn the_chosen_language_is_kept_in_a_cookie() {
     let app = TestApp::spawn().await;
-    let html = app
+    let response = app
         .client
         .get(app.url("/"))
-        .header(header::COOKIE, "i18n_pref_locale=en")
+        .header(header::COOKIE, "lotsa_language=en")
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    // The browser keeps the cookie for a year; an answer setting it again would make it a
+    // session cookie.
+    assert!(
+        response.headers().get(header::SET_COOKIE).is_none(),
+        "the server only reads the language cookie"
+    );
+    let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\""));
     assert!(html.contains("Welcome to Lotsa"));
     app.stop().await.unwrap();

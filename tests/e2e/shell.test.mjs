@@ -38,9 +38,20 @@ test("the language switch works once the app has hydrated, and is remembered", a
     await page.reload();
     await waitForHydration(page);
     assert.equal(await heading.textContent(), "Welcome to Lotsa", "the choice survives a reload");
+    // Kept for the whole site and beyond this browser session.
+    const [cookie] = (await page.context().cookies()).filter((c) => c.name === "lotsa_language");
+    assert.equal(cookie?.value, "en");
+    assert.equal(cookie.path, "/");
+    assert.ok(cookie.expires > Date.now() / 1000 + 300 * 24 * 3600, "kept for about a year");
+    await page.goto(`${server.url}/login`);
+    await waitForHydration(page);
+    assert.equal(await heading.textContent(), "Sign in", "another page, rendered by the server, in English");
 
     await page.getByTestId("switch-language").click();
-    await page.waitForFunction(() => document.querySelector("h1").textContent === "Välkommen till Lotsa");
+    await page.waitForFunction(() => document.querySelector("h1").textContent === "Logga in");
+    await page.reload();
+    await waitForHydration(page);
+    assert.equal(await heading.textContent(), "Logga in", "back to Swedish, also after a reload");
     assert.deepEqual(errors, []);
   });
 });

@@ -68,8 +68,8 @@ macro_rules! kinds {
             }
 
             /// Reads a record of `kind` that was stored after [`Record::parse`] accepted it:
-            /// its shape is read, the rules of [`Record::validate`] are not run again, so a
-            /// rule tightened later does not turn the rows it would refuse today into errors.
+            /// field formats are read as always, but the rules of [`Record::validate`] are not
+            /// run again, so a rule tightened later does not turn older rows into errors.
             pub fn read_stored(kind: Kind, data: serde_json::Value) -> Result<Record, RecordError> {
                 Ok(match kind {
                     $(Kind::$variant => Record::$variant(from_json(data)?),)*

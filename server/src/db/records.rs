@@ -1348,7 +1348,8 @@ macro_rules! impl_record_store {
             ) -> Result<bool, $crate::db::DbError> {
                 let mut tx = self.pool.begin().await?;
                 // A write first: PostgreSQL locks the row and SQLite takes its one write lock,
-                // so a second importer waits here and then sees the first one's records.
+                // so a second importer waits here (on SQLite, for its busy timeout at most)
+                // and then sees the first one's records.
                 sqlx::query("UPDATE version_counter SET value = value WHERE id = 1")
                     .execute(&mut *tx)
                     .await?;
@@ -1356,6 +1357,7 @@ macro_rules! impl_record_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if any.is_some() {
+                    tx.rollback().await?;
                     return Ok(false);
                 }
                 Self::import_in(&mut tx, users, records, now).await?;

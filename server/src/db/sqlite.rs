@@ -25,9 +25,10 @@ impl SqliteDatabase {
             .await
             .map_err(DbError::Connect)?;
         // SQLite's migrator does not lock: two servers starting on one file would both apply
-        // what they find missing. The file's advisory lock (apart from SQLite's own locks)
-        // makes the second wait and then find nothing to do.
-        let migrating = lock_file(path).await?;
+        // what they find missing. A lock on a file of its own (never the database file, whose
+        // POSIX locks SQLite relies on and closing another handle would drop) makes the
+        // second wait and then find nothing to do.
+        let migrating = lock_file(&lock_path(path)).await?;
         let migrated = sqlx::migrate!("./migrations/sqlite").run(&pool).await;
         drop(migrating);
         migrated.map_err(DbError::Migrate)?;
@@ -35,11 +36,25 @@ impl SqliteDatabase {
     }
 }
 
-/// Holds an exclusive advisory lock on `path` until the returned file is dropped.
+/// The file whose lock serialises migrations: the database's name with `.migrating`.
+fn lock_path(database: &Path) -> std::path::PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".migrating");
+    name.into()
+}
+
+/// Holds an exclusive advisory lock on `path` (created private if missing) until the returned
+/// file is dropped.
 async fn lock_file(path: &Path) -> Result<std::fs::File, DbError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::open(&path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)?;
         file.lock()?;
         Ok(file)
     })
