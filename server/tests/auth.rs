@@ -183,17 +183,32 @@ async fn repeated_failures_are_rate_limited_per_address() {
     app.stop().await.unwrap();
 }
 
+/// Signs in as a request that names `forwarded_for` in `X-Forwarded-For`.
+async fn login_forwarded(
+    app: &TestApp,
+    forwarded_for: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Fails to sign in `MAX_FAILURES_PER_ADDRESS` times, each time claiming another address.
 async fn guess_from_changing_addresses(app: &TestApp) {
     for attempt in 0..server::auth::MAX_FAILURES_PER_ADDRESS {
-        let response = app
-            .client
-            .post(app.url("/api/v1/auth/login"))
-            .header("x-forwarded-for", format!("203.0.113.{attempt}"))
-            .json(&json!({ "username": format!("guess{attempt}"), "password": "guess guess" }))
-            .send()
-            .await
-            .unwrap();
+        let response = login_forwarded(
+            &app,
+            &format!("203.0.113.{attempt}"),
+            &format!("guess{attempt}"),
+            "guess guess",
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
 }
@@ -220,34 +235,19 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         .await;
     guess_from_changing_addresses(&app).await;
     // Everyone behind the proxy shares its address; one guesser must not lock them all out.
-    let other = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .header("x-forwarded-for", "198.51.100.20")
-        .json(&json!({ "username": "anna.k", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let other = login_forwarded(&app, "198.51.100.20", "anna.k", PASSWORD).await;
     assert_eq!(other.status(), StatusCode::OK);
     for attempt in 0..server::auth::MAX_FAILURES_PER_ADDRESS {
-        let guess = app
-            .client
-            .post(app.url("/api/v1/auth/login"))
-            .header("x-forwarded-for", "203.0.113.200")
-            .json(&json!({ "username": format!("nobody{attempt}"), "password": "guess guess" }))
-            .send()
-            .await
-            .unwrap();
+        let guess = login_forwarded(
+            &app,
+            "203.0.113.200",
+            &format!("nobody{attempt}"),
+            "guess guess",
+        )
+        .await;
         assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
     }
-    let limited = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .header("x-forwarded-for", "203.0.113.200")
-        .json(&json!({ "username": "anna.k", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let limited = login_forwarded(&app, "203.0.113.200", "anna.k", PASSWORD).await;
     assert_eq!(
         limited.status(),
         StatusCode::TOO_MANY_REQUESTS,
