@@ -39,7 +39,7 @@ bench-size: setup $(BUILT)
 		node scripts/bundle-size.mjs
 
 # Sync figures: first full sync of a 60-participant caseload and incremental syncs
-# (SQLite; set DATABASE_URL for PostgreSQL).
+# (SQLite; set DATABASE_URL to an empty PostgreSQL database for PostgreSQL).
 bench-sync:
 	cargo bench -p server --bench sync
 

@@ -1,6 +1,6 @@
 //! Sync benchmark (not a test): seeds the demo programme with one case manager holding a
 //! caseload of 60 participants, then measures through real HTTP on the configured database
-//! (SQLite, or PostgreSQL with `DATABASE_URL`):
+//! (SQLite, or PostgreSQL with `DATABASE_URL` naming an empty database: it seeds its own users):
 //!
 //! - the first full sync: bytes on the wire (brotli, as browsers ask), pages, time;
 //! - an incremental sync carrying one mutation: round trips and server time (p50, p95).
