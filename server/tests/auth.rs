@@ -203,7 +203,7 @@ async fn login_forwarded(
 async fn guess_from_changing_addresses(app: &TestApp) {
     for attempt in 0..server::auth::MAX_FAILURES_PER_ADDRESS {
         let response = login_forwarded(
-            &app,
+            app,
             &format!("203.0.113.{attempt}"),
             &format!("guess{attempt}"),
             "guess guess",

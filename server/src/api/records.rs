@@ -4,7 +4,7 @@
 use crate::api_error::{ApiError, ApiJson};
 use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
-use crate::db::{AccessAction, AccessEntry, Actor, StoredRecord, User, WriteOutcome};
+use crate::db::{AccessAction, AccessEntry, Actor, Narrow, StoredRecord, User, WriteOutcome};
 use crate::startup::AppState;
 use app::access::{visible_data, Access, Viewer};
 use app::change::{Change, Rejection};
@@ -284,8 +284,7 @@ pub async fn list_participants(
     SignedIn(user): SignedIn,
 ) -> Result<Json<Vec<RecordBody>>, ApiError> {
     let caller = Caller::load(&state, &user, peer).await?;
-    let visible =
-        visible_records(&state, &caller, |stored| stored.kind == Kind::Participant).await?;
+    let visible = visible_records(&state, &caller, Narrow::Kind(Kind::Participant)).await?;
     state
         .db
         .log_access(&caller.reads(visible.iter().map(|(stored, _)| stored)))
@@ -315,10 +314,7 @@ pub async fn participant_records(
 ) -> Result<Json<Vec<RecordBody>>, ApiError> {
     let id = parse_id(&id)?;
     let caller = Caller::load(&state, &user, peer).await?;
-    let visible = visible_records(&state, &caller, |stored| {
-        stored.record.as_ref().and_then(Record::participant_id) == Some(id)
-    })
-    .await?;
+    let visible = visible_records(&state, &caller, Narrow::Participant(id)).await?;
     if visible.is_empty() {
         return Err(ApiError::Missing(NOT_VISIBLE.to_owned()));
     }
@@ -329,26 +325,27 @@ pub async fn participant_records(
     Ok(Json(visible.into_iter().map(|(_, body)| body).collect()))
 }
 
-/// The live records this caller may see that `keep` picks.
+/// The live records this caller may see, narrowed by `narrow`.
 async fn visible_records(
     state: &AppState,
     caller: &Caller,
-    keep: impl Fn(&StoredRecord) -> bool,
+    narrow: Narrow,
 ) -> Result<Vec<(StoredRecord, RecordBody)>, ApiError> {
     const PAGE: i64 = 5000;
     let selection = caller.viewer.selection();
     let mut after = 0;
     let mut found = Vec::new();
     loop {
-        let page = state.db.select_records(&selection, after, PAGE).await?;
+        let page = state
+            .db
+            .select_records(&selection, narrow, after, PAGE)
+            .await?;
         let Some(last) = page.last() else { break };
         after = last.version;
         let full_page = page.len() as i64 == PAGE;
         for stored in page {
-            if keep(&stored) {
-                if let Some(body) = caller.view(&stored) {
-                    found.push((stored, body));
-                }
+            if let Some(body) = caller.view(&stored) {
+                found.push((stored, body));
             }
         }
         if !full_page {

@@ -5,7 +5,7 @@ use crate::api::records::Caller;
 use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
-use crate::db::{AccessAction, AccessEntry, MutationRef, StoredRecord, WriteOutcome};
+use crate::db::{AccessAction, AccessEntry, MutationRef, Narrow, StoredRecord, WriteOutcome};
 use crate::startup::AppState;
 use app::access::Access;
 use app::sync::scopes::{self, ScopePlan};
@@ -221,7 +221,12 @@ async fn pull(
     let mut sent = Vec::new();
     let fetched: Vec<StoredRecord> = state
         .db
-        .select_records(&caller.viewer.selection(), cursor, PAGE_SIZE as i64 + 1)
+        .select_records(
+            &caller.viewer.selection(),
+            Narrow::All,
+            cursor,
+            PAGE_SIZE as i64 + 1,
+        )
         .await?
         .into_iter()
         .filter(|stored| stored.version <= newest)

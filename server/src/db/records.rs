@@ -140,6 +140,29 @@ pub enum InviteProblem {
     UsernameTaken,
 }
 
+/// What a selection is narrowed to, through an indexed column, so that one participant's file
+/// or the list of participants does not read the caller's whole selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Narrow {
+    /// Everything the selection holds.
+    All,
+    /// One kind of record (the primary key begins with the kind).
+    Kind(Kind),
+    /// One participant's records, the participant's own record included.
+    Participant(Uuid),
+}
+
+impl Narrow {
+    /// The condition (on `$3`) and its value, if the selection is narrowed.
+    pub(super) fn clause(self) -> Option<(&'static str, String)> {
+        match self {
+            Narrow::All => None,
+            Narrow::Kind(kind) => Some((" AND kind = $3", kind.as_str().to_owned())),
+            Narrow::Participant(id) => Some((" AND participant_id = $3", id.to_string())),
+        }
+    }
+}
+
 /// The columns [`stored`] reads, in the order [`RECORD_COLUMNS`] names them.
 pub(super) type RecordRow = (String, String, String, String, i64, bool, String);
 pub(super) const RECORD_COLUMNS: &str = "kind, id, programme_id, scope, version, deleted, data";
@@ -281,11 +304,12 @@ pub trait RecordStore: Send + Sync {
     /// A record that exists (not deleted).
     async fn record(&self, kind: Kind, id: Uuid) -> Result<Option<StoredRecord>, DbError>;
 
-    /// The records a selection could show, deleted ones included, with a version above
-    /// `after`, oldest first, at most `limit`.
+    /// The records a selection could show, deleted ones included, narrowed by `narrow`,
+    /// with a version above `after`, oldest first, at most `limit`.
     async fn select_records(
         &self,
         selection: &Selection,
+        narrow: Narrow,
         after: i64,
         limit: i64,
     ) -> Result<Vec<StoredRecord>, DbError>;
@@ -754,18 +778,25 @@ macro_rules! impl_record_store {
             async fn select_records(
                 &self,
                 selection: &app::access::Selection,
+                narrow: $crate::db::records::Narrow,
                 after: i64,
                 limit: i64,
             ) -> Result<Vec<$crate::db::records::StoredRecord>, $crate::db::DbError> {
-                let (clause, values) = $crate::db::records::selection_clause(selection, 3);
+                let narrowed = narrow.clause();
+                let first = if narrowed.is_some() { 4 } else { 3 };
+                let (clause, values) = $crate::db::records::selection_clause(selection, first);
                 let sql = format!(
-                    "SELECT {} FROM records WHERE version > $1 AND {clause} \
+                    "SELECT {} FROM records WHERE version > $1{} AND {clause} \
                      ORDER BY version LIMIT $2",
-                    $crate::db::records::RECORD_COLUMNS
+                    $crate::db::records::RECORD_COLUMNS,
+                    narrowed.as_ref().map_or("", |(condition, _)| condition),
                 );
                 let mut query = sqlx::query_as::<_, $crate::db::records::RecordRow>(&sql)
                     .bind(after)
                     .bind(limit);
+                if let Some((_, value)) = narrowed {
+                    query = query.bind(value);
+                }
                 for value in values {
                     query = query.bind(value);
                 }
@@ -1305,7 +1336,8 @@ macro_rules! impl_record_store {
                     scopes: scopes.to_vec(),
                     ..Default::default()
                 };
-                self.select_records(&selection, 0, i64::MAX).await
+                self.select_records(&selection, $crate::db::records::Narrow::All, 0, i64::MAX)
+                    .await
             }
 
             async fn links_of(
