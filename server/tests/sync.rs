@@ -135,6 +135,7 @@ async fn a_stored_record_that_todays_rules_would_refuse_is_still_read() {
         "today's rules refuse it"
     );
     let changed = app
+        .database
         .execute_sql(
             "UPDATE records SET data = $1 WHERE kind = 'check_in' AND id = $2",
             &[&older.to_string(), &check_in.id().to_string()],

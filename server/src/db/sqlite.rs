@@ -10,6 +10,11 @@ pub struct SqliteDatabase {
 
 impl SqliteDatabase {
     pub async fn open(path: &Path) -> Result<Self, DbError> {
+        // Two servers starting on one file would race to switch it to WAL, and SQLite's
+        // migrator does not lock, so both would apply what they find missing. A lock on a file
+        // of its own (never the database file, whose POSIX locks SQLite relies on and closing
+        // another handle would drop) makes the second wait and then find nothing to do.
+        let starting = lock_file(&lock_path(path)).await?;
         own_file(path).map_err(|error| DbError::Connect(sqlx::Error::Io(error)))?;
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -24,19 +29,14 @@ impl SqliteDatabase {
             .connect_with(options)
             .await
             .map_err(DbError::Connect)?;
-        // SQLite's migrator does not lock: two servers starting on one file would both apply
-        // what they find missing. A lock on a file of its own (never the database file, whose
-        // POSIX locks SQLite relies on and closing another handle would drop) makes the
-        // second wait and then find nothing to do.
-        let migrating = lock_file(&lock_path(path)).await?;
         let migrated = sqlx::migrate!("./migrations/sqlite").run(&pool).await;
-        drop(migrating);
+        drop(starting);
         migrated.map_err(DbError::Migrate)?;
         Ok(Self { pool })
     }
 }
 
-/// The file whose lock serialises migrations: the database's name with `.migrating`.
+/// The file whose lock serialises opening and migrating: the database's name with `.migrating`.
 fn lock_path(database: &Path) -> std::path::PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(".migrating");

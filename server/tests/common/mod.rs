@@ -50,18 +50,30 @@ impl TestDb {
     }
 
     /// Runs one statement straight on the database, past the app's checks (to set up what
-    /// the app itself would refuse to write); how many rows it changed.
-    pub async fn execute_sql(&self, sql: &str, binds: &[&str]) -> u64 {
+    /// the app itself would refuse to write, or to see what the database itself refuses);
+    /// how many rows it changed.
+    pub async fn try_execute_sql(&self, sql: &str, binds: &[&str]) -> Result<u64, sqlx::Error> {
         match self.direct().await {
             Direct::Postgres(mut conn) => {
                 let query = binds.iter().fold(sqlx::query(sql), |q, bind| q.bind(*bind));
-                query.execute(&mut conn).await.unwrap().rows_affected()
+                query
+                    .execute(&mut conn)
+                    .await
+                    .map(|done| done.rows_affected())
             }
             Direct::Sqlite(mut conn) => {
                 let query = binds.iter().fold(sqlx::query(sql), |q, bind| q.bind(*bind));
-                query.execute(&mut conn).await.unwrap().rows_affected()
+                query
+                    .execute(&mut conn)
+                    .await
+                    .map(|done| done.rows_affected())
             }
         }
+    }
+
+    /// [`TestDb::try_execute_sql`] for a statement that must succeed.
+    pub async fn execute_sql(&self, sql: &str, binds: &[&str]) -> u64 {
+        self.try_execute_sql(sql, binds).await.unwrap()
     }
 
     /// The number a `SELECT COUNT(*) ...` answers.
@@ -217,11 +229,6 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the server")
-    }
-
-    /// Runs one statement straight on the database: see [`TestDb::execute_sql`].
-    pub async fn execute_sql(&self, sql: &str, binds: &[&str]) -> u64 {
-        self.database.execute_sql(sql, binds).await
     }
 
     pub fn site_path(&self) -> &Path {
