@@ -140,7 +140,7 @@ def schemathesis(
 
 def main() -> int:
     if not SERVER_BIN.is_file():
-        sys.exit(f"no server binary at {SERVER_BIN}; build it with `cargo leptos build --release`")
+        sys.exit(f"no server binary at {SERVER_BIN}; build it with `make build`")
     if not ST.is_file():
         sys.exit(f"schemathesis is not installed beside {sys.executable}; run scripts/setup.sh --test")
     port = free_port()

@@ -55,8 +55,8 @@ LOTSA_TEST_DATABASE=sqlite cargo test --release -p server -p app
 say "unit and integration tests on PostgreSQL"
 LOTSA_TEST_DATABASE=postgres cargo test --release -p server -p app
 
-say "release build (cargo leptos build --release)"
-cargo leptos build --release
+say "release build (make build)"
+make build
 
 say "page sizes against their budgets (the ratchet in scripts/size-budgets.json)"
 LOTSA_SERVER_BIN="$TARGET_DIR/release/server" LOTSA_SITE_ROOT="$TARGET_DIR/site" \

@@ -10,7 +10,7 @@ use crate::app::PageTitle;
 use crate::attention::Attention;
 use crate::domain::{stockholm_day, Kind};
 use crate::i18n::*;
-use crate::participant::ParticipantView;
+use crate::on_demand::{OnDemand, Screen};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
@@ -46,7 +46,6 @@ pub fn CaseloadPage() -> impl IntoView {
     let i18n = use_i18n();
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let status = expect_context::<SyncStatus>();
     let query = use_query_map();
     let selected = move || query.with(|query| query.get("p"));
     view! {
@@ -56,13 +55,8 @@ pub fn CaseloadPage() -> impl IntoView {
             fallback=move || view! { <p class="card note">{t!(i18n, caseload_loading)}</p> }
         >
             {move || match selected() {
-                Some(id) => view! { <ParticipantView id=id /> }.into_any(),
-                None => view! {
-                    <CaseloadList />
-                    <Show when=move || status.roles.with(|roles| roles.contains(&crate::domain::Role::CaseManager))>
-                        <crate::planning::RegisterForm />
-                    </Show>
-                }.into_any(),
+                Some(id) => view! { <OnDemand screen=Screen::Participant(id) /> }.into_any(),
+                None => view! { <OnDemand screen=Screen::Caseload /> }.into_any(),
             }}
         </Show>
     }
@@ -97,7 +91,7 @@ pub(crate) fn current_placement<'a>(
 }
 
 #[component]
-fn CaseloadList() -> impl IntoView {
+pub(crate) fn CaseloadList() -> impl IntoView {
     let i18n = use_i18n();
     let status = expect_context::<SyncStatus>();
     let search = RwSignal::new(String::new());

@@ -18,6 +18,7 @@ pub mod domain;
 pub mod invite_card;
 pub mod journal_forms;
 pub mod notices;
+pub mod on_demand;
 pub mod pages;
 pub mod participant;
 pub mod planning;
@@ -32,3 +33,16 @@ pub mod shell;
 pub mod store;
 
 pub use app::App;
+
+/// Lets a browser future (which holds JavaScript values, so is not `Send`) run where Leptos
+/// asks for `Send`: in the browser everything runs on one thread.
+#[cfg(feature = "hydrate")]
+pub fn browser_future<F: std::future::Future>(future: F) -> send_wrapper::SendWrapper<F> {
+    send_wrapper::SendWrapper::new(future)
+}
+
+/// On the server the same future is `Send` as it is.
+#[cfg(not(feature = "hydrate"))]
+pub fn browser_future<F: std::future::Future + Send>(future: F) -> F {
+    future
+}

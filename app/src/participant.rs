@@ -9,10 +9,8 @@ use crate::caseload::{
 use crate::domain::{from_json, stockholm_day, Area, CheckIn, Kind, Rating, Record, ScheduleEvent};
 use crate::i18n::*;
 use crate::invite_card::InviteCard;
-use crate::journal_forms::{
-    AbsenceForm, ClosingForm, ContactForm, FollowUps, GoalProgress, ReviewForm,
-};
-use crate::planning::{EventForm, PlacementForm};
+use crate::journal_forms::{FollowUps, GoalProgress};
+use crate::on_demand::{Form, OnDemand, Screen};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
@@ -154,14 +152,8 @@ pub fn ParticipantView(id: String) -> impl IntoView {
                 <PlacementCard participant_id=text(&participant, "id") />
                 <Schedule participant_id=text(&participant, "id") />
                 <Goals participant_id=text(&participant, "id") />
-                <CheckInForm participant=participant.clone() />
-                <AbsenceForm participant_id=text(&participant, "id") />
-                <ReviewForm participant_id=text(&participant, "id") />
                 <FollowUps participant_id=text(&participant, "id") />
-                <ContactForm participant_id=text(&participant, "id") />
-                <PlacementForm participant=participant.clone() />
-                <EventForm participant=participant.clone() />
-                <ClosingForm participant_id=text(&participant, "id") />
+                <RecordForms participant=participant.clone() />
             }.into_any(),
         }}
         <section class="card">
@@ -184,6 +176,89 @@ pub fn ParticipantView(id: String) -> impl IntoView {
             </ul>
         </section>
     }
+}
+
+/// A button for each form that records something; a form's code is fetched the first time
+/// one opens, and several may be open at once, in a fixed order. A check-in draft kept on
+/// the device opens its form by itself, so an interrupted visit is where it was left.
+#[component]
+fn RecordForms(participant: Value) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(Vec::<Form>::new());
+    reopen_kept_check_in(open, text(&participant, "id"));
+    let label = move |form: Form| match form {
+        Form::CheckIn => t_string!(i18n, check_in_heading),
+        Form::Absence => t_string!(i18n, absence_heading),
+        Form::Review => t_string!(i18n, review_heading),
+        Form::Contact => t_string!(i18n, contact_heading),
+        Form::Placement => t_string!(i18n, plan_placement_heading),
+        Form::Event => t_string!(i18n, event_form_heading),
+        Form::Closing => t_string!(i18n, closing_heading),
+    };
+    let toggle = move |form: Form| {
+        open.update(|open| match open.iter().position(|shown| *shown == form) {
+            Some(at) => {
+                open.remove(at);
+            }
+            None => open.push(form),
+        })
+    };
+    let shown = move || {
+        Form::ALL
+            .into_iter()
+            .filter(|form| open.with(|open| open.contains(form)))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, record_heading)}</h2>
+            <div class="record-menu">
+                {Form::ALL.map(|form| view! {
+                    <button
+                        type="button"
+                        aria-expanded=move || open.with(|open| open.contains(&form)).to_string()
+                        data-testid=format!("open-{}", form.name())
+                        on:click=move |_| toggle(form)
+                    >
+                        {move || label(form)}
+                    </button>
+                }).collect_view()}
+            </div>
+        </section>
+        <For each=shown key=|form| *form let:form>
+            <OnDemand screen=Screen::Form(form, participant.clone()) />
+        </For>
+    }
+}
+
+/// Opens the check-in form when the device keeps a draft of it for this participant.
+fn reopen_kept_check_in(open: RwSignal<Vec<Form>>, participant_id: String) {
+    #[cfg(feature = "hydrate")]
+    {
+        let status = expect_context::<SyncStatus>();
+        let asked = StoredValue::new(false);
+        Effect::new(move |_| {
+            if asked.get_value() || status.phase.get() == crate::sync::status::SyncPhase::Starting {
+                return;
+            }
+            let Some(device) = crate::sync::device::current() else {
+                return;
+            };
+            asked.set_value(true);
+            let name = format!("check_in/{participant_id}");
+            leptos::task::spawn_local(async move {
+                if device.draft::<Value>(&name).await.is_some() {
+                    open.update(|open| {
+                        if !open.contains(&Form::CheckIn) {
+                            open.push(Form::CheckIn);
+                        }
+                    });
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (open, participant_id);
 }
 
 /// Check-ins, reviews, contacts, absences and follow-up calls, newest first.
@@ -672,7 +747,7 @@ fn rating_label(i18n: leptos_i18n::I18nContext<Locale>, rating: Rating) -> Strin
 
 /// The workplace check-in: what a case manager records standing in the corridor.
 #[component]
-fn CheckInForm(participant: Value) -> impl IntoView {
+pub(crate) fn CheckInForm(participant: Value) -> impl IntoView {
     let i18n = use_i18n();
     let status = expect_context::<SyncStatus>();
     let participant_id = text(&participant, "id");

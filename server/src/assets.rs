@@ -15,6 +15,9 @@ const SERVICE_WORKER_TEMPLATE: &str = include_str!("service_worker.js");
 /// Build outputs that no browser asks for: TypeScript declarations wasm-bindgen writes.
 const NOT_SERVED_SUFFIXES: &[&str] = &[".d.ts"];
 
+/// The file in which `cargo leptos build --split` lists each split point's chunks.
+const SPLIT_MANIFEST_PREFIX: &str = "/pkg/__wasm_split_manifest";
+
 /// Pages the service worker keeps for offline start, besides the site's files.
 const SHELL_PAGES: &[&str] = &["/", "/caseload", "/login"];
 
@@ -135,8 +138,9 @@ pub fn service_worker_script(site_root: &Path) -> std::io::Result<String> {
             continue;
         };
         let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
-        // The server reads this file; browsers never ask for it.
-        if url == "/hash.txt" {
+        // The server reads these files (the build's hashes, and which chunks each split
+        // point needs); browsers never ask for them.
+        if url == "/hash.txt" || url.starts_with(SPLIT_MANIFEST_PREFIX) {
             continue;
         }
         hasher.update(url.as_bytes());
@@ -172,6 +176,14 @@ mod tests {
         std::fs::write(dir.path().join("icons/icon-192.png"), [137u8, 80, 78, 71]).unwrap();
         std::fs::write(dir.path().join("manifest.webmanifest"), "{}").unwrap();
         std::fs::write(dir.path().join("pkg/lotsa.abc.d.ts"), "export {}").unwrap();
+        // What `--split` adds: a loader, a chunk per split point, and the server's manifest.
+        std::fs::write(dir.path().join("pkg/__wasm_split.def.js"), "export {}").unwrap();
+        std::fs::write(dir.path().join("pkg/split_caseload_1.ghi.wasm"), [0u8; 8]).unwrap();
+        std::fs::write(
+            dir.path().join("pkg/__wasm_split_manifest.jkl.json"),
+            r#"{"caseload":["split_caseload_1.ghi"]}"#,
+        )
+        .unwrap();
         dir
     }
 
@@ -179,7 +191,7 @@ mod tests {
     fn precompression_writes_smaller_copies_once() {
         let site = site();
         let pkg = site.path().join("pkg");
-        assert_eq!(precompress_dir(&pkg).unwrap(), 4);
+        assert_eq!(precompress_dir(&pkg).unwrap(), 8);
         let original = std::fs::metadata(pkg.join("lotsa.abc.wasm")).unwrap().len();
         let brotli = std::fs::read(pkg.join("lotsa.abc.wasm.br")).unwrap();
         assert!((brotli.len() as u64) < original / 10);
@@ -200,9 +212,15 @@ mod tests {
             "\"/pkg/lotsa.abc.js\"",
             "\"/icons/icon-192.png\"",
             "\"/manifest.webmanifest\"",
+            "\"/pkg/__wasm_split.def.js\"",
+            "\"/pkg/split_caseload_1.ghi.wasm\"",
         ] {
             assert!(script.contains(url), "{url} missing");
         }
+        assert!(
+            !script.contains("__wasm_split_manifest"),
+            "only the server reads the split manifest"
+        );
         assert!(
             !script.contains(".br\""),
             "compressed copies are not precached"

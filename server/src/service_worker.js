@@ -1,5 +1,5 @@
 // Lotsa's service worker. The server fills in the two constants below for each build, so a
-// new build gets a new cache and the old one is removed when the new worker takes over.
+// new build gets a new cache, and older ones are removed when the new worker takes over.
 const CACHE = "__LOTSA_CACHE_NAME__";
 const SHELL = __LOTSA_SHELL__;
 const CACHE_PREFIX = "lotsa-";
@@ -13,17 +13,17 @@ self.addEventListener("install", (event) => {
   );
 });
 
+// The previous build's cache is kept one build longer: a page still running that build
+// fetches its screens' chunks on demand, and they are gone from the server after a deploy.
+// Older caches go. Cache names are listed in the order they were created.
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) =>
-        Promise.all(
-          keys
-            .filter((key) => key.startsWith(CACHE_PREFIX) && key !== CACHE)
-            .map((key) => caches.delete(key)),
-        ),
-      )
+      .then((keys) => {
+        const older = keys.filter((key) => key.startsWith(CACHE_PREFIX) && key !== CACHE);
+        return Promise.all(older.slice(0, -1).map((key) => caches.delete(key)));
+      })
       .then(() => self.clients.claim()),
   );
 });

@@ -19,6 +19,8 @@ import {
   waitUntilSent,
   recordsOnServer,
   onlineErrors,
+  openForm,
+  serviceWorkerReady,
 } from "./harness.mjs";
 
 let server;
@@ -45,7 +47,10 @@ test("a check-in recorded offline shows at once, survives a reload and reaches t
     const participant = new URL(page.url()).searchParams.get("p");
     assert.ok(participant, page.url());
 
+    await serviceWorkerReady(page);
     await context.setOffline(true);
+    // The form's code comes from the service worker's copy.
+    await openForm(page, "check-in");
     const note = `Avstämning utan täckning ${Date.now()}`;
     await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
     await page.click("[data-testid=check-in-form] button[type=submit]");
@@ -78,12 +83,13 @@ test("a double tap on Save records a check-in and a contact once each", async ()
     const participant = new URL(page.url()).searchParams.get("p");
 
     const note = `Dubbeltryck ${Date.now()}`;
+    await openForm(page, "check-in");
     await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
     await page.dblclick("[data-testid=check-in-form] button[type=submit]");
     await page.getByTestId("timeline").locator("li", { hasText: note }).first().waitFor();
 
     const summary = `Dubbeltryck på kontakten ${Date.now()}`;
-    const contact = page.getByTestId("contact-form");
+    const contact = await openForm(page, "contact");
     await contact.locator("textarea[name=summary]").fill(summary);
     await contact.locator("button[type=submit]").dblclick();
     await page.getByTestId("timeline").locator("li", { hasText: summary }).first().waitFor();
@@ -104,6 +110,7 @@ test("an invalid check-in is refused on the phone and keeps what was typed", asy
   await withPage(async (page) => {
     await (await openCaseload(page, server, "handlaggare2")).first().click();
     await page.getByTestId("participant-name").waitFor();
+    await openForm(page, "check-in");
     await page.fill("[data-testid=check-in-form] textarea[name=notes]", "Ringklocka \u0007 i texten");
     await page.click("[data-testid=check-in-form] button[type=submit]");
     await page.getByTestId("check-in-error").waitFor();
@@ -156,7 +163,7 @@ test("a placement longer than the programme allows is refused with a clear messa
   await withPage(async (page) => {
     await (await openCaseload(page, server, "handlaggare4")).first().click();
     await page.getByTestId("participant-name").waitFor();
-    const form = page.getByTestId("placement-form");
+    const form = await openForm(page, "placement");
     const workplace = await form.locator("select[name=workplace_id] option").nth(1).getAttribute("value");
     await form.locator("select[name=workplace_id]").selectOption(workplace);
     const supervisor = form.locator("select[name=supervisor_id] option").nth(1);
@@ -217,7 +224,7 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     await (await openCaseload(page, server, "handlaggare2")).nth(1).click();
     await page.getByTestId("participant-name").waitFor();
     const participant = new URL(page.url()).searchParams.get("p");
-    const form = page.getByTestId("check-in-form");
+    const form = await openForm(page, "check-in");
     const note = `Hela avstämningen ${Date.now()}`;
     const next = swedishToday(10);
     await form.locator("input[name=held_at]").fill("10:15");
@@ -243,6 +250,7 @@ test("a full workplace check-in: the draft survives a reload, and the next check
 
     await page.reload();
     await waitForHydration(page);
+    // A kept draft opens its form by itself.
     const kept = page.getByTestId("check-in-form");
     await kept.locator("textarea[name=notes]").waitFor();
     for (let attempt = 0; attempt < 50 && (await kept.locator("textarea[name=notes]").inputValue()) !== note; attempt++) {
@@ -280,8 +288,10 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     assert.equal(await keptDraft(page, `check_in/${participant}`), null, "the draft was discarded");
     await page.reload();
     await waitForHydration(page);
-    await page.getByTestId("check-in-form").waitFor();
-    assert.equal(await page.getByTestId("check-in-form").locator("textarea[name=notes]").inputValue(), "", "the form starts empty after a reload");
+    await page.getByTestId("open-check-in").waitFor();
+    assert.equal(await page.getByTestId("check-in-form").count(), 0, "with no draft kept, the form stays shut");
+    const fresh = await openForm(page, "check-in");
+    assert.equal(await fresh.locator("textarea[name=notes]").inputValue(), "", "the form starts empty after a reload");
   });
 });
 
@@ -289,16 +299,17 @@ test("a contact, a closing conversation with its follow-up calls, and a call's r
   await withPage(async (page, errors, context) => {
     await (await openCaseload(page, server, "handlaggare4")).last().click();
     await page.getByTestId("participant-name").waitFor();
+    await serviceWorkerReady(page);
     await context.setOffline(true);
 
     const summary = `Ringde om schemat ${Date.now()}`;
-    const contact = page.getByTestId("contact-form");
+    const contact = await openForm(page, "contact");
     await contact.locator("select[name=channel]").selectOption("phone");
     await contact.locator("textarea[name=summary]").fill(summary);
     await contact.locator("button[type=submit]").click();
     await page.getByTestId("timeline").locator("li", { hasText: summary }).waitFor();
 
-    const closing = page.getByTestId("closing-form");
+    const closing = await openForm(page, "closing");
     await closing.locator("input[name=held_on]").fill(swedishToday());
     await closing.locator("select[name=outcome]").selectOption("substitute_pool");
     await closing.locator("input[name=employer]").fill("Linköpings kommun");

@@ -169,6 +169,33 @@ export function watchErrors(page) {
   return errors;
 }
 
+/**
+ * Waits until the service worker controls the page: from then on every file of the build,
+ * each screen's chunk included, is on the device, and the app opens offline.
+ */
+export async function serviceWorkerReady(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
+      );
+    }
+  });
+}
+
+/**
+ * Opens one of the forms on a participant's page (`check-in`, `absence`, `review`,
+ * `contact`, `placement`, `event`, `closing`), unless it is open, and returns it once shown.
+ */
+export async function openForm(page, name) {
+  const button = page.getByTestId(`open-${name}`);
+  if ((await button.getAttribute("aria-expanded")) !== "true") await button.click();
+  const form = page.getByTestId(`${name}-form`);
+  await form.waitFor();
+  return form;
+}
+
 /** Waits until the wasm has hydrated the page (the frontend marks <body> when done). */
 export async function waitForHydration(page) {
   await page.waitForFunction(() => document.body.dataset.hydrated === "true", null, {

@@ -16,6 +16,8 @@ import {
   waitForSynced,
   waitUntilSent,
   recordsOnServer,
+  openForm,
+  serviceWorkerReady,
 } from "./harness.mjs";
 
 let server;
@@ -40,6 +42,7 @@ async function openFirstParticipant(page) {
 }
 
 async function recordCheckIn(page, note) {
+  await openForm(page, "check-in");
   await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
   await page.click("[data-testid=check-in-form] button[type=submit]");
   await page.getByTestId("timeline").locator("li", { hasText: note }).waitFor();
@@ -75,6 +78,7 @@ test("an offline check-in survives a reload and a browser restart, arrives once,
     await waitForSynced(page);
     const participant = await openFirstParticipant(page);
 
+    await serviceWorkerReady(page);
     await context.setOffline(true);
     const note = `Besök i källaren utan täckning ${Date.now()}`;
     await recordCheckIn(page, note);
@@ -194,6 +198,7 @@ test("a change the server refuses says why and can be discarded", async () => {
     await waitForSynced(page);
     const participant = await openFirstParticipant(page);
 
+    await serviceWorkerReady(page);
     await context.setOffline(true);
     const note = `Skrivet efter överlämningen ${Date.now()}`;
     await recordCheckIn(page, note);

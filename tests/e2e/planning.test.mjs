@@ -16,6 +16,8 @@ import {
   waitUntilSent,
   recordsOnServer,
   onlineErrors,
+  openForm,
+  serviceWorkerReady,
 } from "./harness.mjs";
 
 let server;
@@ -45,6 +47,8 @@ async function chooseSecondOption(form, name) {
 test("a new participant, their placement and working week, a language class, a review and an absence, all offline", async () => {
   await withPage(async (page, errors, context) => {
     await openCaseload(page, server, "handlaggare3");
+    // Everything below happens offline, the participant page's and the forms' code too.
+    await serviceWorkerReady(page);
     await context.setOffline(true);
 
     const surname = `Testsson${Date.now()}`;
@@ -63,7 +67,7 @@ test("a new participant, their placement and working week, a language class, a r
     const participant = new URL(page.url()).searchParams.get("p");
     assert.match(await page.getByTestId("interpreter").textContent(), /ti/);
 
-    const plan = page.getByTestId("placement-form");
+    const plan = await openForm(page, "placement");
     await chooseSecondOption(plan, "workplace_id");
     await chooseSecondOption(plan, "supervisor_id");
     await plan.locator("input[name=starts_on]").fill(swedishToday());
@@ -81,7 +85,7 @@ test("a new participant, their placement and working week, a language class, a r
       "the Wednesday shift repeats every week",
     );
 
-    const lesson = page.getByTestId("event-form");
+    const lesson = await openForm(page, "event");
     await lesson.locator("select[name=kind]").selectOption("language_class");
     await lesson.locator("input[name=date]").fill(swedishToday(1));
     await lesson.locator("input[name=starts_at]").fill("08:30");
@@ -98,14 +102,14 @@ test("a new participant, their placement and working week, a language class, a r
     await page.getByTestId("event-error").waitFor();
     assert.equal(await wrong.locator("input[name=starts_at]").inputValue(), "12:00", "kept what was typed");
 
-    const review = page.getByTestId("review-form");
+    const review = await openForm(page, "review");
     const conclusion = `Trepart: fortsätt praktiken ${Date.now()}`;
     await review.locator("textarea[name=notes]").fill(conclusion);
     await review.locator("textarea[name=next_steps]").fill("Ansök om vikariepoolen i maj");
     await review.locator("button[type=submit]").click();
     await page.getByTestId("timeline").locator("li", { hasText: conclusion }).waitFor();
 
-    const absence = page.getByTestId("absence-form");
+    const absence = await openForm(page, "absence");
     const reason = `Ringde 07:10, feber ${Date.now()}`;
     await absence.locator("select[name=reason]").selectOption("ill");
     await absence.locator("textarea[name=note]").fill(reason);

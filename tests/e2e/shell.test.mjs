@@ -2,7 +2,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, waitForHydration, PHONE } from "./harness.mjs";
+import { startServer, withPage, waitForHydration, serviceWorkerReady, PHONE } from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -61,14 +61,7 @@ test("after one online visit the app starts offline from the service worker", as
     await page.goto(server.url);
     await waitForHydration(page);
     // The worker has precached the shell once it controls the page.
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise((resolve) =>
-          navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
-        );
-      }
-    });
+    await serviceWorkerReady(page);
     const status = page.getByTestId("connection");
     assert.equal(await status.textContent(), "Ansluten");
 

@@ -128,7 +128,6 @@ impl fmt::Display for Kind {
 /// Deserialises one kind of record with the path of the offending field in the error.
 /// Screens that handle one kind call this directly, so the browser bundle carries only
 /// that kind's parser rather than all of them.
-#[cfg(not(feature = "hydrate"))]
 pub fn from_json<T: serde::de::DeserializeOwned>(
     data: serde_json::Value,
 ) -> Result<T, RecordError> {
@@ -142,19 +141,6 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
             },
             message: error.into_inner().to_string(),
         }
-    })
-}
-
-/// The browser's parser names no field: it reads what the server already checked, and the
-/// field tracking would double every record parser in the bundle (about 110 KB before
-/// compression).
-#[cfg(feature = "hydrate")]
-pub fn from_json<T: serde::de::DeserializeOwned>(
-    data: serde_json::Value,
-) -> Result<T, RecordError> {
-    serde_json::from_value(data).map_err(|error| RecordError {
-        field: "record".to_owned(),
-        message: error.to_string(),
     })
 }
 

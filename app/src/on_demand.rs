@@ -1,0 +1,170 @@
+//! Screens and forms whose code is a chunk of its own in the browser bundle
+//! (`cargo leptos build --split`): a page downloads only what it shows, so a sign-in page
+//! carries no caseload and a caseload carries no forms. Each `wasm_split` function below is a
+//! split point; functions with the same module name share a chunk. The service worker
+//! precaches every chunk, so all of them still open offline after one visit.
+//!
+//! On the server (and in native tests) a split point is an ordinary call.
+
+use crate::caseload::CaseloadList;
+use crate::i18n::*;
+use crate::sync::status::SyncStatus;
+use leptos::prelude::*;
+use serde_json::Value;
+
+/// Why a screen loaded on demand could not be shown: its part of the app was neither cached
+/// on the device nor reachable.
+#[derive(Debug, Clone, Copy)]
+pub struct ScreenUnavailable;
+
+impl From<wasm_split_helpers::SplitLoaderError> for ScreenUnavailable {
+    fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
+        ScreenUnavailable
+    }
+}
+
+/// The forms that record something on a participant's page, each opened on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Form {
+    CheckIn,
+    Absence,
+    Review,
+    Contact,
+    Placement,
+    Event,
+    Closing,
+}
+
+impl Form {
+    /// In the order the page offers them: the workplace visit first.
+    pub const ALL: [Form; 7] = [
+        Form::CheckIn,
+        Form::Absence,
+        Form::Review,
+        Form::Contact,
+        Form::Placement,
+        Form::Event,
+        Form::Closing,
+    ];
+
+    /// The name the end-to-end tests and the page's buttons know the form by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::CheckIn => "check-in",
+            Form::Absence => "absence",
+            Form::Review => "review",
+            Form::Contact => "contact",
+            Form::Placement => "placement",
+            Form::Event => "event",
+            Form::Closing => "closing",
+        }
+    }
+}
+
+/// What `OnDemand` shows.
+#[derive(Debug, Clone)]
+pub enum Screen {
+    Caseload,
+    Participant(String),
+    /// A form for the participant whose record is given.
+    Form(Form, Value),
+}
+
+/// Shows `screen` once its chunk is loaded (at once when it already is). A failed fetch says
+/// so and offers to try again instead of stopping the app.
+#[component]
+pub fn OnDemand(screen: Screen) -> impl IntoView {
+    let i18n = use_i18n();
+    let attempt = RwSignal::new(0_u32);
+    view! {
+        <Suspense fallback=move || view! { <p class="card note">{t!(i18n, caseload_loading)}</p> }>
+            {move || {
+                attempt.track();
+                let screen = screen.clone();
+                Suspend::new(crate::browser_future(async move {
+                    let loaded = match screen {
+                        Screen::Caseload => caseload_screen().await,
+                        Screen::Participant(id) => participant_screen(id).await,
+                        Screen::Form(form, participant) => {
+                            let id = crate::caseload::text(&participant, "id");
+                            match form {
+                                Form::CheckIn => check_in_form(participant).await,
+                                Form::Absence => absence_form(id).await,
+                                Form::Review => review_form(id).await,
+                                Form::Contact => contact_form(id).await,
+                                Form::Closing => closing_form(id).await,
+                                Form::Placement => placement_form(participant).await,
+                                Form::Event => event_form(participant).await,
+                            }
+                        }
+                    };
+                    loaded.unwrap_or_else(|ScreenUnavailable| view! {
+                        <section class="card" role="alert" data-testid="screen-unavailable">
+                            <p>{t!(i18n, screen_unavailable)}</p>
+                            <button type="button" class="button" on:click=move |_| attempt.update(|n| *n += 1)>
+                                {t!(i18n, screen_retry)}
+                            </button>
+                        </section>
+                    }.into_any())
+                }))
+            }}
+        </Suspense>
+    }
+}
+
+/// The caseload, and for a case manager the form that registers a new participant.
+#[wasm_split_helpers::wasm_split(caseload, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn caseload_screen() -> Result<AnyView, ScreenUnavailable> {
+    let status = expect_context::<SyncStatus>();
+    Ok(view! {
+        <CaseloadList />
+        <Show when=move || status.roles.with(|roles| roles.contains(&crate::domain::Role::CaseManager))>
+            <crate::planning::RegisterForm />
+        </Show>
+    }
+    .into_any())
+}
+
+/// One participant's page, without its forms.
+#[wasm_split_helpers::wasm_split(participant, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn participant_screen(id: String) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::participant::ParticipantView id=id /> }.into_any())
+}
+
+#[wasm_split_helpers::wasm_split(check_in, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn check_in_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::participant::CheckInForm participant=participant /> }.into_any())
+}
+
+// The forms that add to the participant's journal share a chunk (`journal`), and so do the
+// two that plan (`planning`): they share most of their code.
+
+#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn absence_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::journal_forms::AbsenceForm participant_id=participant_id /> }.into_any())
+}
+
+#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn review_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::journal_forms::ReviewForm participant_id=participant_id /> }.into_any())
+}
+
+#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn contact_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::journal_forms::ContactForm participant_id=participant_id /> }.into_any())
+}
+
+#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn closing_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::journal_forms::ClosingForm participant_id=participant_id /> }.into_any())
+}
+
+#[wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn placement_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::planning::PlacementForm participant=participant /> }.into_any())
+}
+
+#[wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)]
+fn event_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::planning::EventForm participant=participant /> }.into_any())
+}
