@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # cargo-leptos reruns wasm-bindgen and wasm-opt (about 20 s) even when nothing changed, so
 # `make run` builds only when a source file is newer than the last build.
 # --split: the code of screens marked as split points (`wasm_split`) goes into chunks of its
-# own that the browser fetches when a screen first shows (see app/src/caseload.rs).
+# own that the browser fetches when a screen first shows (see app/src/on_demand.rs).
 LEPTOS_BUILD := cargo leptos build --release --split
 SOURCES := $(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null)
 BUILT := $(TARGET_DIR)/.lotsa-release-built

@@ -4,7 +4,7 @@
 //! device can run the same ones when it shows a pending change.
 
 use crate::access::Viewer;
-use crate::domain::{Entity, Kind, Record, RecordError, Role};
+use crate::domain::{Entity, Kind, Record, RecordError, Refusal, Role};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -20,7 +20,8 @@ pub enum Change {
     },
 }
 
-/// Why a change was refused. The message is shown to the user who made it.
+/// Why a change was refused. The message is for API clients; the app shows the
+/// [`Rejection::refusal`] in the user's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
     #[error("you may not make this change")]
@@ -31,6 +32,17 @@ pub enum Rejection {
     Missing(&'static str),
     #[error("unknown change {0:?}; this app may be newer or older than the server")]
     UnknownName(String),
+}
+
+impl Rejection {
+    pub fn refusal(&self) -> Refusal {
+        match self {
+            Rejection::NotPermitted => Refusal::NotPermitted,
+            Rejection::Invalid(error) => error.refusal,
+            Rejection::Missing(_) => Refusal::Missing,
+            Rejection::UnknownName(_) => Refusal::UnknownChange,
+        }
+    }
 }
 
 impl Change {
@@ -49,10 +61,7 @@ impl Change {
                     id: Uuid,
                 }
                 let args: Args = serde_json::from_value(args).map_err(|error| {
-                    Rejection::Invalid(RecordError {
-                        field: "id".to_owned(),
-                        message: error.to_string(),
-                    })
+                    Rejection::Invalid(RecordError::malformed("id", error.to_string()))
                 })?;
                 Ok(Change::Delete { kind, id: args.id })
             }
@@ -147,7 +156,7 @@ pub fn plan(
             if kind == Kind::Participant && context.participant_records > 0 {
                 return Err(Rejection::Invalid(RecordError::rule(
                     "id",
-                    "the participant still has records (schedule, check-ins, …); delete those first",
+                    Refusal::ParticipantHasRecords,
                 )));
             }
             return Ok(Planned {
@@ -169,7 +178,7 @@ pub fn plan(
         if *old_programme != programme_id {
             return Err(Rejection::Invalid(RecordError::rule(
                 "programme_id",
-                "a record cannot move to another programme",
+                Refusal::ProgrammeMoved,
             )));
         }
     }
@@ -185,7 +194,7 @@ pub fn plan(
         if !reusable {
             return Err(Rejection::Invalid(RecordError::rule(
                 "id",
-                "belonged to a deleted record; use a new id",
+                Refusal::IdOfDeletedRecord,
             )));
         }
     }
@@ -269,7 +278,7 @@ fn check_references(
             if !context.case_manager_roles.contains(&Role::CaseManager) {
                 return Err(Rejection::Invalid(RecordError::rule(
                     "case_manager_id",
-                    "is not a case manager",
+                    Refusal::NotCaseManager,
                 )));
             }
             if participant.employment_officer_id.is_some()
@@ -279,7 +288,7 @@ fn check_references(
             {
                 return Err(Rejection::Invalid(RecordError::rule(
                     "employment_officer_id",
-                    "is not an employment officer",
+                    Refusal::NotEmploymentOfficer,
                 )));
             }
             same_programme(context.programme.as_ref(), programme_id, "the programme")
@@ -294,7 +303,7 @@ fn check_references(
             if !is_staff {
                 return Err(Rejection::Invalid(RecordError::rule(
                     "id",
-                    "is not a user with a staff role",
+                    Refusal::NotStaffUser,
                 )));
             }
             same_programme(context.programme.as_ref(), programme_id, "the programme")

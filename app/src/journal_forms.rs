@@ -9,6 +9,7 @@ use crate::domain::{
     TrainingGoal,
 };
 use crate::i18n::*;
+use crate::notices::refusal_text;
 use crate::participant::{save_on_device, Saving};
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
@@ -63,7 +64,7 @@ pub fn ContactForm(participant_id: String) -> impl IntoView {
             "on": on.get_untracked(), "channel": channel.get_untracked(),
             "summary": summary.get_untracked() });
         match from_json::<ContactEntry>(data) {
-            Err(problem) => set_error.set(Some(problem.to_string())),
+            Err(problem) => set_error.set(Some(refusal_text(i18n, problem.refusal))),
             Ok(contact) => {
                 set_error.set(None);
                 save_on_device(
@@ -121,7 +122,7 @@ pub fn ReviewForm(participant_id: String) -> impl IntoView {
             "held_on": held_on.get_untracked(), "notes": notes.get_untracked(),
             "next_steps": next_steps.get_untracked() });
         match from_json::<Review>(data) {
-            Err(problem) => set_error.set(Some(problem.to_string())),
+            Err(problem) => set_error.set(Some(refusal_text(i18n, problem.refusal))),
             Ok(review) => {
                 set_error.set(None);
                 save_on_device(vec![Record::Review(review)], set_error, saving, move || {
@@ -175,7 +176,7 @@ pub fn AbsenceForm(participant_id: String) -> impl IntoView {
             Ok(absence)
         });
         match absence {
-            Err(problem) => set_error.set(Some(problem.to_string())),
+            Err(problem) => set_error.set(Some(refusal_text(i18n, problem.refusal))),
             Ok(absence) => {
                 set_error.set(None);
                 save_on_device(
@@ -244,7 +245,7 @@ pub fn ClosingForm(participant_id: String) -> impl IntoView {
         }
         let closing = match from_json::<Closing>(data) {
             Ok(closing) => closing,
-            Err(problem) => return set_error.set(Some(problem.to_string())),
+            Err(problem) => return set_error.set(Some(refusal_text(i18n, problem.refusal))),
         };
         let mut records = Vec::new();
         for due in follow_up_days(closing.held_on) {
@@ -252,7 +253,7 @@ pub fn ClosingForm(participant_id: String) -> impl IntoView {
                 "participant_id": closing.participant_id, "due_on": due }));
             match follow_up {
                 Ok(follow_up) => records.push(Record::FollowUp(follow_up)),
-                Err(problem) => return set_error.set(Some(problem.to_string())),
+                Err(problem) => return set_error.set(Some(refusal_text(i18n, problem.refusal))),
             }
         }
         records.insert(0, Record::Closing(closing));
@@ -363,7 +364,7 @@ fn FollowUpForm(follow_up: Value) -> impl IntoView {
             f.validate()?;
             Ok(f)
         }) {
-            Err(problem) => set_error.set(Some(problem.to_string())),
+            Err(problem) => set_error.set(Some(refusal_text(i18n, problem.refusal))),
             Ok(follow_up) => {
                 set_error.set(None);
                 save_on_device(vec![Record::FollowUp(follow_up)], set_error, saving, || {});
@@ -412,7 +413,7 @@ pub fn GoalProgress(goal: Value) -> impl IntoView {
         let mut data = goal.clone();
         data["progress"] = json!(event_target_value(&ev));
         match from_json::<TrainingGoal>(data) {
-            Err(problem) => set_error.set(Some(problem.to_string())),
+            Err(problem) => set_error.set(Some(refusal_text(i18n, problem.refusal))),
             // Each choice replaces the last (same id): none is a duplicate to hold back.
             Ok(goal) => save_on_device(
                 vec![Record::TrainingGoal(goal)],

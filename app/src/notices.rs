@@ -2,6 +2,7 @@
 //! (with the reason, until they discard it) and a change someone else's later change
 //! replaced. Both are kept on the device until dismissed, so a reload does not hide them.
 
+use crate::domain::{Note, Refusal, ShortText};
 use crate::i18n::*;
 use crate::sync::replica::{Notice, NoticeWhat};
 use crate::sync::status::SyncStatus;
@@ -30,6 +31,71 @@ pub fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: &str) -> String 
     .to_owned()
 }
 
+/// Why something was refused, in the user's language.
+pub fn refusal_text(i18n: leptos_i18n::I18nContext<Locale>, refusal: Refusal) -> String {
+    match refusal {
+        Refusal::Invalid => t_string!(i18n, refusal_invalid).to_string(),
+        Refusal::ShortText => t_string!(i18n, refusal_short_text, max = ShortText::MAX).to_string(),
+        Refusal::LongText => t_string!(i18n, refusal_long_text, max = Note::MAX).to_string(),
+        Refusal::Phone => t_string!(i18n, refusal_phone).to_string(),
+        Refusal::Email => t_string!(i18n, refusal_email).to_string(),
+        Refusal::Language => t_string!(i18n, refusal_language).to_string(),
+        Refusal::PostalCode => t_string!(i18n, refusal_postal_code).to_string(),
+        Refusal::Percent => t_string!(i18n, refusal_percent).to_string(),
+        Refusal::IdentityNumberFormat => {
+            t_string!(i18n, refusal_identity_number_format).to_string()
+        }
+        Refusal::IdentityNumberChecksum => {
+            t_string!(i18n, refusal_identity_number_checksum).to_string()
+        }
+        Refusal::IdentityNumberDate => t_string!(i18n, refusal_identity_number_date).to_string(),
+        Refusal::TimeOfDay => t_string!(i18n, refusal_time_of_day).to_string(),
+        Refusal::DayOutOfRange => t_string!(i18n, refusal_day_out_of_range).to_string(),
+        Refusal::EndsBeforeStartsOn => t_string!(i18n, refusal_ends_before_starts_on).to_string(),
+        Refusal::LastDayBeforeFirstDay => {
+            t_string!(i18n, refusal_last_day_before_first_day).to_string()
+        }
+        Refusal::EndsAtNotAfterStartsAt => {
+            t_string!(i18n, refusal_ends_at_not_after_starts_at).to_string()
+        }
+        Refusal::WeeklyUntilBeforeDate => {
+            t_string!(i18n, refusal_weekly_until_before_date).to_string()
+        }
+        Refusal::PlacementTooLong => t_string!(i18n, refusal_placement_too_long).to_string(),
+        Refusal::WeekdayTwice => t_string!(i18n, refusal_weekday_twice).to_string(),
+        Refusal::DayEndsBeforeStart => t_string!(i18n, refusal_day_ends_before_start).to_string(),
+        Refusal::AreaRatedTwice => t_string!(i18n, refusal_area_rated_twice).to_string(),
+        Refusal::ConsentWithdrawnBeforeGiven => {
+            t_string!(i18n, refusal_consent_withdrawn_before_given).to_string()
+        }
+        Refusal::FollowUpNeedsDoneOn => {
+            t_string!(i18n, refusal_follow_up_needs_done_on).to_string()
+        }
+        Refusal::AttendanceId => t_string!(i18n, refusal_attendance_id).to_string(),
+        Refusal::CoFinancingOverBudget => {
+            t_string!(i18n, refusal_co_financing_over_budget).to_string()
+        }
+        Refusal::ShareTargetsTooHigh => t_string!(i18n, refusal_share_targets_too_high).to_string(),
+        Refusal::MaxPlacementRange => t_string!(i18n, refusal_max_placement_range).to_string(),
+        Refusal::IntakeRoundEndsBeforeStart => {
+            t_string!(i18n, refusal_intake_round_ends_before_start).to_string()
+        }
+        Refusal::ParticipantHasRecords => {
+            t_string!(i18n, refusal_participant_has_records).to_string()
+        }
+        Refusal::ProgrammeMoved => t_string!(i18n, refusal_programme_moved).to_string(),
+        Refusal::IdOfDeletedRecord => t_string!(i18n, refusal_id_of_deleted_record).to_string(),
+        Refusal::NotCaseManager => t_string!(i18n, refusal_not_case_manager).to_string(),
+        Refusal::NotEmploymentOfficer => {
+            t_string!(i18n, refusal_not_employment_officer).to_string()
+        }
+        Refusal::NotStaffUser => t_string!(i18n, refusal_not_staff_user).to_string(),
+        Refusal::NotPermitted => t_string!(i18n, refusal_not_permitted).to_string(),
+        Refusal::Missing => t_string!(i18n, refusal_missing).to_string(),
+        Refusal::UnknownChange => t_string!(i18n, refusal_unknown_change).to_string(),
+    }
+}
+
 #[component]
 pub fn Notices() -> impl IntoView {
     let status = expect_context::<SyncStatus>();
@@ -45,12 +111,13 @@ fn NoticeLine(notice: Notice) -> impl IntoView {
     let i18n = use_i18n();
     let what = kind_label(i18n, &notice.kind);
     let (text, button, testid) = match &notice.what {
-        NoticeWhat::Refused { error } => (
+        NoticeWhat::Refused { error, code } => (
             t_string!(
                 i18n,
                 notice_refused,
                 what = what.clone(),
-                reason = error.clone()
+                // A rejection kept from before refusals had codes has only the English text.
+                reason = code.map_or_else(|| error.clone(), |code| refusal_text(i18n, code))
             )
             .to_string(),
             t_string!(i18n, notice_discard).to_owned(),

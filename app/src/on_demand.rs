@@ -4,7 +4,25 @@
 //! split point; functions with the same module name share a chunk. The service worker
 //! precaches every chunk, so all of them still open offline after one visit.
 //!
-//! On the server (and in native tests) a split point is an ordinary call.
+//! The split points exist with the feature `split`, which only the browser bundle (`frontend`)
+//! turns on: a split point imports its chunk's loader from a module that only
+//! `cargo leptos build --split` provides, so any other wasm (the browser tests) would not
+//! load. Without the feature, and on the server, each is an ordinary call.
+
+/// Calls a split point: with `split` it returns a future that first fetches its chunk.
+#[cfg(feature = "split")]
+macro_rules! load {
+    ($call:expr) => {
+        $call.await
+    };
+}
+
+#[cfg(not(feature = "split"))]
+macro_rules! load {
+    ($call:expr) => {
+        $call
+    };
+}
 
 use crate::caseload::CaseloadList;
 use crate::i18n::*;
@@ -17,6 +35,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy)]
 pub struct ScreenUnavailable;
 
+#[cfg(feature = "split")]
 impl From<wasm_split_helpers::SplitLoaderError> for ScreenUnavailable {
     fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
         ScreenUnavailable
@@ -83,18 +102,18 @@ pub fn OnDemand(screen: Screen) -> impl IntoView {
                 let screen = screen.clone();
                 Suspend::new(crate::browser_future(async move {
                     let loaded = match screen {
-                        Screen::Caseload => caseload_screen().await,
-                        Screen::Participant(id) => participant_screen(id).await,
+                        Screen::Caseload => load!(caseload_screen()),
+                        Screen::Participant(id) => load!(participant_screen(id)),
                         Screen::Form(form, participant) => {
                             let id = crate::caseload::text(&participant, "id");
                             match form {
-                                Form::CheckIn => check_in_form(participant).await,
-                                Form::Absence => absence_form(id).await,
-                                Form::Review => review_form(id).await,
-                                Form::Contact => contact_form(id).await,
-                                Form::Closing => closing_form(id).await,
-                                Form::Placement => placement_form(participant).await,
-                                Form::Event => event_form(participant).await,
+                                Form::CheckIn => load!(check_in_form(participant)),
+                                Form::Absence => load!(absence_form(id)),
+                                Form::Review => load!(review_form(id)),
+                                Form::Contact => load!(contact_form(id)),
+                                Form::Closing => load!(closing_form(id)),
+                                Form::Placement => load!(placement_form(participant)),
+                                Form::Event => load!(event_form(participant)),
                             }
                         }
                     };
@@ -113,7 +132,10 @@ pub fn OnDemand(screen: Screen) -> impl IntoView {
 }
 
 /// The caseload, and for a case manager the form that registers a new participant.
-#[wasm_split_helpers::wasm_split(caseload, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(caseload, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn caseload_screen() -> Result<AnyView, ScreenUnavailable> {
     let status = expect_context::<SyncStatus>();
     Ok(view! {
@@ -126,12 +148,18 @@ fn caseload_screen() -> Result<AnyView, ScreenUnavailable> {
 }
 
 /// One participant's page, without its forms.
-#[wasm_split_helpers::wasm_split(participant, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(participant, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn participant_screen(id: String) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::participant::ParticipantView id=id /> }.into_any())
 }
 
-#[wasm_split_helpers::wasm_split(check_in, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(check_in, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn check_in_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::participant::CheckInForm participant=participant /> }.into_any())
 }
@@ -139,32 +167,50 @@ fn check_in_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
 // The forms that add to the participant's journal share a chunk (`journal`), and so do the
 // two that plan (`planning`): they share most of their code.
 
-#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn absence_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::journal_forms::AbsenceForm participant_id=participant_id /> }.into_any())
 }
 
-#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn review_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::journal_forms::ReviewForm participant_id=participant_id /> }.into_any())
 }
 
-#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn contact_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::journal_forms::ContactForm participant_id=participant_id /> }.into_any())
 }
 
-#[wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn closing_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::journal_forms::ClosingForm participant_id=participant_id /> }.into_any())
 }
 
-#[wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn placement_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::planning::PlacementForm participant=participant /> }.into_any())
 }
 
-#[wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)]
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
 fn event_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <crate::planning::EventForm participant=participant /> }.into_any())
 }

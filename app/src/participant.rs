@@ -10,6 +10,7 @@ use crate::domain::{from_json, stockholm_day, Area, CheckIn, Kind, Rating, Recor
 use crate::i18n::*;
 use crate::invite_card::InviteCard;
 use crate::journal_forms::{FollowUps, GoalProgress};
+use crate::notices::refusal_text;
 use crate::on_demand::{Form, OnDemand, Screen};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
@@ -797,7 +798,9 @@ pub(crate) fn CheckInForm(participant: Value) -> impl IntoView {
         // The same rules as the server's, so a mistake is shown before anything is queued;
         // what was typed stays in the form.
         match (check_in, meeting) {
-            (Err(problem), _) | (_, Err(problem)) => set_error.set(Some(problem.to_string())),
+            (Err(problem), _) | (_, Err(problem)) => {
+                set_error.set(Some(refusal_text(i18n, problem.refusal)))
+            }
             (Ok(check_in), Ok(meeting)) => {
                 set_error.set(None);
                 let mut records = vec![Record::CheckIn(check_in)];

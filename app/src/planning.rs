@@ -8,6 +8,7 @@ use crate::domain::{
 };
 use crate::i18n::*;
 use crate::journal_forms::Choice;
+use crate::notices::refusal_text;
 use crate::participant::{save_on_device, Saving};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
@@ -149,7 +150,7 @@ pub fn PlacementForm(participant: Value) -> impl IntoView {
             Ok(placement)
         }) {
             Ok(placement) => placement,
-            Err(problem) => return set_error.set(Some(problem.to_string())),
+            Err(problem) => return set_error.set(Some(refusal_text(i18n, problem.refusal))),
         };
         let place = workplaces.with_untracked(|all| {
             all.iter()
@@ -277,7 +278,7 @@ pub fn EventForm(participant: Value) -> impl IntoView {
             Ok(event)
         });
         match parsed {
-            Err(problem) => set_error.set(Some(problem.to_string())),
+            Err(problem) => set_error.set(Some(refusal_text(i18n, problem.refusal))),
             Ok(event) => {
                 set_error.set(None);
                 save_on_device(
@@ -416,7 +417,7 @@ pub fn RegisterForm() -> impl IntoView {
             Ok(participant)
         });
         match parsed {
-            Err(problem) => set_error.set(Some(problem.to_string())),
+            Err(problem) => set_error.set(Some(refusal_text(i18n, problem.refusal))),
             Ok(participant) => {
                 set_error.set(None);
                 let page = format!("/caseload?p={}", participant.id);

@@ -204,6 +204,7 @@ async fn changes_made_at_the_same_moment_get_distinct_mutation_ids_and_survive_r
 
 #[wasm_bindgen_test]
 async fn an_answer_is_written_in_one_go_and_only_answered_changes_leave_the_outbox() {
+    use app::domain::Refusal;
     use app::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
     use app::sync::{MutationResult, MutationStatus, RecordChange, Replaced, SyncResponse};
     let name = unique_name("absorb");
@@ -228,11 +229,13 @@ async fn an_answer_is_written_in_one_go_and_only_answered_changes_leave_the_outb
                 id: 1,
                 status: MutationStatus::Applied,
                 error: None,
+                code: None,
             },
             MutationResult {
                 id: 3,
                 status: MutationStatus::Rejected,
                 error: Some("you may not make this change".into()),
+                code: Some(Refusal::NotPermitted),
             },
         ],
         changes,
@@ -262,7 +265,8 @@ async fn an_answer_is_written_in_one_go_and_only_answered_changes_leave_the_outb
         whats,
         [
             &NoticeWhat::Refused {
-                error: "you may not make this change".into()
+                error: "you may not make this change".into(),
+                code: Some(Refusal::NotPermitted),
             },
             &NoticeWhat::Replaced { version: 9 },
         ],

@@ -16,7 +16,7 @@ use app::change::{plan, Change, Context};
 use app::domain::{Entity, Kind, Link, Record, Role};
 use app::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
 use app::sync::scopes::{self, ScopeRow};
-use app::sync::server::{self, Decision};
+use app::sync::server::{self, Decision, Refused};
 use app::sync::{
     MutationResult, MutationStatus, RecordChange, Replaced, SyncRequest, SyncResponse,
 };
@@ -161,7 +161,7 @@ struct Server {
     counter: i64,
     rows: BTreeMap<(Kind, Uuid), Row>,
     clients: BTreeMap<Uuid, ClientRow>,
-    rejections: BTreeMap<(Uuid, i64), String>,
+    rejections: BTreeMap<(Uuid, i64), Refused>,
     notices: Vec<(Uuid, Replaced)>,
     /// Every mutation applied: `(client, mutation id, version)`.
     applied: Vec<(Uuid, i64, i64)>,
@@ -287,14 +287,14 @@ impl Server {
         mutation_id: i64,
         base: Option<i64>,
         change: Change,
-    ) -> Result<(), String> {
+    ) -> Result<(), Refused> {
         let viewer = self.viewer(user);
         let context = self.context(&change);
         let current = self
             .rows
             .get(&(change.kind(), change.id()))
             .map(|row| (row.version, row.author));
-        let planned = plan(&viewer, change, &context, today()).map_err(|r| r.to_string())?;
+        let planned = plan(&viewer, change, &context, today()).map_err(Refused::from)?;
         let version = self.store(
             planned.kind,
             planned.id,
@@ -318,12 +318,12 @@ impl Server {
         Ok(())
     }
 
-    fn reject(&mut self, client: Uuid, mutation_id: i64, reason: &str) {
+    fn reject(&mut self, client: Uuid, mutation_id: i64, refused: &Refused) {
         let row = self.clients.get_mut(&client).unwrap();
         if row.last_mutation_id < mutation_id {
             row.last_mutation_id = mutation_id;
             self.rejections
-                .insert((client, mutation_id), reason.to_owned());
+                .insert((client, mutation_id), refused.clone());
         }
     }
 
@@ -351,18 +351,18 @@ impl Server {
             let refused_before = (mutation.id <= last_processed)
                 .then(|| self.rejections.get(&(client, mutation.id)).cloned())
                 .flatten();
-            let (status, error) = match server::decide(mutation, last_processed, refused_before) {
+            let (status, refused) = match server::decide(mutation, last_processed, refused_before) {
                 Decision::Duplicate => (MutationStatus::Duplicate, None),
-                Decision::Rejected(reason) => {
-                    self.reject(client, mutation.id, &reason);
-                    (MutationStatus::Rejected, Some(reason))
+                Decision::Rejected(refused) => {
+                    self.reject(client, mutation.id, &refused);
+                    (MutationStatus::Rejected, Some(refused))
                 }
                 Decision::Apply(change) => {
                     match self.write(user, client, mutation.id, mutation.base_version, change) {
                         Ok(()) => (MutationStatus::Applied, None),
-                        Err(reason) => {
-                            self.reject(client, mutation.id, &reason);
-                            (MutationStatus::Rejected, Some(reason))
+                        Err(refused) => {
+                            self.reject(client, mutation.id, &refused);
+                            (MutationStatus::Rejected, Some(refused))
                         }
                     }
                 }
@@ -371,7 +371,8 @@ impl Server {
             results.push(MutationResult {
                 id: mutation.id,
                 status,
-                error,
+                error: refused.as_ref().map(|refused| refused.reason.clone()),
+                code: refused.and_then(|refused| refused.code),
             });
         }
         if crash_after == Some(request.mutations.len()) {

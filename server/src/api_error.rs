@@ -33,6 +33,9 @@ pub enum ApiError {
     /// The app is older than the server supports.
     #[error("{0}")]
     UpgradeRequired(String),
+    /// A change the rules refused, with the code the app translates.
+    #[error("{0}")]
+    Refused(app::change::Rejection),
     #[error("too many failed sign-ins; wait {retry_after_minutes} minutes and try again")]
     TooManyAttempts { retry_after_minutes: i64 },
     #[error("internal error")]
@@ -44,6 +47,9 @@ pub enum ApiError {
 pub struct ErrorBody {
     /// What went wrong, in words a user can act on.
     pub error: String,
+    /// Why a record or change was refused, as a code (only on such refusals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<app::domain::Refusal>,
 }
 
 impl From<crate::db::DbError> for ApiError {
@@ -60,6 +66,13 @@ impl IntoResponse for ApiError {
             Self::CrossSite => StatusCode::FORBIDDEN,
             Self::NotFound | Self::Missing(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Refused(rejection) => match rejection {
+                app::change::Rejection::NotPermitted => StatusCode::FORBIDDEN,
+                app::change::Rejection::Missing(_) => StatusCode::NOT_FOUND,
+                app::change::Rejection::Invalid(_) | app::change::Rejection::UnknownName(_) => {
+                    StatusCode::BAD_REQUEST
+                }
+            },
             Self::Gone(_) => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -74,6 +87,10 @@ impl IntoResponse for ApiError {
             status,
             Json(ErrorBody {
                 error: self.to_string(),
+                code: match &self {
+                    Self::Refused(rejection) => Some(rejection.refusal()),
+                    _ => None,
+                },
             }),
         )
             .into_response();

@@ -9,6 +9,8 @@ self.addEventListener("install", (event) => {
     caches
       .open(CACHE)
       .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
+      // A half-filled cache must not stay behind, where it would pass for the previous build.
+      .catch((error) => caches.delete(CACHE).then(() => Promise.reject(error)))
       .then(() => self.skipWaiting()),
   );
 });
@@ -40,8 +42,15 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(navigate(request, url));
     return;
   }
-  event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  event.respondWith(cached(request).then((hit) => hit || fetch(request)));
 });
+
+// This build's copy first (the previous build's cache holds older files under the same
+// unhashed names), then any: a page still running the previous build asks for its chunks.
+async function cached(request) {
+  const current = await caches.open(CACHE);
+  return (await current.match(request)) || (await caches.match(request));
+}
 
 // Pages come from the network while there is one (so they are current), and from the cache
 // when there is none; a page that was never cached falls back to the start page.

@@ -57,7 +57,6 @@ pub struct AppState {
     pub demo_logins: app::demo::DemoLogins,
     /// See [`Settings::trusted_proxies`].
     pub trusted_proxies: crate::client_address::TrustedProxies,
-    pub sync_locks: crate::api::sync::ClientLocks,
     service_worker: Arc<str>,
 }
 
@@ -137,7 +136,6 @@ impl Application {
             secure_cookies: settings.secure_cookies,
             demo_logins,
             trusted_proxies: settings.trusted_proxies.clone(),
-            sync_locks: Default::default(),
             service_worker: service_worker.into(),
         };
         let demo_logins = state.demo_logins.clone();

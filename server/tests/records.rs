@@ -11,11 +11,18 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn error_of(response: reqwest::Response) -> (StatusCode, String) {
+    let (status, message, _) = refusal_of(response).await;
+    (status, message)
+}
+
+/// The status, message and code (`Value::Null` when none) of an error response.
+async fn refusal_of(response: reqwest::Response) -> (StatusCode, String, Value) {
     let status = response.status();
     let body: Value = response.json().await.expect("errors are JSON");
     (
         status,
         body["error"].as_str().unwrap_or_default().to_owned(),
+        body["code"].clone(),
     )
 }
 
@@ -44,36 +51,42 @@ async fn invalid_records_are_refused_with_the_field_and_the_reason() {
             ),
             "identity_number",
             "check digit",
+            "identity_number_checksum",
         ),
         (
             "participant",
             with(participant.clone(), "birth_date", json!("1990-02-30")),
             "birth_date",
             "",
+            "invalid",
         ),
         (
             "participant",
             with(participant.clone(), "gender", json!("unknown")),
             "gender",
             "woman",
+            "invalid",
         ),
         (
             "participant",
             with(participant.clone(), "phone", json!("ring mig")),
             "phone",
             "phone number",
+            "phone",
         ),
         (
             "participant",
             with(participant.clone(), "first_name", json!("   ")),
             "first_name",
             "1 to 200",
+            "short_text",
         ),
         (
             "participant",
             with(participant.clone(), "case_manager_id", json!(programme.eo)),
             "case_manager_id",
             "not a case manager",
+            "not_case_manager",
         ),
         (
             "placement",
@@ -84,25 +97,29 @@ async fn invalid_records_are_refused_with_the_field_and_the_reason() {
             ),
             "ends_on",
             "longer than the programme allows",
+            "placement_too_long",
         ),
         (
             "schedule_event",
             with(event.clone(), "ends_at", json!("08:00")),
             "ends_at",
             "after starts_at",
+            "ends_at_not_after_starts_at",
         ),
         (
             "schedule_event",
             with(event.clone(), "starts_at", json!("9 am")),
             "starts_at",
             "HH:MM",
+            "time_of_day",
         ),
     ];
-    for (kind, data, field, reason) in cases {
+    for (kind, data, field, reason, code) in cases {
         let path = format!("/api/v1/records/{kind}/{new_id}");
-        let (status, message) =
-            error_of(cm.put(app.url(&path)).json(&data).send().await.unwrap()).await;
+        let (status, message, refusal) =
+            refusal_of(cm.put(app.url(&path)).json(&data).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{kind} {field}: {message}");
+        assert_eq!(refusal, code, "{kind} {field}: {message}");
         assert!(
             message.contains(field) && message.contains(reason),
             "{kind} {field}: {message}"

@@ -245,6 +245,17 @@ async fn rejected_mutations_say_why_and_do_not_block_the_rest() {
         "{}",
         results[2]
     );
+    // Each refusal also has a code the app shows in the user's language.
+    let codes: Vec<&Value> = results.iter().map(|r| &r["code"]).collect();
+    assert_eq!(
+        codes,
+        [
+            &json!("unknown_change"),
+            &json!("invalid"),
+            &json!("missing"),
+            &Value::Null
+        ]
+    );
     assert!(ids_of(body["changes"].as_array().unwrap(), "check_in").contains(&good.to_string()));
 
     // Rejected ids count as processed too, and a retry after a lost response is told why
@@ -259,6 +270,10 @@ async fn rejected_mutations_say_why_and_do_not_block_the_rest() {
     let retry: Value = retry.json().await.unwrap();
     assert_eq!(retry["results"][0]["status"], "rejected");
     assert_eq!(retry["results"][0]["error"], results[1]["error"]);
+    assert_eq!(
+        retry["results"][0]["code"], results[1]["code"],
+        "the code is kept too"
+    );
 }
 
 #[tokio::test]
@@ -622,4 +637,71 @@ async fn a_project_leaders_first_sync_of_the_demo_comes_in_pages() {
     // The project leader sees every record of the programme.
     assert_eq!(seen.len(), total);
     assert!(pages >= 2, "{total} records came in {pages} pages");
+}
+
+/// A device's syncs run one at a time whichever server process takes them: the lease is in
+/// the database, so one taken elsewhere (here straight through the database, as another
+/// process would) holds a sync back until it is given back, one left by a process that died
+/// expires, and a refused request gives its lease back.
+#[tokio::test]
+async fn a_device_syncs_one_request_at_a_time_across_server_processes() {
+    use chrono::{TimeDelta, Utc};
+    use std::time::Duration;
+    let app = TestApp::spawn().await;
+    let _programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "cm1").await;
+    device.sync(&app, json!([])).await;
+    assert_eq!(
+        app.database.count("SELECT COUNT(*) FROM sync_leases").await,
+        0,
+        "a sync gives its lease back"
+    );
+
+    let elsewhere = Uuid::new_v4();
+    let now = Utc::now();
+    let until = now + TimeDelta::minutes(1);
+    assert!(app
+        .db
+        .lease_device(device.id, elsewhere, now, until)
+        .await
+        .unwrap());
+    let (client, url, id) = (device.client.clone(), app.url("/api/v1/sync"), device.id);
+    let waiting = tokio::spawn(async move {
+        let body = json!({ "client_id": id, "cursor": null, "mutations": [] });
+        client.post(url).json(&body).send().await.unwrap().status()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "the sync waits while another process holds the device"
+    );
+    app.db.release_device(device.id, elsewhere).await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the sync goes on once the device is given back")
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+
+    // A process that died holding the device: its lease ran out a minute ago.
+    let then = Utc::now() - TimeDelta::minutes(2);
+    let expired = then + TimeDelta::minutes(1);
+    assert!(app
+        .db
+        .lease_device(device.id, elsewhere, then, expired)
+        .await
+        .unwrap());
+    tokio::time::timeout(Duration::from_secs(10), device.sync(&app, json!([])))
+        .await
+        .expect("an expired lease does not hold the device");
+
+    // Another user's request for this device is refused, and gives the device back.
+    let intruder = Device {
+        id: device.id,
+        ..Device::new(&app, "cm2").await
+    };
+    let refused = intruder.send(&app, None, json!([])).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    tokio::time::timeout(Duration::from_secs(10), device.sync(&app, json!([])))
+        .await
+        .expect("a refused request gives the device back");
 }

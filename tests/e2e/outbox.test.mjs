@@ -219,6 +219,11 @@ test("a change the server refuses says why and can be discarded", async () => {
     const refused = page.getByTestId("refused");
     await refused.waitFor();
     assert.match(await refused.textContent(), /avstämningen kunde inte sparas/);
+    // Why, in Swedish: the server's code, not its English message. A participant handed over
+    // is one this user no longer sees, which the server does not tell apart from one that
+    // does not exist.
+    assert.match(await refused.textContent(), /Något som ändringen hänvisar till finns inte \(längre\)\./);
+    assert.doesNotMatch(await refused.textContent(), /does not exist/);
     assert.equal(await page.getByTestId("pending-count").count(), 0, "nothing waits any more");
     assert.equal((await checkInsOnServer(participant, note)).length, 0, "nothing was stored");
     await refused.getByTestId("dismiss-notice").click();

@@ -15,6 +15,8 @@ import {
   openCaseload,
   deviceData,
   recordsOnServer,
+  openForm,
+  serviceWorkerReady,
 } from "./harness.mjs";
 
 let server;
@@ -49,21 +51,9 @@ async function sessionCookie(context) {
   return cookie.value;
 }
 
-/** Waits until the service worker controls the page, so pages open without a network. */
-async function controlledByServiceWorker(page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((resolve) =>
-        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
-      );
-    }
-  });
-}
-
 /** Signs out with the network off and waits until the sign-out is queued on the phone. */
 async function signOutOffline(page, context) {
-  await controlledByServiceWorker(page);
+  await serviceWorkerReady(page);
   await context.setOffline(true);
   await page.getByTestId("sign-out").click();
   await page.waitForURL(`${server.url}/login`);
@@ -139,10 +129,11 @@ test("when the server ends the session, the caseload shuts; signing in again as 
     await (await openCaseload(page, server, "handlaggare2")).first().click();
     await page.getByTestId("participant-name").waitFor();
     const participant = new URL(page.url()).searchParams.get("p");
-    await controlledByServiceWorker(page);
+    await serviceWorkerReady(page);
 
     await context.setOffline(true);
     const note = `Avstämning innan sessionen tog slut ${Date.now()}`;
+    await openForm(page, "check-in");
     await page.fill("[data-testid=check-in-form] textarea[name=notes]", note);
     await page.click("[data-testid=check-in-form] button[type=submit]");
     await page.getByTestId("timeline").locator("li", { hasText: note }).waitFor();

@@ -2,7 +2,7 @@
 //! goals, attendance, absence, the closing conversation and follow-ups after exit.
 
 use super::values::{day, Note, ShortText};
-use super::RecordError;
+use super::{RecordError, Refusal};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -234,10 +234,7 @@ impl Attendance {
 
     pub fn validate(&self) -> Result<(), RecordError> {
         if self.id != Self::id_for(self.participant_id, self.day) {
-            return Err(RecordError::rule(
-                "id",
-                "an attendance record's id must be Attendance::id_for(participant_id, day)",
-            ));
+            return Err(RecordError::rule("id", Refusal::AttendanceId));
         }
         Ok(())
     }
@@ -275,7 +272,7 @@ impl CheckIn {
     pub fn validate(&self) -> Result<(), RecordError> {
         let mut rated = std::collections::HashSet::new();
         if !self.ratings.iter().all(|rating| rated.insert(rating.area)) {
-            return Err(RecordError::rule("ratings", "an area is rated twice"));
+            return Err(RecordError::rule("ratings", Refusal::AreaRatedTwice));
         }
         Ok(())
     }
@@ -286,7 +283,7 @@ impl Absence {
         if self.last_day < self.first_day {
             return Err(RecordError::rule(
                 "last_day",
-                "must not be before first_day",
+                Refusal::LastDayBeforeFirstDay,
             ));
         }
         Ok(())
@@ -365,10 +362,7 @@ pub enum Situation {
 impl FollowUp {
     pub fn validate(&self) -> Result<(), RecordError> {
         if self.situation.is_some() && self.done_on.is_none() {
-            return Err(RecordError::rule(
-                "done_on",
-                "a follow-up with a result needs the day it was done",
-            ));
+            return Err(RecordError::rule("done_on", Refusal::FollowUpNeedsDoneOn));
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use super::person::{Gender, IdentityNumber};
 use super::values::{day, Address, Email, LanguageCode, Note, PhoneNumber, ShortText};
-use super::RecordError;
+use super::{RecordError, Refusal};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -186,7 +186,7 @@ impl Participant {
             {
                 return Err(RecordError::rule(
                     "consents",
-                    "a consent is withdrawn before it was given",
+                    Refusal::ConsentWithdrawnBeforeGiven,
                 ));
             }
         }

@@ -1,7 +1,7 @@
 //! The programme and the people who run it.
 
 use super::values::{day, Contact, Email, Percent, PhoneNumber, ShortText};
-use super::RecordError;
+use super::{RecordError, Refusal};
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -93,28 +93,25 @@ impl Programme {
             if funding.ends_on < funding.starts_on {
                 return Err(RecordError::rule(
                     "funding.ends_on",
-                    "must not be before starts_on",
+                    Refusal::EndsBeforeStartsOn,
                 ));
             }
             if funding.co_financing_sek > funding.total_budget_sek {
                 return Err(RecordError::rule(
                     "funding.co_financing_sek",
-                    "cannot exceed the total budget",
+                    Refusal::CoFinancingOverBudget,
                 ));
             }
         }
         if self.targets.share_women.get() + self.targets.share_men.get() > 100 {
-            return Err(RecordError::rule(
-                "targets",
-                "the shares of women and men add up to more than 100 %",
-            ));
+            return Err(RecordError::rule("targets", Refusal::ShareTargetsTooHigh));
         }
         match self.max_placement {
             PlacementLimit::Weeks(1..=52) | PlacementLimit::Months(1..=12) => {}
             _ => {
                 return Err(RecordError::rule(
                     "max_placement",
-                    "must be 1–52 weeks or 1–12 months",
+                    Refusal::MaxPlacementRange,
                 ))
             }
         }
@@ -122,7 +119,7 @@ impl Programme {
             if round.ends_on < round.starts_on {
                 return Err(RecordError::rule(
                     "intake_rounds",
-                    "an intake round ends before it starts",
+                    Refusal::IntakeRoundEndsBeforeStart,
                 ));
             }
         }

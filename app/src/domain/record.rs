@@ -9,20 +9,32 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
-/// Why a record was refused: which field, and what to do about it.
+/// Why a record was refused: which field, the code the app translates, and the English
+/// message of the API.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct RecordError {
     pub field: String,
+    pub refusal: Refusal,
     pub message: String,
 }
 
 impl RecordError {
     /// A rule that spans fields was broken.
-    pub fn rule(field: &str, message: &str) -> Self {
+    pub fn rule(field: &str, refusal: Refusal) -> Self {
         Self {
             field: field.to_owned(),
-            message: message.to_owned(),
+            refusal,
+            message: refusal.message(),
+        }
+    }
+
+    /// A value that could not be read at all, with serde's account of it.
+    pub fn malformed(field: &str, message: String) -> Self {
+        Self {
+            field: field.to_owned(),
+            refusal: Refusal::of_message(&message),
+            message,
         }
     }
 }
@@ -133,14 +145,8 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, RecordError> {
     serde_path_to_error::deserialize(data).map_err(|error| {
         let path = error.path().to_string();
-        RecordError {
-            field: if path == "." {
-                "record".to_owned()
-            } else {
-                path
-            },
-            message: error.into_inner().to_string(),
-        }
+        let field = if path == "." { "record" } else { &path };
+        RecordError::malformed(field, error.into_inner().to_string())
     })
 }
 

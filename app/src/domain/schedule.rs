@@ -2,7 +2,7 @@
 //! time. Occurrences are computed here, so the phone shows the same schedule offline.
 
 use super::values::{day, FieldError, Note, ShortText};
-use super::RecordError;
+use super::{RecordError, Refusal};
 use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Stockholm;
 use serde::{Deserialize, Serialize};
@@ -71,24 +71,18 @@ impl Placement {
     /// Checks the placement on its own and against the programme's longest allowed placement.
     pub fn validate(&self, limit: Option<super::PlacementLimit>) -> Result<(), RecordError> {
         if self.ends_on < self.starts_on {
-            return Err(RecordError::rule("ends_on", "must not be before starts_on"));
+            return Err(RecordError::rule("ends_on", Refusal::EndsBeforeStartsOn));
         }
         if let Some(limit) = limit {
             if self.ends_on > limit.last_day(self.starts_on) {
-                return Err(RecordError::rule(
-                    "ends_on",
-                    "the placement is longer than the programme allows",
-                ));
+                return Err(RecordError::rule("ends_on", Refusal::PlacementTooLong));
             }
         }
         let mut days: Vec<Weekday> = self.weekly_pattern.iter().map(|d| d.weekday).collect();
         days.sort_by_key(|day| day.num_days_from_monday());
         days.dedup();
         if days.len() != self.weekly_pattern.len() {
-            return Err(RecordError::rule(
-                "weekly_pattern",
-                "a weekday appears twice",
-            ));
+            return Err(RecordError::rule("weekly_pattern", Refusal::WeekdayTwice));
         }
         if self
             .weekly_pattern
@@ -97,7 +91,7 @@ impl Placement {
         {
             return Err(RecordError::rule(
                 "weekly_pattern",
-                "a day ends before it starts",
+                Refusal::DayEndsBeforeStart,
             ));
         }
         Ok(())
@@ -191,10 +185,16 @@ pub struct Occurrence {
 impl ScheduleEvent {
     pub fn validate(&self) -> Result<(), RecordError> {
         if self.ends_at <= self.starts_at {
-            return Err(RecordError::rule("ends_at", "must be after starts_at"));
+            return Err(RecordError::rule(
+                "ends_at",
+                Refusal::EndsAtNotAfterStartsAt,
+            ));
         }
         if self.weekly_until.is_some_and(|until| until < self.date) {
-            return Err(RecordError::rule("weekly_until", "must not be before date"));
+            return Err(RecordError::rule(
+                "weekly_until",
+                Refusal::WeeklyUntilBeforeDate,
+            ));
         }
         Ok(())
     }

@@ -251,6 +251,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_refusal_of_a_day_names_the_years_it_checks() {
+        assert_eq!(
+            day::OUT_OF_RANGE,
+            format!(
+                "must be a day between {} and {}",
+                day::FIRST_YEAR,
+                day::LAST_YEAR
+            )
+        );
+    }
+
+    #[test]
     fn short_text_is_trimmed_and_single_line() {
         assert_eq!(
             ShortText::parse("  Solgården ").unwrap().as_str(),
@@ -337,13 +349,14 @@ pub mod day {
         (FIRST_YEAR..=LAST_YEAR).contains(&day.year())
     }
 
+    /// Why a day was refused (its code is [`super::super::Refusal::DayOutOfRange`]).
+    pub const OUT_OF_RANGE: &str = "must be a day between 1900 and 2200";
+
     fn checked<E: Error>(day: NaiveDate) -> Result<NaiveDate, E> {
         if in_range(day) {
             Ok(day)
         } else {
-            Err(E::custom(format!(
-                "must be a day between {FIRST_YEAR} and {LAST_YEAR}"
-            )))
+            Err(E::custom(OUT_OF_RANGE))
         }
     }
 

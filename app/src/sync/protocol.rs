@@ -76,6 +76,14 @@ pub struct MutationResult {
     pub status: MutationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why it was rejected, as a code the app shows in the user's language. A code this app
+    /// does not know (a newer server) reads as none, and the app shows `error`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::domain::Refusal::known"
+    )]
+    pub code: Option<crate::domain::Refusal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ use super::protocol::{
     Mutation, MutationStatus, RecordChange, Replaced, SyncRequest, SyncResponse,
 };
 use crate::change::Change;
+use crate::domain::Refusal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -118,19 +119,24 @@ pub struct Notice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NoticeWhat {
-    /// The server refused the change; it is no longer shown, and this says why.
-    Refused { error: String },
+    /// The server refused the change; it is no longer shown, and this says why (the code,
+    /// when the server gave one, in the user's language).
+    Refused {
+        error: String,
+        #[serde(default, deserialize_with = "Refusal::known")]
+        code: Option<Refusal>,
+    },
     /// Someone else's later change replaced this user's; both are in the history.
     Replaced { version: i64 },
 }
 
 impl Notice {
-    fn refused(pending: &Pending, error: String) -> Self {
+    fn refused(pending: &Pending, error: String, code: Option<Refusal>) -> Self {
         Self {
             key: format!("refused/{}", pending.mutation.id),
             kind: pending.kind.clone(),
             record_id: pending.record_id.clone(),
-            what: NoticeWhat::Refused { error },
+            what: NoticeWhat::Refused { error, code },
         }
     }
 
@@ -173,9 +179,11 @@ pub fn absorb(outbox: &[Pending], response: SyncResponse) -> Absorbed {
         };
         absorbed.answered.push(result.id);
         if result.status == MutationStatus::Rejected {
-            absorbed
-                .notices
-                .push(Notice::refused(pending, result.error.unwrap_or_default()));
+            absorbed.notices.push(Notice::refused(
+                pending,
+                result.error.unwrap_or_default(),
+                result.code,
+            ));
         }
     }
     absorbed
@@ -301,11 +309,13 @@ mod tests {
                     id: 1,
                     status: MutationStatus::Applied,
                     error: None,
+                    code: None,
                 },
                 MutationResult {
                     id: 2,
                     status: MutationStatus::Rejected,
                     error: Some("you may not make this change".into()),
+                    code: Some(Refusal::NotPermitted),
                 },
             ],
             vec![],
@@ -320,7 +330,8 @@ mod tests {
         assert_eq!(
             absorbed.notices[0].what,
             NoticeWhat::Refused {
-                error: "you may not make this change".into()
+                error: "you may not make this change".into(),
+                code: Some(Refusal::NotPermitted),
             }
         );
     }

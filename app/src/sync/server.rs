@@ -3,9 +3,26 @@
 //! change a write replaces, and where a page of changes ends.
 
 use super::protocol::Mutation;
-use crate::change::Change;
-use crate::domain::Kind;
+use crate::change::{Change, Rejection};
+use crate::domain::{Kind, Refusal};
 use uuid::Uuid;
+
+/// Why a mutation was refused, as kept for a retry: the API's English message, and the
+/// code the app translates (none for rejections kept before codes existed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub reason: String,
+    pub code: Option<Refusal>,
+}
+
+impl From<Rejection> for Refused {
+    fn from(rejection: Rejection) -> Self {
+        Self {
+            reason: rejection.to_string(),
+            code: Some(rejection.refusal()),
+        }
+    }
+}
 
 /// What to do with one mutation of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +30,7 @@ pub enum Decision {
     /// Processed before (the response was lost and the device retried): not applied again.
     Duplicate,
     /// Refused, now or when it was first processed; the device is told why.
-    Rejected(String),
+    Rejected(Refused),
     /// New: apply it (the write claims the mutation id in its own transaction).
     Apply(Change),
 }
@@ -24,17 +41,17 @@ pub enum Decision {
 pub fn decide(
     mutation: &Mutation,
     last_processed: i64,
-    refused_before: Option<String>,
+    refused_before: Option<Refused>,
 ) -> Decision {
     if mutation.id <= last_processed {
         return match refused_before {
-            Some(reason) => Decision::Rejected(reason),
+            Some(refused) => Decision::Rejected(refused),
             None => Decision::Duplicate,
         };
     }
     match Change::from_mutation(&mutation.name, mutation.args.clone()) {
         Ok(change) => Decision::Apply(change),
-        Err(rejection) => Decision::Rejected(rejection.to_string()),
+        Err(rejection) => Decision::Rejected(rejection.into()),
     }
 }
 
@@ -107,9 +124,13 @@ mod tests {
             decide(&mutation(3, "contact.delete"), 3, None),
             Decision::Duplicate
         );
+        let refused = Refused {
+            reason: "no".into(),
+            code: Some(Refusal::NotPermitted),
+        };
         assert_eq!(
-            decide(&mutation(2, "contact.delete"), 3, Some("no".into())),
-            Decision::Rejected("no".into())
+            decide(&mutation(2, "contact.delete"), 3, Some(refused.clone())),
+            Decision::Rejected(refused)
         );
         assert!(matches!(
             decide(&mutation(4, "contact.delete"), 3, None),
@@ -117,7 +138,8 @@ mod tests {
         ));
         assert!(matches!(
             decide(&mutation(4, "hologram.save"), 3, None),
-            Decision::Rejected(reason) if reason.contains("unknown change")
+            Decision::Rejected(Refused { reason, code: Some(Refusal::UnknownChange) })
+                if reason.contains("unknown change")
         ));
     }
 

@@ -160,13 +160,7 @@ pub async fn get_record(
 fn written(outcome: WriteOutcome) -> Result<Json<WrittenBody>, ApiError> {
     match outcome {
         WriteOutcome::Applied { version } => Ok(Json(WrittenBody { version })),
-        WriteOutcome::Rejected(Rejection::NotPermitted) => {
-            Err(ApiError::Forbidden(Rejection::NotPermitted.to_string()))
-        }
-        WriteOutcome::Rejected(rejection @ Rejection::Missing(_)) => {
-            Err(ApiError::Missing(rejection.to_string()))
-        }
-        WriteOutcome::Rejected(rejection) => Err(ApiError::BadRequest(rejection.to_string())),
+        WriteOutcome::Rejected(rejection) => Err(ApiError::Refused(rejection)),
         WriteOutcome::Duplicate => Err(ApiError::Internal(anyhow::anyhow!(
             "a write without a mutation id was reported duplicate"
         ))),
@@ -201,7 +195,7 @@ pub async fn put_record(
     let kind = parse_kind(&kind)?;
     let id = parse_id(&id)?;
     let record =
-        Record::parse(kind, data).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+        Record::parse(kind, data).map_err(|error| ApiError::Refused(Rejection::Invalid(error)))?;
     if record.id() != id {
         return Err(ApiError::BadRequest(
             "id: the record's id differs from the one in the address".to_owned(),

@@ -9,7 +9,7 @@ use crate::db::{AccessAction, AccessEntry, MutationRef, Narrow, StoredRecord, Wr
 use crate::startup::AppState;
 use app::access::Access;
 use app::sync::scopes::{self, ScopePlan};
-use app::sync::server::{self, Decision};
+use app::sync::server::{self, Decision, Refused};
 use app::sync::{
     MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse, PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -18,8 +18,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// Changes per response: a first sync of a caseload takes a few round trips, each small
@@ -30,19 +29,68 @@ pub const MAX_MUTATIONS: usize = 500;
 /// The oldest protocol version this server still speaks.
 pub const MIN_PROTOCOL: u32 = 1;
 
-/// One sync at a time per device: a retry that overlaps a request still being processed
-/// waits for it, so two pulls never decide the device's scopes from the same old state.
-#[derive(Clone, Default)]
-pub struct ClientLocks(Arc<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>>);
+/// How long a request may hold a device before another may take it over: far longer than a
+/// sync takes, and only reached when a server process died holding it.
+const LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+/// How often a request waiting for a device asks again.
+const LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
-impl ClientLocks {
-    async fn lock(&self, client_id: Uuid) -> tokio::sync::OwnedMutexGuard<()> {
-        let lock = {
-            let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
-            locks.entry(client_id).or_default().clone()
+/// The right to sync one device. One sync at a time per device, whichever server process a
+/// request reaches: a retry that overlaps a request still being processed waits for it, so
+/// two pulls never decide the device's scopes from the same old state. The lease lives in
+/// the database, not in a process.
+struct DeviceLease {
+    db: std::sync::Arc<dyn crate::db::Database>,
+    client_id: Uuid,
+    token: Uuid,
+    held: bool,
+}
+
+impl DeviceLease {
+    async fn take(state: &AppState, client_id: Uuid) -> Result<Self, ApiError> {
+        let token = Uuid::new_v4();
+        loop {
+            let now = Utc::now();
+            if state
+                .db
+                .lease_device(client_id, token, now, now + LEASE)
+                .await?
+            {
+                return Ok(Self {
+                    db: state.db.clone(),
+                    client_id,
+                    token,
+                    held: true,
+                });
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
+    }
+
+    /// Gives the device back before the answer leaves; should that fail, the lease expires.
+    async fn release(mut self) {
+        match self.db.release_device(self.client_id, self.token).await {
+            Ok(()) => self.held = false,
+            Err(error) => tracing::warn!(error = %error, "releasing a device's sync lease"),
+        }
+    }
+}
+
+/// A request dropped half-way (the phone lost its connection, and axum dropped the handler)
+/// gives the device back too, so that the phone's retry does not wait for the lease to expire.
+impl Drop for DeviceLease {
+    fn drop(&mut self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
         };
-        lock.lock_owned().await
+        if self.held {
+            let (db, client_id, token) = (self.db.clone(), self.client_id, self.token);
+            runtime.spawn(async move {
+                if let Err(error) = db.release_device(client_id, token).await {
+                    tracing::warn!(error = %error, "releasing a dropped request's sync lease");
+                }
+            });
+        }
     }
 }
 
@@ -82,9 +130,21 @@ pub async fn sync(
             "cursor: must not be negative".to_owned(),
         ));
     }
-    let _one_at_a_time = state.sync_locks.lock(request.client_id).await;
+    let lease = DeviceLease::take(&state, request.client_id).await?;
+    let answer = answer(&state, peer, &user, request).await;
+    lease.release().await;
+    answer
+}
+
+/// Applies the mutations and pulls a page, while the request holds the device.
+async fn answer(
+    state: &AppState,
+    peer: std::net::IpAddr,
+    user: &crate::db::User,
+    request: SyncRequest,
+) -> Result<Json<SyncResponse>, ApiError> {
     let now = Utc::now();
-    let mut caller = Caller::load(&state, &user, peer).await?;
+    let mut caller = Caller::load(state, user, peer).await?;
     let client = state
         .db
         .sync_client(request.client_id, caller.actor.user_id, now)
@@ -110,11 +170,11 @@ pub async fn sync(
         } else {
             None
         };
-        let (status, error) = match server::decide(&mutation, last_processed, refused_before) {
+        let (status, refused) = match server::decide(&mutation, last_processed, refused_before) {
             Decision::Duplicate => (MutationStatus::Duplicate, None),
-            Decision::Rejected(reason) => {
-                state.db.reject_mutation(reference, &reason).await?;
-                (MutationStatus::Rejected, Some(reason))
+            Decision::Rejected(refused) => {
+                state.db.reject_mutation(reference, &refused).await?;
+                (MutationStatus::Rejected, Some(refused))
             }
             Decision::Apply(change) => {
                 ties_changed |= server::changes_ties(change.kind());
@@ -126,9 +186,9 @@ pub async fn sync(
                     WriteOutcome::Applied { .. } => (MutationStatus::Applied, None),
                     WriteOutcome::Duplicate => (MutationStatus::Duplicate, None),
                     WriteOutcome::Rejected(rejection) => {
-                        let reason = rejection.to_string();
-                        state.db.reject_mutation(reference, &reason).await?;
-                        (MutationStatus::Rejected, Some(reason))
+                        let refused = Refused::from(rejection);
+                        state.db.reject_mutation(reference, &refused).await?;
+                        (MutationStatus::Rejected, Some(refused))
                     }
                 }
             }
@@ -137,16 +197,17 @@ pub async fn sync(
         results.push(MutationResult {
             id: mutation.id,
             status,
-            error,
+            error: refused.as_ref().map(|refused| refused.reason.clone()),
+            code: refused.and_then(|refused| refused.code),
         });
     }
     if ties_changed {
         // A mutation may have changed what this user sees (a new participant of theirs).
-        caller = Caller::load(&state, &user, peer).await?;
+        caller = Caller::load(state, user, peer).await?;
     }
 
     let cursor = request.cursor.unwrap_or(0);
-    let pulled = pull(&state, &caller, &client, cursor).await?;
+    let pulled = pull(state, &caller, &client, cursor).await?;
     state
         .db
         .update_client_scopes(request.client_id, &pulled.scopes, pulled.cursor)

@@ -8,6 +8,7 @@
 use app::access::{Selection, Viewer};
 use app::change::{Change, Rejection};
 use app::domain::{Entity, Kind, Link, Record, Role};
+use app::sync::server::Refused;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -327,6 +328,20 @@ pub trait RecordStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<WriteOutcome, DbError>;
 
+    /// Takes the right to sync a device until `until`, under `token`; false while another
+    /// request holds an unexpired lease on it (in this server process or another).
+    async fn lease_device(
+        &self,
+        client_id: Uuid,
+        token: Uuid,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, DbError>;
+
+    /// Gives back a lease taken with `token` (a lease another request took after this one
+    /// expired stays).
+    async fn release_device(&self, client_id: Uuid, token: Uuid) -> Result<(), DbError>;
+
     /// Registers a device for `user_id`, or finds it; `None` if it belongs to another user.
     async fn sync_client(
         &self,
@@ -335,11 +350,15 @@ pub trait RecordStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<SyncClient>, DbError>;
 
-    /// Marks a refused mutation as processed and keeps the reason, in one transaction.
-    async fn reject_mutation(&self, mutation: MutationRef, reason: &str) -> Result<(), DbError>;
+    /// Marks a refused mutation as processed and keeps why, in one transaction.
+    async fn reject_mutation(
+        &self,
+        mutation: MutationRef,
+        refused: &Refused,
+    ) -> Result<(), DbError>;
 
     /// Why an already processed mutation was refused, if it was.
-    async fn rejection(&self, mutation: MutationRef) -> Result<Option<String>, DbError>;
+    async fn rejection(&self, mutation: MutationRef) -> Result<Option<Refused>, DbError>;
 
     /// Stores what a response with `cursor` carried of `plan`.
     async fn update_client_scopes(
@@ -1132,6 +1151,44 @@ macro_rules! impl_record_store {
                 Ok(Ok(user_id.to_string()))
             }
 
+            async fn lease_device(
+                &self,
+                client_id: uuid::Uuid,
+                token: uuid::Uuid,
+                now: chrono::DateTime<chrono::Utc>,
+                until: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, $crate::db::DbError> {
+                // One statement, so two processes cannot both find the lease free: the
+                // update happens only over an expired lease, and returns no row otherwise.
+                let taken: Option<String> = sqlx::query_scalar(
+                    "INSERT INTO sync_leases (client_id, token, held_until) VALUES ($1, $2, $3) \
+                     ON CONFLICT (client_id) DO UPDATE \
+                     SET token = excluded.token, held_until = excluded.held_until \
+                     WHERE sync_leases.held_until < $4 \
+                     RETURNING client_id",
+                )
+                .bind(client_id.to_string())
+                .bind(token.to_string())
+                .bind(until)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(taken.is_some())
+            }
+
+            async fn release_device(
+                &self,
+                client_id: uuid::Uuid,
+                token: uuid::Uuid,
+            ) -> Result<(), $crate::db::DbError> {
+                sqlx::query("DELETE FROM sync_leases WHERE client_id = $1 AND token = $2")
+                    .bind(client_id.to_string())
+                    .bind(token.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn sync_client(
                 &self,
                 client_id: uuid::Uuid,
@@ -1177,7 +1234,7 @@ macro_rules! impl_record_store {
             async fn reject_mutation(
                 &self,
                 mutation: $crate::db::records::MutationRef,
-                reason: &str,
+                refused: &app::sync::server::Refused,
             ) -> Result<(), $crate::db::DbError> {
                 let client = mutation.client_id.to_string();
                 let mut tx = self.pool.begin().await?;
@@ -1191,12 +1248,13 @@ macro_rules! impl_record_store {
                 .await?;
                 if claimed.rows_affected() == 1 {
                     sqlx::query(
-                        "INSERT INTO sync_rejections (client_id, mutation_id, reason) \
-                         VALUES ($1, $2, $3)",
+                        "INSERT INTO sync_rejections (client_id, mutation_id, reason, code) \
+                         VALUES ($1, $2, $3, $4)",
                     )
                     .bind(&client)
                     .bind(mutation.id)
-                    .bind(reason)
+                    .bind(&refused.reason)
+                    .bind(refused.code.map(app::domain::Refusal::code))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -1207,14 +1265,20 @@ macro_rules! impl_record_store {
             async fn rejection(
                 &self,
                 mutation: $crate::db::records::MutationRef,
-            ) -> Result<Option<String>, $crate::db::DbError> {
-                Ok(sqlx::query_scalar(
-                    "SELECT reason FROM sync_rejections WHERE client_id = $1 AND mutation_id = $2",
+            ) -> Result<Option<app::sync::server::Refused>, $crate::db::DbError> {
+                let row: Option<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT reason, code FROM sync_rejections \
+                     WHERE client_id = $1 AND mutation_id = $2",
                 )
                 .bind(mutation.client_id.to_string())
                 .bind(mutation.id)
                 .fetch_optional(&self.pool)
-                .await?)
+                .await?;
+                Ok(row.map(|(reason, code)| app::sync::server::Refused {
+                    reason,
+                    // A code this server no longer knows is shown as its English reason.
+                    code: code.as_deref().and_then(app::domain::Refusal::from_code),
+                }))
             }
 
             async fn update_client_scopes(
