@@ -368,12 +368,7 @@ impl Server {
                 }
             };
             last_processed = last_processed.max(mutation.id);
-            results.push(MutationResult {
-                id: mutation.id,
-                status,
-                error: refused.as_ref().map(|refused| refused.reason.clone()),
-                code: refused.and_then(|refused| refused.code),
-            });
+            results.push(MutationResult::new(mutation.id, status, refused));
         }
         if crash_after == Some(request.mutations.len()) {
             return None;

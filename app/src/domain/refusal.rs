@@ -51,7 +51,7 @@ refusals! {
     IdentityNumberChecksum = "identity_number_checksum": FieldError::IdentityNumberChecksum,
     IdentityNumberDate = "identity_number_date": FieldError::IdentityNumberDate,
     TimeOfDay = "time_of_day": FieldError::TimeOfDay,
-    DayOutOfRange = "day_out_of_range": super::day::OUT_OF_RANGE,
+    DayOutOfRange = "day_out_of_range": FieldError::DayOutOfRange,
     EndsBeforeStartsOn = "ends_before_starts_on": "must not be before starts_on",
     LastDayBeforeFirstDay = "last_day_before_first_day": "must not be before first_day",
     EndsAtNotAfterStartsAt = "ends_at_not_after_starts_at": "must be after starts_at",
@@ -92,13 +92,14 @@ impl From<&FieldError> for Refusal {
             FieldError::IdentityNumberChecksum => Refusal::IdentityNumberChecksum,
             FieldError::IdentityNumberDate => Refusal::IdentityNumberDate,
             FieldError::TimeOfDay => Refusal::TimeOfDay,
+            FieldError::DayOutOfRange => Refusal::DayOutOfRange,
         }
     }
 }
 
 impl Refusal {
     /// The refusals a value's parser raises inside serde, which keeps them only as text.
-    const OF_VALUES: [FieldError; 11] = [
+    const OF_VALUES: [FieldError; 12] = [
         FieldError::ShortText {
             max: ShortText::MAX,
         },
@@ -112,14 +113,12 @@ impl Refusal {
         FieldError::IdentityNumberChecksum,
         FieldError::IdentityNumberDate,
         FieldError::TimeOfDay,
+        FieldError::DayOutOfRange,
     ];
 
     /// The code of a value's refusal from the message serde carries it in; anything else
     /// (a missing field, a wrong type) is [`Refusal::Invalid`].
     pub fn of_message(message: &str) -> Refusal {
-        if message.starts_with(&Refusal::DayOutOfRange.message()) {
-            return Refusal::DayOutOfRange;
-        }
         Self::OF_VALUES
             .iter()
             .find(|error| message.starts_with(&error.to_string()))

@@ -31,6 +31,8 @@ pub enum FieldError {
     IdentityNumberDate,
     #[error("must be a time of day HH:MM")]
     TimeOfDay,
+    #[error("must be a day between {} and {}", day::FIRST_YEAR, day::LAST_YEAR)]
+    DayOutOfRange,
 }
 
 /// Defines a string newtype whose only constructor is `parse`, and wires serde through it.
@@ -251,18 +253,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_refusal_of_a_day_names_the_years_it_checks() {
-        assert_eq!(
-            day::OUT_OF_RANGE,
-            format!(
-                "must be a day between {} and {}",
-                day::FIRST_YEAR,
-                day::LAST_YEAR
-            )
-        );
-    }
-
-    #[test]
     fn short_text_is_trimmed_and_single_line() {
         assert_eq!(
             ShortText::parse("  Solgården ").unwrap().as_str(),
@@ -349,14 +339,11 @@ pub mod day {
         (FIRST_YEAR..=LAST_YEAR).contains(&day.year())
     }
 
-    /// Why a day was refused (its code is [`super::super::Refusal::DayOutOfRange`]).
-    pub const OUT_OF_RANGE: &str = "must be a day between 1900 and 2200";
-
     fn checked<E: Error>(day: NaiveDate) -> Result<NaiveDate, E> {
         if in_range(day) {
             Ok(day)
         } else {
-            Err(E::custom(OUT_OF_RANGE))
+            Err(E::custom(super::FieldError::DayOutOfRange))
         }
     }
 

@@ -2,7 +2,7 @@
 //! (`app/tests/sync_simulation.rs`) decide the same way: whether a mutation is new, whose
 //! change a write replaces, and where a page of changes ends.
 
-use super::protocol::Mutation;
+use super::protocol::{Mutation, MutationResult, MutationStatus};
 use crate::change::{Change, Rejection};
 use crate::domain::{Kind, Refusal};
 use uuid::Uuid;
@@ -13,6 +13,20 @@ use uuid::Uuid;
 pub struct Refused {
     pub reason: String,
     pub code: Option<Refusal>,
+}
+
+impl MutationResult {
+    /// What a device is told of one mutation: what became of it and, if refused, why.
+    pub fn new(id: i64, status: MutationStatus, refused: Option<Refused>) -> Self {
+        let (error, code) =
+            refused.map_or((None, None), |refused| (Some(refused.reason), refused.code));
+        Self {
+            id,
+            status,
+            error,
+            code,
+        }
+    }
 }
 
 impl From<Rejection> for Refused {

@@ -194,12 +194,7 @@ async fn answer(
             }
         };
         last_processed = last_processed.max(mutation.id);
-        results.push(MutationResult {
-            id: mutation.id,
-            status,
-            error: refused.as_ref().map(|refused| refused.reason.clone()),
-            code: refused.and_then(|refused| refused.code),
-        });
+        results.push(MutationResult::new(mutation.id, status, refused));
     }
     if ties_changed {
         // A mutation may have changed what this user sees (a new participant of theirs).
