@@ -9,6 +9,9 @@
 // page fails when it is over its budget and heavier than recorded: a ratchet that lets a page
 // only get lighter while the work towards its budget goes on. --record writes the sizes
 // measured now wherever they are lower than the recorded ones (never higher).
+// The ratchet allows RATCHET_SLACK_BYTES above the record: the wasm embeds the path of the
+// build directory (the translations module is generated under target/), so a checkout at
+// another path builds a few hundred bytes differently (CI measured +144 B on the same commit).
 //
 // Usage: node scripts/bundle-size.mjs [--check | --record]
 // Environment: LOTSA_SERVER_BIN, LOTSA_SITE_ROOT (as for the end-to-end tests).
@@ -132,6 +135,7 @@ try {
   await server.stop();
 }
 
+const RATCHET_SLACK_BYTES = 1024;
 const kb = (bytes) => (bytes / 1024).toFixed(1);
 let failed = false;
 for (const [name, { files, bytes }] of Object.entries(measured)) {
@@ -146,13 +150,13 @@ for (const [name, { files, bytes }] of Object.entries(measured)) {
   const verdict =
     bytes <= budget
       ? "within budget"
-      : bytes <= entry.recorded_bytes
-        ? `OVER BUDGET, at or under the recorded ${kb(entry.recorded_bytes)} KB (ratchet)`
+      : bytes <= entry.recorded_bytes + RATCHET_SLACK_BYTES
+        ? `OVER BUDGET, at or under the recorded ${kb(entry.recorded_bytes)} KB (ratchet, ${RATCHET_SLACK_BYTES} B slack)`
         : `OVER BUDGET and heavier than the recorded ${kb(entry.recorded_bytes)} KB`;
   console.log(`  total (brotli) ${bytes} bytes = ${kb(bytes)} KB; budget ${entry.budget_kb} KB: ${verdict}`);
   const extra = extras[name];
   if (extra) console.log(`  ${extra.name}: ${extra.bytes} bytes = ${kb(extra.bytes)} KB (not budgeted)`);
-  if (bytes > budget && bytes > entry.recorded_bytes) failed = true;
+  if (bytes > budget && bytes > entry.recorded_bytes + RATCHET_SLACK_BYTES) failed = true;
   if (mode === "--record" && bytes < entry.recorded_bytes) entry.recorded_bytes = bytes;
 }
 if (mode === "--record") {
