@@ -13,7 +13,7 @@ LEPTOS_BUILD := cargo leptos build --release --split
 SOURCES := $(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null)
 BUILT := $(TARGET_DIR)/.lotsa-release-built
 
-.PHONY: run build test setup bench-size bench-sync bench-device
+.PHONY: run build test setup bench-size bench-load bench-sync bench-device
 
 # Demo mode unless told otherwise (`make run LOTSA_DEMO=false`): an empty database gets a
 # fictional programme, and the login page lists its accounts.
@@ -40,6 +40,12 @@ test:
 bench-size: setup $(BUILT)
 	LOTSA_SERVER_BIN="$(TARGET_DIR)/release/server" LOTSA_SITE_ROOT="$(TARGET_DIR)/site" \
 		node scripts/bundle-size.mjs
+
+# How long each page takes to become usable on a slow phone (4x CPU slowdown, 1.6 Mbit/s,
+# 150 ms): first paint, usable and Lighthouse-style time to interactive.
+bench-load: setup $(BUILT)
+	LOTSA_SERVER_BIN="$(TARGET_DIR)/release/server" LOTSA_SITE_ROOT="$(TARGET_DIR)/site" \
+		node scripts/bench-load.mjs
 
 # Sync figures: first full sync of a 60-participant caseload and incremental syncs
 # (SQLite; set DATABASE_URL to an empty PostgreSQL database for PostgreSQL).

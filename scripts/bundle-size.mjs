@@ -18,7 +18,8 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { brotliCompressSync, constants } from "node:zlib";
-import { startServer, withPage, signIn, waitForHydration, waitForSynced, openForm } from "../tests/e2e/harness.mjs";
+import { startServer, withPage } from "../tests/e2e/harness.mjs";
+import { PAGES } from "./pages.mjs";
 
 const BUDGETS_FILE = new URL("./size-budgets.json", import.meta.url);
 const mode = process.argv[2] ?? "";
@@ -58,55 +59,6 @@ function countLoads(page, server) {
     return { files, bytes };
   };
 }
-
-const PAGES = [
-  {
-    name: "sign-in page",
-    async open(page, server) {
-      await page.goto(`${server.url}/login`);
-      await waitForHydration(page);
-    },
-  },
-  {
-    name: "case manager's start page (caseload)",
-    async prepare(page, server) {
-      await signIn(page, server, "handlaggare1");
-      await waitForSynced(page);
-    },
-    async open(page, server) {
-      await page.goto(`${server.url}/caseload`);
-      await waitForHydration(page);
-      await page.getByTestId("caseload").locator("a").first().waitFor();
-    },
-  },
-  {
-    name: "case manager's participant page (its forms load when opened)",
-    async prepare(page, server) {
-      await signIn(page, server, "handlaggare1");
-      await waitForSynced(page);
-      await page.goto(`${server.url}/caseload`);
-      await waitForHydration(page);
-      const link = page.getByTestId("caseload").locator("a").first();
-      await link.waitFor();
-      this.href = await link.getAttribute("href");
-    },
-    async open(page, server) {
-      await page.goto(`${server.url}${this.href}`);
-      await waitForHydration(page);
-      await page.getByTestId("participant-name").waitFor();
-    },
-    // Not budgeted, shown so the cost of splitting stays in sight: each form's code is
-    // fetched when the form is first opened, after the page is usable.
-    extra: {
-      name: "with every form opened",
-      async open(page) {
-        for (const form of ["check-in", "absence", "review", "contact", "placement", "event", "closing"]) {
-          await openForm(page, form);
-        }
-      },
-    },
-  },
-];
 
 const budgets = JSON.parse(readFileSync(BUDGETS_FILE, "utf8"));
 const server = await startServer({ LOTSA_DEMO: "true" });
