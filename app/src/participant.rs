@@ -18,6 +18,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+#[cfg(feature = "hydrate")]
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Whether a form's save is under way: a second tap meanwhile (a double tap) saves nothing.
 /// Not a signal: nothing on the page redraws for it.
@@ -943,14 +946,19 @@ pub(crate) fn CheckInForm(participant: Value) -> impl IntoView {
     .into_any()
 }
 
-/// Brings back a draft kept on the device once the device's store is open, then keeps every
-/// change to it. Anything typed while the kept draft is being read wins over it, so a slow
-/// read never takes back what the user just did.
+/// Brings back a draft kept on the device once the device's store is open, then keeps it
+/// as the user types: once typing pauses for [`DRAFT_PAUSE`], and at once when the page is
+/// hidden (the phone locked, another app opened) or the form closed. Anything typed while the
+/// kept draft is being read wins over it, so a slow read never takes back what the user just
+/// did.
 ///
 /// Returns what to call once the check-in is saved: the form starts afresh and the kept
 /// draft is deleted (the fresh form is not kept, so tomorrow's form says tomorrow).
 fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) -> impl Fn() + Clone {
     let afresh = StoredValue::new(false);
+    // The form as typed and not yet kept. Shared with writes that finish after the form has
+    // closed, so it lives outside the reactive system.
+    let unkept: Arc<Mutex<Option<Draft>>> = Arc::default();
     #[cfg(feature = "hydrate")]
     {
         let loaded = RwSignal::new(false);
@@ -976,7 +984,13 @@ fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) -> impl 
                 loaded.set(true);
             });
         });
-        let keep_name = name.clone();
+        let typed = Arc::new(AtomicU64::new(0));
+        let keep = {
+            let (unkept, name) = (Arc::clone(&unkept), name.clone());
+            move || keep_unkept(Arc::clone(&unkept), name.clone())
+        };
+        let keep_when_paused = keep.clone();
+        let unkept_typed = Arc::clone(&unkept);
         Effect::new(move |_| {
             let form = draft.get();
             if afresh.get_value() {
@@ -986,20 +1000,32 @@ fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) -> impl 
             if !loaded.get() {
                 return;
             }
-            if let Some(device) = crate::sync::device::current() {
-                let name = keep_name.clone();
-                leptos::task::spawn_local(async move {
-                    if let Err(problem) = device.keep_draft(&name, &form).await {
-                        leptos::logging::warn!("keeping the draft: {problem}");
-                    }
-                });
+            *lock(&unkept_typed) = Some(form);
+            let this = typed.fetch_add(1, Ordering::Relaxed) + 1;
+            let (typed, keep) = (Arc::clone(&typed), keep_when_paused.clone());
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::sleep(DRAFT_PAUSE).await;
+                if typed.load(Ordering::Relaxed) == this {
+                    keep();
+                }
+            });
+        });
+        let keep_when_hidden = keep.clone();
+        let hidden = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if document().visibility_state() == web_sys::VisibilityState::Hidden {
+                keep_when_hidden();
             }
+        });
+        on_cleanup(move || {
+            hidden.remove();
+            keep();
         });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (&name, status);
     move || {
         afresh.set_value(true);
+        lock(&unkept).take();
         draft.set(Draft::fresh());
         #[cfg(feature = "hydrate")]
         if let Some(device) = crate::sync::device::current() {
@@ -1011,4 +1037,31 @@ fn keep_draft(draft: RwSignal<Draft>, name: String, status: SyncStatus) -> impl 
             });
         }
     }
+}
+
+/// How long typing must pause before the check-in draft is written to the device.
+#[cfg(feature = "hydrate")]
+const DRAFT_PAUSE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Writes the draft typed since the last write, if any.
+#[cfg(feature = "hydrate")]
+fn keep_unkept(unkept: Arc<Mutex<Option<Draft>>>, name: String) {
+    let Some(form) = lock(&unkept).take() else {
+        return;
+    };
+    if let Some(device) = crate::sync::device::current() {
+        leptos::task::spawn_local(async move {
+            if let Err(problem) = device.keep_draft(&name, &form).await {
+                leptos::logging::warn!("keeping the draft: {problem}");
+            }
+        });
+    }
+}
+
+/// The lock cannot be poisoned in practice (the browser runs one thread and nothing panics
+/// while holding it); a poisoned one is used as it is.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -21,6 +21,7 @@ import {
   onlineErrors,
   openForm,
   serviceWorkerReady,
+  eventually,
 } from "./harness.mjs";
 
 let server;
@@ -293,6 +294,42 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     assert.equal(await page.getByTestId("check-in-form").count(), 0, "with no draft kept, the form stays shut");
     const fresh = await openForm(page, "check-in");
     assert.equal(await fresh.locator("textarea[name=notes]").inputValue(), "", "the form starts empty after a reload");
+  });
+});
+
+test("a check-in draft is written when typing pauses, not at every keystroke, and closing the form keeps it", async () => {
+  await withPage(async (page) => {
+    // Counts the app's writes of drafts into IndexedDB, as the browser sees them.
+    await page.addInitScript(() => {
+      window.__draftWrites = 0;
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (value, key) {
+        if (typeof key === "string" && key.startsWith("draft/")) window.__draftWrites += 1;
+        return put.call(this, value, key);
+      };
+    });
+    await (await openCaseload(page, server, "handlaggare4")).first().click();
+    await page.getByTestId("participant-name").waitFor();
+    const participant = new URL(page.url()).searchParams.get("p");
+    const form = await openForm(page, "check-in");
+    const note = "Trivs bra i arbetslaget och tar egna initiativ";
+    await form.locator("textarea[name=notes]").click();
+    await page.keyboard.type(note, { delay: 20 });
+    await eventually(
+      async () => (await keptDraft(page, `check_in/${participant}`))?.notes === note,
+      "the draft never held the whole note",
+    );
+    const writes = await page.evaluate(() => window.__draftWrites);
+    assert.ok(writes >= 1 && writes <= 5, `${note.length} keystrokes wrote the draft ${writes} times`);
+
+    // More typing, and the form closed at once: what was typed is kept.
+    await page.keyboard.type(" och frågar när hon är osäker.");
+    await page.getByTestId("open-check-in").click();
+    await page.getByTestId("check-in-form").waitFor({ state: "detached" });
+    await eventually(
+      async () => (await keptDraft(page, `check_in/${participant}`))?.notes === `${note} och frågar när hon är osäker.`,
+      "closing the form lost what was typed last",
+    );
   });
 });
 

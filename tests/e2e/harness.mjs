@@ -203,6 +203,15 @@ export async function waitForHydration(page) {
   });
 }
 
+/** Polls `check` until it holds (about 30 s at most), else fails saying `what`. */
+export async function eventually(check, what) {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(what);
+}
+
 /** The password of every demo account. */
 export const DEMO_PASSWORD = "demo-lotsa-2026";
 

@@ -17,6 +17,7 @@ import {
   recordsOnServer,
   openForm,
   serviceWorkerReady,
+  eventually,
 } from "./harness.mjs";
 
 let server;
@@ -33,15 +34,6 @@ async function meWith(session) {
     headers: { cookie: `lotsa_session=${session}` },
   });
   return response.status;
-}
-
-/** Polls `check` until it holds (about 30 s at most). */
-async function eventually(check, what) {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(what);
 }
 
 /** The browser's session cookie (HttpOnly, so read through the context). */

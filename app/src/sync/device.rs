@@ -9,7 +9,7 @@
 //! the device, to be sent when that user signs in again).
 
 use super::protocol::{SyncResponse, PROTOCOL_HEADER, PROTOCOL_VERSION};
-use super::replica::{self, Held, Notice, Pending};
+use super::replica::{self, Held, Mirror, Notice, Pending};
 use super::status::{SyncPhase, SyncStatus};
 use crate::change::Change;
 use crate::store::{stores, DeviceStore, StoreError};
@@ -18,7 +18,7 @@ use futures::lock::Mutex;
 use futures::{FutureExt, StreamExt};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -68,6 +68,14 @@ pub struct Device {
     client_id: uuid::Uuid,
     status: SyncStatus,
     kick: mpsc::UnboundedSender<()>,
+    /// The records and outbox as this page last read or wrote them, so that a change updates
+    /// what shows without re-reading the store.
+    mirror: Rc<RefCell<Mirror>>,
+    /// The pull cursor as this page last left it. Another tab of the app shares the store;
+    /// when the stored cursor has moved otherwise, that tab pulled records this page has not
+    /// seen, and the next refresh reads the store again.
+    cursor_seen: Rc<Cell<Option<i64>>>,
+    stale: Rc<Cell<bool>>,
 }
 
 thread_local! {
@@ -86,8 +94,21 @@ pub fn current() -> Option<Device> {
 impl Device {
     /// Records a change made on this device: in the outbox at once, sent shortly after.
     pub async fn change(&self, change: Change) -> Result<(), StoreError> {
-        self.store.enqueue(&change).await?;
-        refresh(&self.store, self.status).await;
+        let pending = self.store.enqueue(&change).await?;
+        let (key, shown) = self.mirror.borrow_mut().push(pending);
+        let waiting = self.mirror.borrow().outbox.len();
+        self.status.pending.set(waiting);
+        self.status.unsent.update(|keys| {
+            keys.insert(key.clone());
+        });
+        self.status.view.update(|view| match shown {
+            Some(data) => {
+                view.insert(key, data);
+            }
+            None => {
+                view.remove(&key);
+            }
+        });
         let _ = self.kick.unbounded_send(());
         Ok(())
     }
@@ -118,7 +139,9 @@ impl Device {
     /// Forgets a notice the user has read (a refused change is discarded with it).
     pub async fn dismiss(&self, notice_key: &str) -> Result<(), StoreError> {
         self.store.delete(stores::NOTICES, notice_key).await?;
-        refresh(&self.store, self.status).await;
+        self.status
+            .notices
+            .update(|notices| notices.retain(|notice| notice.key != notice_key));
         Ok(())
     }
 }
@@ -181,43 +204,52 @@ pub async fn start(status: SyncStatus) -> Option<Device> {
             return None;
         }
     };
-    refresh(&store, status).await;
-    if let Ok(meta) = store.sync_meta().await {
-        status.last_synced.set(meta.last_synced_at);
-    }
+    let meta = store.sync_meta().await.unwrap_or_default();
+    status.last_synced.set(meta.last_synced_at);
     let (kick, wakes) = mpsc::unbounded();
     let device = Device {
         store,
         client_id,
         status,
         kick,
+        mirror: Rc::default(),
+        cursor_seen: Rc::new(Cell::new(meta.cursor)),
+        stale: Rc::new(Cell::new(true)),
     };
+    refresh(&device).await;
     leptos::task::spawn_local(run(device.clone(), wakes));
     watch_connectivity(device.kick.clone());
     CURRENT.with(|current| *current.borrow_mut() = Some(device.clone()));
     Some(device)
 }
 
-/// Recomputes what the screens show from the device's records and outbox.
-async fn refresh(store: &DeviceStore, status: SyncStatus) {
-    let (Ok(held), Ok(outbox), Ok(notices)) = (
-        store.all::<Held>(stores::RECORDS).await,
-        store.all::<Pending>(stores::OUTBOX).await,
-        store.all::<Notice>(stores::NOTICES).await,
-    ) else {
+/// Recomputes what the screens show, after a start or a sync: from the mirror, or from the
+/// store when another tab may have changed it. Notices are few and always read again.
+async fn refresh(device: &Device) {
+    let store = &device.store;
+    let Ok(notices) = store.all::<Notice>(stores::NOTICES).await else {
         return;
     };
+    if device.stale.get() {
+        let (Ok(held), Ok(outbox)) = (
+            store.all::<Held>(stores::RECORDS).await,
+            store.all::<Pending>(stores::OUTBOX).await,
+        ) else {
+            return;
+        };
+        *device.mirror.borrow_mut() = Mirror {
+            held: held.into_iter().map(|held| (held.key(), held)).collect(),
+            outbox,
+        };
+        device.stale.set(false);
+    }
+    let status = device.status;
+    let mirror = device.mirror.borrow();
     status.notices.set(notices);
-    status.pending.set(outbox.len());
-    status.records.set(held.len());
-    status.unsent.set(
-        outbox
-            .iter()
-            .map(|pending| replica::key(&pending.kind, &pending.record_id))
-            .collect(),
-    );
-    let held = held.into_iter().map(|held| (held.key(), held)).collect();
-    status.view.set(replica::rebase(&held, &outbox));
+    status.pending.set(mirror.outbox.len());
+    status.records.set(mirror.held.len());
+    status.unsent.set(mirror.unsent());
+    status.view.set(mirror.view());
 }
 
 /// Shuts the user's data away when the server says nobody is signed in: the sync stops and
@@ -279,7 +311,7 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
         }
         device.status.phase.set(SyncPhase::Syncing);
         let outcome = sync_until_done(&device).await;
-        refresh(&device.store, device.status).await;
+        refresh(&device).await;
         // Failures in a row count only the attempts that end in the retry arm below.
         let failed_before = std::mem::take(&mut failures);
         pause = match outcome {
@@ -322,6 +354,9 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
 async fn sync_until_done(device: &Device) -> Result<(), SyncError> {
     loop {
         let mut meta = device.store.sync_meta().await?;
+        if meta.cursor != device.cursor_seen.get() {
+            device.stale.set(true);
+        }
         let outbox: Vec<Pending> = device.store.all(stores::OUTBOX).await?;
         let request = replica::request(device.client_id, &meta, &outbox);
         let sent = request.mutations.len();
@@ -330,6 +365,8 @@ async fn sync_until_done(device: &Device) -> Result<(), SyncError> {
         meta.cursor = Some(absorbed.cursor);
         meta.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
         device.store.absorb(&absorbed, &meta).await?;
+        device.mirror.borrow_mut().absorb(&outbox, &absorbed);
+        device.cursor_seen.set(meta.cursor);
         device.status.last_synced.set(meta.last_synced_at.clone());
         let more_to_send = outbox.len() > sent;
         if !absorbed.more && !more_to_send {

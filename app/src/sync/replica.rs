@@ -9,7 +9,7 @@ use crate::change::Change;
 use crate::domain::Refusal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Mutations per request (the server takes at most 500).
@@ -234,6 +234,60 @@ pub fn rebase(held: &BTreeMap<String, Held>, outbox: &[Pending]) -> BTreeMap<Str
     view
 }
 
+/// The device's records and outbox as last read from its store, kept in memory so that a
+/// change made on the device updates the one record it touches instead of re-reading and
+/// re-deriving everything.
+#[derive(Debug, Clone, Default)]
+pub struct Mirror {
+    pub held: BTreeMap<String, Held>,
+    pub outbox: Vec<Pending>,
+}
+
+impl Mirror {
+    /// What the screens show, derived in full (after a start or a sync).
+    pub fn view(&self) -> BTreeMap<String, Value> {
+        rebase(&self.held, &self.outbox)
+    }
+
+    /// Keys of records with a change the server has not answered yet.
+    pub fn unsent(&self) -> BTreeSet<String> {
+        self.outbox
+            .iter()
+            .map(|pending| key(&pending.kind, &pending.record_id))
+            .collect()
+    }
+
+    /// Takes in a change just saved on this device. Its mutation id is the highest yet, so it
+    /// lies on top of everything else: what the screens show for its record is what it saved
+    /// (`None` for a deletion). Answers the record's key and that.
+    pub fn push(&mut self, pending: Pending) -> (String, Option<Value>) {
+        let shown = (key(&pending.kind, &pending.record_id), pending.data.clone());
+        self.outbox.push(pending);
+        shown
+    }
+
+    /// Takes in a sync's answer once the store has it. `sent_from` is the outbox as the sync
+    /// read it from the store: it may hold changes another tab made, which are kept; changes
+    /// pushed here since then are kept too, and every answered one leaves.
+    pub fn absorb(&mut self, sent_from: &[Pending], absorbed: &Absorbed) {
+        for held in &absorbed.puts {
+            self.held.insert(held.key(), held.clone());
+        }
+        for gone in &absorbed.deletes {
+            self.held.remove(gone);
+        }
+        let mut outbox: BTreeMap<i64, Pending> = sent_from
+            .iter()
+            .chain(&self.outbox)
+            .map(|pending| (pending.mutation.id, pending.clone()))
+            .collect();
+        for answered in &absorbed.answered {
+            outbox.remove(answered);
+        }
+        self.outbox = outbox.into_values().collect();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,5 +442,71 @@ mod tests {
         assert_eq!(view.len(), 2);
         // After the server answered, the pulled record is what shows.
         assert_eq!(rebase(&server, &[])[&key1]["summary"], "server");
+    }
+
+    fn mirror_of(held: &[Held]) -> Mirror {
+        Mirror {
+            held: held.iter().map(|h| (h.key(), h.clone())).collect(),
+            outbox: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_change_pushed_onto_the_mirror_shows_as_a_full_rebase_would_show_it() {
+        let mut mirror = mirror_of(&[held(1, 5, "server"), held(2, 6, "kept")]);
+        let mut shown = mirror.view();
+        let changes = [
+            Change::Save(Box::new(contact(1, "mine"))),
+            Change::Delete {
+                kind: Kind::Contact,
+                id: Uuid::from_u128(2),
+            },
+            Change::Save(Box::new(contact(1, "mine again"))),
+            Change::Save(Box::new(contact(3, "new"))),
+        ];
+        for (last, change) in changes.iter().enumerate() {
+            let (key, data) = mirror.push(enqueue(last as i64, change, None));
+            match data {
+                Some(data) => shown.insert(key, data),
+                None => shown.remove(&key),
+            };
+            assert_eq!(shown, mirror.view(), "after change {}", last + 1);
+        }
+        assert_eq!(mirror.unsent().len(), 3, "records 1, 2 and 3 wait");
+    }
+
+    #[test]
+    fn a_sync_answer_updates_the_mirror_and_keeps_what_was_not_answered() {
+        let mut mirror = mirror_of(&[held(1, 5, "server")]);
+        // Read by the sync: this tab's change 1 and another tab's change 2.
+        let sent = vec![
+            enqueue(0, &Change::Save(Box::new(contact(1, "mine"))), Some(5)),
+            enqueue(1, &Change::Save(Box::new(contact(4, "other tab"))), None),
+        ];
+        mirror.push(sent[0].clone());
+        // Saved here while the request was on its way.
+        mirror.push(enqueue(
+            2,
+            &Change::Save(Box::new(contact(5, "later"))),
+            None,
+        ));
+        let absorbed = Absorbed {
+            puts: vec![held(1, 7, "mine"), held(6, 1, "someone else's")],
+            deletes: vec![key("contact", &Uuid::from_u128(9).to_string())],
+            answered: vec![1],
+            ..Absorbed::default()
+        };
+        mirror.absorb(&sent, &absorbed);
+        let waiting: Vec<i64> = mirror.outbox.iter().map(|p| p.mutation.id).collect();
+        assert_eq!(
+            waiting,
+            [2, 3],
+            "answered change 1 left; 2 (other tab) and 3 (later) wait"
+        );
+        assert_eq!(mirror.held[&held(1, 7, "").key()].version, 7);
+        assert!(mirror.held.contains_key(&held(6, 1, "").key()));
+        let view = mirror.view();
+        assert_eq!(view[&held(4, 0, "").key()]["summary"], "other tab");
+        assert_eq!(view[&held(5, 0, "").key()]["summary"], "later");
     }
 }
