@@ -2,14 +2,14 @@
 // opens it for the first time: `prepare` runs first in the same profile (signing in, the first
 // sync), then `open` loads the page in a fresh tab and resolves once the page is usable.
 
-import { signIn, waitForHydration, waitForSynced, openForm } from "../tests/e2e/harness.mjs";
+import { signIn, openSignIn, waitForHydration, waitForSynced, openForm } from "../tests/e2e/harness.mjs";
 
 export const PAGES = [
   {
     name: "sign-in page",
+    // Plain HTML whose form posts to the server: usable once it is shown.
     async open(page, server) {
-      await page.goto(`${server.url}/login`);
-      await waitForHydration(page);
+      await openSignIn(page, server);
     },
   },
   {

@@ -1,5 +1,8 @@
-//! Signing in, and accepting an invite. Both post JSON to the API from the browser and then
-//! load the start page, which reads the new session.
+//! Signing in, and accepting an invite. The sign-in page is served without the app's code
+//! (see `shell`): its forms post to the server, which answers with a redirect to the start
+//! page, or back to the sign-in page with a [`SignInProblem`]. When the page is shown by the
+//! running app instead (after a session ended), the same forms post JSON to the API from the
+//! browser, through the device. The invite page always posts JSON.
 
 use crate::app::PageTitle;
 use crate::demo::{DemoLogin, DemoLogins};
@@ -7,6 +10,54 @@ use crate::domain::Role;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+
+/// Where the sign-in form posts when the app's code is not running.
+pub const SIGN_IN_PATH: &str = "/login";
+
+/// Why a sign-in posted to [`SIGN_IN_PATH`] was sent back: the server names it in the
+/// sign-in page's address (`?error=<code>`), and the page says it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInProblem {
+    WrongCredentials,
+    TooManyAttempts,
+    /// The server failed, or (said by the service worker) could not be reached.
+    Unreachable,
+}
+
+impl SignInProblem {
+    pub const ALL: [SignInProblem; 3] = [
+        SignInProblem::WrongCredentials,
+        SignInProblem::TooManyAttempts,
+        SignInProblem::Unreachable,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInProblem::WrongCredentials => "wrong",
+            SignInProblem::TooManyAttempts => "too_many",
+            SignInProblem::Unreachable => "unreachable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|problem| problem.code() == code)
+    }
+
+    /// The sign-in page saying this problem.
+    pub fn page(self) -> String {
+        format!("{SIGN_IN_PATH}?error={}", self.code())
+    }
+}
+
+impl From<SignInProblem> for FormError {
+    fn from(problem: SignInProblem) -> Self {
+        match problem {
+            SignInProblem::WrongCredentials => FormError::WrongCredentials,
+            SignInProblem::TooManyAttempts => FormError::TooManyAttempts,
+            SignInProblem::Unreachable => FormError::Unreachable,
+        }
+    }
+}
 
 /// How an API call from a form went, as the user needs to hear it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,18 +129,21 @@ pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<FormError>);
+    let said = leptos_router::hooks::use_query_map().with_untracked(|query| {
+        query
+            .get("error")
+            .and_then(|code| SignInProblem::from_code(&code))
+            .map(FormError::from)
+    });
+    let (error, set_error) = signal(said);
     let busy = RwSignal::new(false);
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
+    // Only when the running app shows this page: otherwise the browser posts the form.
+    let send = move |username: String, password: String| {
         busy.set(true);
         set_error.set(None);
         #[cfg(feature = "hydrate")]
         {
-            let body = serde_json::json!({
-                "username": username.get_untracked(),
-                "password": password.get_untracked(),
-            });
+            let body = serde_json::json!({ "username": username, "password": password });
             leptos::task::spawn_local(async move {
                 if let Err(problem) = post_and_enter("/api/v1/auth/login", body).await {
                     set_error.set(Some(problem));
@@ -97,16 +151,18 @@ pub fn LoginPage() -> impl IntoView {
                 }
             });
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (username, password);
     };
-    let pick = Callback::new(move |login: DemoLogin| {
-        username.set(login.username);
-        password.set(login.password);
-    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        send(username.get_untracked(), password.get_untracked());
+    };
     view! {
         <PageTitle text=Signal::derive(move || t_string!(i18n, login_title).to_owned()) />
         <section class="card">
             <h1>{t!(i18n, login_title)}</h1>
-            <form on:submit=submit data-testid="login-form">
+            <form method="post" action=SIGN_IN_PATH on:submit=submit data-testid="login-form">
                 <label>
                     {t!(i18n, login_username)}
                     <input
@@ -134,57 +190,69 @@ pub fn LoginPage() -> impl IntoView {
             </form>
             <p class="note">{t!(i18n, login_invite_hint)}</p>
         </section>
-        <DemoLoginList pick=pick />
+        <DemoLoginList send=Callback::new(move |login: DemoLogin| send(login.username, login.password)) />
     }
 }
 
-/// The demo accounts, in demo mode only. Rendered on the server from its context and
-/// carried to the browser with the page, so hydration sees the same list.
+/// The demo accounts, in demo mode only, each a form that signs in as it. On the server the
+/// list comes from its context, so the page needs no request of its own; the running app
+/// (which renders this page afresh, never hydrating it) asks the API.
 #[component]
-fn DemoLoginList(pick: Callback<DemoLogin>) -> impl IntoView {
-    let i18n = use_i18n();
-    #[cfg(feature = "ssr")]
-    let provided = use_context::<DemoLogins>().unwrap_or_default();
-    let logins = OnceResource::new(async move {
-        #[cfg(feature = "ssr")]
-        return provided;
-        // Browser futures are not Send; this one only runs on the page's own thread.
-        #[cfg(feature = "hydrate")]
-        return send_wrapper::SendWrapper::new(fetch_demo_logins()).await;
-        #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-        DemoLogins::default()
-    });
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let DemoLogins(logins) = logins.await;
-                (!logins.is_empty()).then(|| view! {
-                    <section class="card demo" data-testid="demo-logins">
-                        <h2>{t!(i18n, demo_heading)}</h2>
-                        <p class="note">{t!(i18n, demo_note)}</p>
-                        <ul class="demo-logins">
-                            {logins.into_iter().map(|login| {
-                                let role = role_label(i18n, login.role);
-                                let shown = login.clone();
-                                view! {
-                                    <li>
-                                        <button type="button" class="link" on:click=move |_| pick.run(shown.clone())>
-                                            <strong>{role}</strong>
-                                            " "
-                                            <code>{login.username}</code>
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                        <p class="note">
-                            {t!(i18n, demo_password)} " " <code>{crate::demo::DEMO_PASSWORD}</code>
-                        </p>
-                    </section>
-                })
-            })}
-        </Suspense>
+fn DemoLoginList(send: Callback<DemoLogin>) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let DemoLogins(logins) = use_context::<DemoLogins>().unwrap_or_default();
+        view! { <DemoAccounts logins=logins send=send /> }
     }
+    #[cfg(feature = "hydrate")]
+    {
+        let logins = LocalResource::new(fetch_demo_logins);
+        view! {
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let DemoLogins(logins) = logins.await;
+                    view! { <DemoAccounts logins=logins send=send /> }
+                })}
+            </Suspense>
+        }
+    }
+}
+
+#[component]
+fn DemoAccounts(logins: Vec<DemoLogin>, send: Callback<DemoLogin>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!logins.is_empty()).then(|| view! {
+        <section class="card demo" data-testid="demo-logins">
+            <h2>{t!(i18n, demo_heading)}</h2>
+            <p class="note">{t!(i18n, demo_note)}</p>
+            <ul class="demo-logins">
+                {logins.into_iter().map(|login| {
+                    let role = role_label(i18n, login.role);
+                    let chosen = login.clone();
+                    let submit = move |event: leptos::ev::SubmitEvent| {
+                        event.prevent_default();
+                        send.run(chosen.clone());
+                    };
+                    view! {
+                        <li>
+                            <form method="post" action=SIGN_IN_PATH on:submit=submit>
+                                <input type="hidden" name="username" value=login.username.clone() />
+                                <input type="hidden" name="password" value=login.password />
+                                <button type="submit" class="link">
+                                    <strong>{role}</strong>
+                                    " "
+                                    <code>{login.username}</code>
+                                </button>
+                            </form>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="note">
+                {t!(i18n, demo_password)} " " <code>{crate::demo::DEMO_PASSWORD}</code>
+            </p>
+        </section>
+    })
 }
 
 #[cfg(feature = "hydrate")]

@@ -46,7 +46,21 @@ pub fn App() -> impl IntoView {
 }
 
 /// The cookie that keeps the language the user chose, for the server's next render.
-const LANGUAGE_COOKIE: &str = "lotsa_language";
+pub const LANGUAGE_COOKIE: &str = "lotsa_language";
+
+/// Where the language switch sends a page that runs without the app's code (the sign-in
+/// page): the server sets the cookie and sends the browser back.
+pub const LANGUAGE_PATH: &str = "/language";
+
+/// The `Set-Cookie` value that keeps `locale` for a year, on the whole site.
+pub fn language_cookie(locale: Locale) -> String {
+    format!("{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax")
+}
+
+/// Present while a page is rendered to run without the app's code (see `shell`): what only
+/// the app's code can keep current (the connection, the sync) is then left out.
+#[derive(Debug, Clone, Copy)]
+pub struct StaticPage;
 
 /// The server reads the language cookie and never sets it: leptos-use would otherwise send it
 /// back with every page as a session cookie, replacing the year-long one the browser wrote.
@@ -61,8 +75,7 @@ fn read_only_language_cookie() -> leptos_i18n::context::CookieOptions<Locale> {
 fn remember_language(locale: Locale) {
     use wasm_bindgen::JsCast;
     if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
-        let cookie = format!("{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
-        let _ = document.set_cookie(&cookie);
+        let _ = document.set_cookie(&language_cookie(locale));
     }
 }
 
@@ -78,49 +91,67 @@ fn swedish_unless_chosen() -> leptos_use::UseLocalesOptions {
 fn Frame(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let connectivity = expect_context::<Connectivity>();
-    let switch_language = move |_| {
-        let next = match i18n.get_locale() {
-            Locale::sv => Locale::en,
-            Locale::en => Locale::sv,
-        };
+    let static_page = use_context::<StaticPage>().is_some();
+    let other = move || match i18n.get_locale() {
+        Locale::sv => Locale::en,
+        Locale::en => Locale::sv,
+    };
+    // The switch is a form, so that it also works on a page without the app's code; with the
+    // code running, the page switches in place.
+    let switch_language = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let next = other();
         i18n.set_locale(next);
         #[cfg(feature = "hydrate")]
         remember_language(next);
+    };
+    let location = leptos_router::hooks::use_location();
+    let here = move || {
+        let search = location.search.get();
+        let search = search.trim_start_matches('?');
+        let path = location.pathname.get();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
     };
     view! {
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
         <header class="app-header">
             <a class="brand" href="/">{t!(i18n, app_name)}</a>
-            <p
-                class="connection"
-                class:offline=move || !connectivity.online.get()
-                role="status"
-                aria-live="polite"
-                data-testid="connection"
-            >
-                {move || {
-                    if connectivity.online.get() {
-                        t_string!(i18n, status_online)
-                    } else {
-                        t_string!(i18n, status_offline)
-                    }
-                }}
-            </p>
-            <button
-                class="language"
-                type="button"
-                on:click=switch_language
-                // Named by its visible text, in the language it offers (WCAG 2.5.3).
-                lang=move || match i18n.get_locale() {
-                    Locale::sv => "en",
-                    Locale::en => "sv",
-                }
-                data-testid="switch-language"
-            >
-                {t!(i18n, switch_language)}
-            </button>
+            {(!static_page).then(|| view! {
+                <p
+                    class="connection"
+                    class:offline=move || !connectivity.online.get()
+                    role="status"
+                    aria-live="polite"
+                    data-testid="connection"
+                >
+                    {move || {
+                        if connectivity.online.get() {
+                            t_string!(i18n, status_online)
+                        } else {
+                            t_string!(i18n, status_offline)
+                        }
+                    }}
+                </p>
+            })}
+            <form class="language-switch" method="get" action=LANGUAGE_PATH on:submit=switch_language>
+                <input type="hidden" name="to" value=move || other().to_string() />
+                <input type="hidden" name="back" value=here />
+                <button
+                    class="language"
+                    type="submit"
+                    // Named by its visible text, in the language it offers (WCAG 2.5.3).
+                    lang=move || other().to_string()
+                    data-testid="switch-language"
+                >
+                    {t!(i18n, switch_language)}
+                </button>
+            </form>
         </header>
-        <SyncBar />
+        {(!static_page).then(|| view! { <SyncBar /> })}
         <main id="main">{children()}</main>
     }
 }
@@ -187,9 +218,11 @@ fn SyncBar() -> impl IntoView {
                     .confirm_with_message(&t_string!(i18n, sign_out_unsent, count = pending))
                     .unwrap_or(false);
             if confirmed {
+                // To the start page, which runs the app's code: a sign-out that could not
+                // reach the server is shown there and sent when the network comes back.
                 leptos::task::spawn_local(async move {
                     crate::sync::device::sign_out().await;
-                    let _ = window().location().set_href("/login");
+                    let _ = window().location().set_href("/");
                 });
             }
         }

@@ -1,5 +1,7 @@
 //! The HTML document around the app, rendered on the server only.
 
+use crate::account_pages::SIGN_IN_PATH;
+use crate::app::StaticPage;
 use crate::csp::content_security_policy;
 use crate::App;
 use leptos::prelude::*;
@@ -9,8 +11,18 @@ use leptos_meta::{HashedStylesheet, MetaTags};
 /// (`public/manifest.webmanifest`) names the same colour.
 pub const THEME_COLOR: &str = "#1d5c63";
 
+/// Pages served without the app's code: the sign-in page is plain HTML whose forms post to
+/// the server, so the first page anyone opens loads no wasm. The running app still shows it
+/// (rendered in the browser) when a session ends under it.
+const STATIC_PAGES: &[&str] = &[SIGN_IN_PATH];
+
 /// Renders the document for one request, with a fresh CSP nonce for its inline script.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let static_page = use_context::<http::request::Parts>()
+        .is_some_and(|request| STATIC_PAGES.contains(&request.uri.path()));
+    if static_page {
+        provide_context(StaticPage);
+    }
     leptos::nonce::provide_nonce();
     let nonce = leptos::nonce::use_nonce().map(|nonce| nonce.to_string());
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
@@ -29,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/icons/icon-192.png" type="image/png" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                {(!static_page).then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
             <body>

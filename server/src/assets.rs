@@ -1,6 +1,7 @@
 //! The built site's files: precompressed copies for the big ones, and the service worker that
 //! precaches the app shell under a name tied to the build.
 
+use app::account_pages::SignInProblem;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,9 @@ const NOT_SERVED_SUFFIXES: &[&str] = &[".d.ts"];
 /// The file in which `cargo leptos build --split` lists each split point's chunks.
 const SPLIT_MANIFEST_PREFIX: &str = "/pkg/__wasm_split_manifest";
 
-/// Pages the service worker keeps for offline start, besides the site's files.
+/// Pages the service worker keeps for offline start, besides the site's files and the
+/// sign-in page saying that the server could not be reached (which the worker shows when the
+/// sign-in form is posted without a network).
 const SHELL_PAGES: &[&str] = &["/", "/caseload", "/login"];
 
 /// Writes `name.br` and `name.gz` beside each wasm, JS and CSS file in `pkg_dir` that lacks
@@ -125,6 +128,7 @@ pub fn service_worker_script(site_root: &Path) -> std::io::Result<String> {
     hasher.update(env!("CARGO_PKG_VERSION"));
     hasher.update(SERVICE_WORKER_TEMPLATE);
     let mut urls: Vec<String> = SHELL_PAGES.iter().map(|page| (*page).to_owned()).collect();
+    urls.push(SignInProblem::Unreachable.page());
     for path in files_under(site_root)? {
         let name = path.to_string_lossy();
         if is_compressed_copy(&path)
@@ -217,6 +221,12 @@ mod tests {
         ] {
             assert!(script.contains(url), "{url} missing");
         }
+        let offline_sign_in = format!("\"{}\"", SignInProblem::Unreachable.page());
+        assert_eq!(
+            script.matches(&offline_sign_in).count(),
+            2,
+            "the sign-in page saying so is precached, and shown when its form cannot be posted"
+        );
         assert!(
             !script.contains("__wasm_split_manifest"),
             "only the server reads the split manifest"

@@ -15,7 +15,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -26,6 +26,7 @@ use std::net::IpAddr;
 use std::sync::LazyLock;
 
 pub const SESSION_COOKIE: &str = "lotsa_session";
+pub use app::domain::SESSION_TAG_COOKIE;
 /// Failed sign-ins allowed per account, and per address, within [`FAILURE_WINDOW_MINUTES`].
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
@@ -179,14 +180,27 @@ impl From<User> for UserBody {
 pub async fn login(
     State(state): State<AppState>,
     ClientAddress(peer): ClientAddress,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let user = authenticate(&state, peer, request).await?;
+    end_carried_session(&state, &headers).await?;
+    let cookies = start_session(&state, &user).await?;
+    Ok((cookies, Json(UserBody::from(user))).into_response())
+}
+
+/// Checks a user name and password, within the rate limits; answers who signed in.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    peer: IpAddr,
+    request: LoginRequest,
+) -> Result<User, ApiError> {
     let now = Utc::now();
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let account_key = format!("user:{}", request.username.trim().to_lowercase());
     let address_key = address_key(peer);
     refuse_when_limited(
-        &state,
+        state,
         &[
             (&account_key, MAX_FAILURES_PER_ACCOUNT),
             (&address_key, MAX_FAILURES_PER_ADDRESS),
@@ -221,8 +235,20 @@ pub async fn login(
         .db
         .forget_login_failures(&account_key, window_start)
         .await?;
+    Ok(user)
+}
 
-    signed_in_response(&state, user).await
+/// Ends the session the request's cookie names, if any: signing in again in a browser
+/// replaces the session it had, so a sign-out still waiting on that device cannot be needed
+/// for it any more.
+pub(crate) async fn end_carried_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    if let Some(token) = session_token(headers) {
+        state.db.delete_session(&token_hash(&token)).await?;
+    }
+    Ok(())
 }
 
 /// The key failed sign-ins (and wrong invite codes) from `peer` are counted under.
@@ -247,8 +273,17 @@ pub(crate) async fn refuse_when_limited(
     Ok(())
 }
 
-/// Starts a session for `user` and answers with the user and the session cookie.
+/// Starts a session for `user` and answers with the user and the session cookies.
 pub(crate) async fn signed_in_response(state: &AppState, user: User) -> Result<Response, ApiError> {
+    let cookies = start_session(state, &user).await?;
+    Ok((cookies, Json(UserBody::from(user))).into_response())
+}
+
+/// Starts a session for `user`: the `Set-Cookie` headers that carry it.
+pub(crate) async fn start_session(
+    state: &AppState,
+    user: &User,
+) -> Result<SessionCookies, ApiError> {
     let now = Utc::now();
     let token = new_session_token();
     let expires_at = now + state.session_ttl;
@@ -257,19 +292,48 @@ pub(crate) async fn signed_in_response(state: &AppState, user: User) -> Result<R
         .create_session(&token_hash(&token), &user.id, now, expires_at)
         .await?;
     tracing::info!(user_id = %user.id, "signed in");
-    let cookie = session_cookie(
-        &token,
-        state.session_ttl.num_seconds(),
-        state.secure_cookies,
-    );
-    Ok(([(header::SET_COOKIE, cookie)], Json(UserBody::from(user))).into_response())
+    let max_age = state.session_ttl.num_seconds();
+    let tag = &new_session_token()[..16];
+    Ok(AppendHeaders([
+        (
+            header::SET_COOKIE,
+            session_cookie(SESSION_COOKIE, &token, max_age, state.secure_cookies),
+        ),
+        (
+            header::SET_COOKIE,
+            session_cookie(SESSION_TAG_COOKIE, tag, max_age, state.secure_cookies),
+        ),
+    ]))
 }
 
-fn session_cookie(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+/// Both session cookies, as `Set-Cookie` headers (appended: one would replace the other).
+pub(crate) type SessionCookies = AppendHeaders<[(header::HeaderName, HeaderValue); 2]>;
+
+/// The cookies that clear both session cookies.
+fn ended_session_cookies(secure: bool) -> SessionCookies {
+    AppendHeaders([
+        (
+            header::SET_COOKIE,
+            session_cookie(SESSION_COOKIE, "", 0, secure),
+        ),
+        (
+            header::SET_COOKIE,
+            session_cookie(SESSION_TAG_COOKIE, "", 0, secure),
+        ),
+    ])
+}
+
+/// The session cookie is HttpOnly; its tag is not, so that the page can read it.
+fn session_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
     // SameSite=Strict: the cookie never rides along on a request another site starts.
+    let http_only = if name == SESSION_COOKIE {
+        "; HttpOnly"
+    } else {
+        ""
+    };
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}"
+        "{name}={value}; Path=/{http_only}; SameSite=Strict; Max-Age={max_age_seconds}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("lotsa_session=; Path=/; Max-Age=0"))
 }
@@ -290,11 +354,12 @@ pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = session_token(&headers) {
-        state.db.delete_session(&token_hash(&token)).await?;
-    }
-    let cookie = session_cookie("", 0, state.secure_cookies);
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+    end_carried_session(&state, &headers).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        ended_session_cookies(state.secure_cookies),
+    )
+        .into_response())
 }
 
 /// The signed-in user and their roles.
@@ -373,11 +438,11 @@ pub async fn refuse_cross_site(
 }
 
 fn is_cross_site(headers: &HeaderMap, SiteScheme(scheme): SiteScheme) -> bool {
-    if headers
-        .get("sec-fetch-site")
-        .is_some_and(|site| site.as_bytes() == b"cross-site")
-    {
-        return true;
+    // A browser that says where a request comes from is believed. It must be: under the
+    // site's `Referrer-Policy: no-referrer` a form posted by one of its own pages (the
+    // sign-in page) carries `Origin: null`.
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() != b"same-origin";
     }
     let Some(origin) = headers
         .get(header::ORIGIN)
@@ -447,6 +512,23 @@ mod tests {
             &headers(&[("sec-fetch-site", "cross-site")]),
             https
         ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            https
+        ));
+        // The site's own form under `Referrer-Policy: no-referrer`.
+        assert!(!is_cross_site(
+            &headers(&[
+                ("host", "lotsa.example"),
+                ("origin", "null"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            https
+        ));
+        assert!(is_cross_site(
+            &headers(&[("host", "lotsa.example"), ("origin", "null")]),
+            https
+        ));
         // The same host over plain http is another site.
         assert!(is_cross_site(
             &headers(&[
@@ -470,7 +552,7 @@ mod tests {
 
     #[test]
     fn cookies_are_http_only_strict_and_secure_when_asked() {
-        let cookie = session_cookie("t", 60, true);
+        let cookie = session_cookie(SESSION_COOKIE, "t", 60, true);
         let cookie = cookie.to_str().unwrap();
         for part in [
             "HttpOnly",
@@ -481,9 +563,16 @@ mod tests {
         ] {
             assert!(cookie.contains(part), "{cookie}");
         }
-        assert!(!session_cookie("t", 60, false)
+        assert!(!session_cookie(SESSION_COOKIE, "t", 60, false)
             .to_str()
             .unwrap()
             .contains("Secure"));
+        let tag = session_cookie(SESSION_TAG_COOKIE, "t", 60, true);
+        let tag = tag.to_str().unwrap();
+        assert!(!tag.contains("HttpOnly"), "the page reads the tag: {tag}");
+        assert!(
+            tag.contains("SameSite=Strict") && tag.contains("Secure"),
+            "{tag}"
+        );
     }
 }

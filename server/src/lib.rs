@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod health;
 pub mod http_headers;
+pub mod page_forms;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -32,8 +32,14 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
+  // The sign-in page posts its form without the app's code. With no network, the browser
+  // would show its own error page: the sign-in page saying so is shown instead.
+  if (request.method === "POST" && request.mode === "navigate" && url.pathname === "/login") {
+    event.respondWith(fetch(request).catch(() => Response.redirect("/login?error=unreachable", 303)));
+    return;
+  }
+  if (request.method !== "GET") return;
   // Data never comes from this cache: it lives in IndexedDB and travels through the sync API.
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/") || url.pathname === "/health") {
     return;
@@ -53,16 +59,24 @@ async function cached(request) {
 }
 
 // Pages come from the network while there is one (so they are current), and from the cache
-// when there is none; a page that was never cached falls back to the start page.
+// when there is none: under their whole address if the shell lists it (the sign-in page
+// saying the server could not be reached), else under their path; a page that was never
+// cached falls back to the start page.
 async function navigate(request, url) {
   const cache = await caches.open(CACHE);
+  const address = url.pathname + url.search;
   try {
     const response = await fetch(request);
-    if (response.ok && SHELL.includes(url.pathname)) {
-      await cache.put(url.pathname, response.clone());
+    if (response.ok && SHELL.includes(address)) {
+      await cache.put(address, response.clone());
     }
     return response;
   } catch (offline) {
-    return (await cache.match(url.pathname)) || (await cache.match("/")) || Response.error();
+    return (
+      (await cache.match(address)) ||
+      (await cache.match(url.pathname)) ||
+      (await cache.match("/")) ||
+      Response.error()
+    );
   }
 }

@@ -10,7 +10,7 @@ use app::App;
 use axum::extract::{FromRef, Request, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
@@ -197,6 +197,19 @@ fn router(state: AppState, settings: &Settings) -> Router {
             crate::api::router(crate::auth::SiteScheme::new(settings.secure_cookies)),
         )
         .nest_service("/pkg", pkg)
+        // The sign-in page's own forms (it runs without the app's code). Leptos serves the
+        // page itself (GET) on the same path.
+        .route(
+            app::account_pages::SIGN_IN_PATH,
+            post(crate::page_forms::sign_in).layer(axum::middleware::from_fn_with_state(
+                crate::auth::SiteScheme::new(settings.secure_cookies),
+                crate::auth::refuse_cross_site,
+            )),
+        )
+        .route(
+            app::app::LANGUAGE_PATH,
+            get(crate::page_forms::choose_language),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -487,3 +487,193 @@ async fn the_session_endpoint_answers_whether_or_not_someone_is_signed_in() {
     assert_eq!(signed_in["user"]["username"], "anna.k");
     app.stop().await.unwrap();
 }
+
+/// Posts the sign-in page's form as a browser does without the app's code.
+async fn post_sign_in_form(
+    app: &TestApp,
+    cookie: Option<&str>,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url("/login"))
+        .header(header::ORIGIN, &app.address)
+        .form(&[("username", username), ("password", password)]);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+
+/// The `name=value` pairs of a response's `Set-Cookie` headers, and the headers whole.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn cookie_pair<'a>(cookies: &'a [String], name: &str) -> &'a str {
+    cookies
+        .iter()
+        .find(|cookie| cookie.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {cookies:?}"))
+        .split(';')
+        .next()
+        .unwrap()
+}
+
+async fn me_status(app: &TestApp, cookie: &str) -> StatusCode {
+    app.client
+        .get(app.url("/api/v1/me"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn the_sign_in_page_works_without_the_apps_code() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+
+    let page = app.get("/login").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("method=\"post\" action=\"/login\""), "{html}");
+    assert!(html.contains("/pkg/lotsa.h4sh.css"), "styled");
+    assert!(
+        !html.contains("/pkg/lotsa.h4sh.js") && !html.contains(".wasm"),
+        "the sign-in page loads none of the app's code: {html}"
+    );
+
+    let wrong = post_sign_in_form(&app, None, "anna.k", "not the password").await;
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(wrong.headers()[header::LOCATION], "/login?error=wrong");
+    assert!(
+        set_cookies(&wrong).is_empty(),
+        "no session for a wrong password"
+    );
+    let said = app.get("/login?error=wrong").await.text().await.unwrap();
+    assert!(said.contains("Fel användarnamn eller lösenord"), "{said}");
+
+    let signed_in = post_sign_in_form(&app, None, "anna.k", PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()[header::LOCATION], "/");
+    let cookies = set_cookies(&signed_in);
+    let session = cookie_pair(&cookies, "lotsa_session").to_owned();
+    let tag = cookie_pair(&cookies, "lotsa_session_tag").to_owned();
+    assert!(cookies
+        .iter()
+        .any(|c| c.starts_with("lotsa_session=") && c.contains("HttpOnly")));
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("lotsa_session_tag=") && !c.contains("HttpOnly")),
+        "the page can read the session's tag: {cookies:?}"
+    );
+    assert_eq!(me_status(&app, &session).await, StatusCode::OK);
+
+    // Signing in again in the same browser ends the session it carried.
+    let again =
+        post_sign_in_form(&app, Some(&format!("{session}; {tag}")), "anna.k", PASSWORD).await;
+    let new_session = cookie_pair(&set_cookies(&again), "lotsa_session").to_owned();
+    assert_ne!(new_session, session);
+    assert_eq!(me_status(&app, &session).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_status(&app, &new_session).await, StatusCode::OK);
+
+    // Another site cannot sign the browser in (login CSRF).
+    let forged = app
+        .client
+        .post(app.url("/login"))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("username", "anna.k"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookies(&forged).is_empty());
+
+    // A body that is not a form changes nothing and sends the page back.
+    let garbage = app
+        .client
+        .post(app.url("/login"))
+        .header(header::ORIGIN, &app.address)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookies(&garbage).is_empty());
+
+    for _ in 0..server::auth::MAX_FAILURES_PER_ACCOUNT {
+        post_sign_in_form(&app, None, "anna.k", "guess guess guess").await;
+    }
+    let limited = post_sign_in_form(&app, None, "anna.k", PASSWORD).await;
+    assert_eq!(limited.headers()[header::LOCATION], "/login?error=too_many");
+    assert!(set_cookies(&limited).is_empty());
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn signing_in_through_the_api_ends_the_session_the_browser_carried() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna.k", PASSWORD, &[Role::CaseManager])
+        .await;
+    let client = browser();
+    let first = login(&client, &app, "anna.k", PASSWORD).await;
+    let first = cookie_pair(&set_cookies(&first), "lotsa_session").to_owned();
+    let second = login(&client, &app, "anna.k", PASSWORD).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(me_status(&app, &first).await, StatusCode::UNAUTHORIZED);
+    let me: Value = get_json(&app, &client, "/api/v1/me").await;
+    assert_eq!(me["username"], "anna.k");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_language_switch_without_the_apps_code_keeps_the_choice_and_goes_back() {
+    let app = TestApp::spawn().await;
+    let chosen = app.get("/language?to=en&back=/login?error=wrong").await;
+    assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
+    assert_eq!(chosen.headers()[header::LOCATION], "/login?error=wrong");
+    let cookie = chosen.headers()[header::SET_COOKIE].to_str().unwrap();
+    for part in [
+        "lotsa_language=en",
+        "Path=/",
+        "Max-Age=31536000",
+        "SameSite=Lax",
+    ] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let english = app
+        .client
+        .get(app.url("/login"))
+        .header(header::COOKIE, "lotsa_language=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("<h1>Sign in</h1>"), "{english}");
+
+    let elsewhere = app.get("/language?to=sv&back=//evil.example/").await;
+    assert_eq!(
+        elsewhere.headers()[header::LOCATION],
+        "/",
+        "never to another site"
+    );
+    for refused in ["/language?to=xx", "/language", "/language?back=/"] {
+        let response = app.get(refused).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{refused}");
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+    }
+    app.stop().await.unwrap();
+}

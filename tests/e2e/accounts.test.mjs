@@ -2,7 +2,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, waitForHydration } from "./harness.mjs";
+import { startServer, withPage, waitForHydration, openSignIn, serviceWorkerReady } from "./harness.mjs";
 
 let demo;
 let plain;
@@ -24,8 +24,12 @@ async function signedInUser(page) {
 
 test("in demo mode the login page lists one account per role, and signing in works", async () => {
   await withPage(async (page, errors) => {
-    await page.goto(`${demo.url}/login`);
-    await waitForHydration(page);
+    const code = [];
+    page.on("request", (request) => {
+      if (/\.(wasm|js)$/.test(new URL(request.url()).pathname)) code.push(request.url());
+    });
+    await openSignIn(page, demo);
+    assert.deepEqual(code, [], "the sign-in page loads none of the app's code");
     const accounts = page.getByTestId("demo-logins").locator("li");
     assert.equal(await accounts.count(), 5);
     const text = await page.getByTestId("demo-logins").textContent();
@@ -35,19 +39,55 @@ test("in demo mode the login page lists one account per role, and signing in wor
 
     await page.fill("input[name=username]", "handlaggare1");
     await page.fill("input[name=password]", "fel lösenord igen");
-    await page.click("button[type=submit]");
+    await page.click("[data-testid=login-form] button[type=submit]");
     await page.getByTestId("form-error").waitFor();
     assert.match(await page.getByTestId("form-error").textContent(), /Fel användarnamn eller lösenord/);
+    assert.equal(new URL(page.url()).pathname, "/login");
 
+    // A demo account signs in with one tap.
     await accounts.filter({ hasText: "handlaggare1" }).locator("button").click();
-    assert.equal(await page.inputValue("input[name=username]"), "handlaggare1");
-    await page.click("button[type=submit]");
     await page.waitForURL(`${demo.url}/`);
+    await waitForHydration(page);
     const me = await signedInUser(page);
     assert.equal(me.username, "handlaggare1");
     assert.deepEqual(me.roles, ["case_manager"]);
-    // The refused sign-in is the only failed request.
-    assert.deepEqual(errors.filter((e) => !e.includes("status of 401")), []);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("the sign-in page signs in with the browser's JavaScript off, and says what went wrong", async () => {
+  await withPage(
+    async (page) => {
+      await openSignIn(page, demo);
+      await page.fill("input[name=username]", "handlaggare1");
+      await page.fill("input[name=password]", "fel lösenord");
+      await page.click("[data-testid=login-form] button[type=submit]");
+      await page.waitForURL(`${demo.url}/login?error=wrong`);
+      assert.match(await page.getByTestId("form-error").textContent(), /Fel användarnamn eller lösenord/);
+      await page.fill("input[name=username]", "handlaggare1");
+      await page.fill("input[name=password]", "demo-lotsa-2026");
+      await page.click("[data-testid=login-form] button[type=submit]");
+      await page.waitForURL(`${demo.url}/`);
+      const cookies = (await page.context().cookies()).map((c) => c.name);
+      assert.ok(cookies.includes("lotsa_session"), `signed in: ${cookies}`);
+    },
+    { javaScriptEnabled: false },
+  );
+});
+
+test("without a network the sign-in page says the server could not be reached", async () => {
+  await withPage(async (page, _errors, context) => {
+    await page.goto(demo.url);
+    await waitForHydration(page);
+    await serviceWorkerReady(page);
+    await openSignIn(page, demo);
+    await context.setOffline(true);
+    await page.fill("input[name=username]", "handlaggare1");
+    await page.fill("input[name=password]", "demo-lotsa-2026");
+    await page.click("[data-testid=login-form] button[type=submit]");
+    await page.waitForURL(`${demo.url}/login?error=unreachable`);
+    assert.match(await page.getByTestId("form-error").textContent(), /Det gick inte att nå servern/);
+    assert.equal(await page.getByTestId("login-form").count(), 1, "the form is there to try again");
   });
 });
 
@@ -55,7 +95,7 @@ test("outside demo mode the login page lists no accounts", async () => {
   await withPage(async (page) => {
     const response = await page.goto(`${plain.url}/login`);
     assert.equal(response.status(), 200);
-    await waitForHydration(page);
+    await page.getByTestId("login-form").waitFor();
     assert.equal(await page.locator("h1").textContent(), "Logga in");
     assert.equal(await page.getByTestId("demo-logins").count(), 0);
   });
@@ -87,7 +127,7 @@ test("an invited participant opens the link, chooses a password and is signed in
     assert.ok((await page.inputValue("input[name=code]")).length > 0, "the link fills in the code");
     await page.fill("input[name=username]", "ny.deltagare");
     await page.fill("input[name=password]", "ett långt lösenord");
-    await page.click("button[type=submit]");
+    await page.click("main button[type=submit]");
     await page.waitForURL(`${demo.url}/`);
     const me = await signedInUser(page);
     assert.equal(me.username, "ny.deltagare");
@@ -98,7 +138,7 @@ test("an invited participant opens the link, chooses a password and is signed in
     await waitForHydration(page);
     await page.fill("input[name=username]", "ny.deltagare2");
     await page.fill("input[name=password]", "ett långt lösenord");
-    await page.click("button[type=submit]");
+    await page.click("main button[type=submit]");
     await page.getByTestId("form-error").waitFor();
     assert.match(await page.getByTestId("form-error").textContent(), /redan använts/);
     assert.deepEqual(errors.filter((e) => !e.includes("status of 410")), []);

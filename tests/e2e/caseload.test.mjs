@@ -22,6 +22,7 @@ import {
   openForm,
   serviceWorkerReady,
   eventually,
+  openSignIn,
 } from "./harness.mjs";
 
 let server;
@@ -208,8 +209,7 @@ test("a case manager cannot open another case manager's participant", async () =
 
 test("the caseload, a participant's page and the login page pass axe-core's WCAG 2.1 AA checks", async () => {
   await withPage(async (page) => {
-    await page.goto(`${server.url}/login`);
-    await waitForHydration(page);
+    await openSignIn(page, server);
     assert.deepEqual(await accessibilityViolations(page), [], "login");
     await openCaseload(page, server, "handlaggare2");
     assert.deepEqual(await accessibilityViolations(page), [], "caseload");

@@ -13,6 +13,7 @@ import {
   openForm,
   serviceWorkerReady,
   onlineErrors,
+  openSignIn,
 } from "./harness.mjs";
 
 let server;
@@ -36,8 +37,7 @@ function watchChunks(page) {
 test("each screen's and form's chunk is fetched when it first shows, and opens offline on a hard reload", async () => {
   await withPage(async (page, errors, context) => {
     const chunks = watchChunks(page);
-    await page.goto(`${server.url}/login`);
-    await waitForHydration(page);
+    await openSignIn(page, server);
     assert.deepEqual([...chunks], [], "the sign-in page needs no screen's chunk");
 
     const links = await openCaseload(page, server, "handlaggare1");

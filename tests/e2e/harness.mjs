@@ -215,13 +215,21 @@ export async function eventually(check, what) {
 /** The password of every demo account. */
 export const DEMO_PASSWORD = "demo-lotsa-2026";
 
+/**
+ * Opens the sign-in page. It is plain HTML, loading none of the app's code (its forms post
+ * to the server), so there is no hydration to wait for: its form is there once it loads.
+ */
+export async function openSignIn(page, server, path = "/login") {
+  await page.goto(`${server.url}${path}`);
+  await page.getByTestId("login-form").waitFor();
+}
+
 /** Signs in through the login page and waits for the start page to be interactive. */
 export async function signIn(page, server, username) {
-  await page.goto(`${server.url}/login`);
-  await waitForHydration(page);
+  await openSignIn(page, server);
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", DEMO_PASSWORD);
-  await page.click("button[type=submit]");
+  await page.click("[data-testid=login-form] button[type=submit]");
   await page.waitForURL(`${server.url}/`);
   await waitForHydration(page);
 }

@@ -2,7 +2,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, waitForHydration, serviceWorkerReady, PHONE } from "./harness.mjs";
+import { startServer, withPage, waitForHydration, serviceWorkerReady, PHONE, openSignIn } from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -43,15 +43,23 @@ test("the language switch works once the app has hydrated, and is remembered", a
     assert.equal(cookie?.value, "en");
     assert.equal(cookie.path, "/");
     assert.ok(cookie.expires > Date.now() / 1000 + 300 * 24 * 3600, "kept for about a year");
-    await page.goto(`${server.url}/login`);
-    await waitForHydration(page);
+    await openSignIn(page, server);
     assert.equal(await heading.textContent(), "Sign in", "another page, rendered by the server, in English");
 
+    // The sign-in page runs none of the app's code: its switch asks the server, which keeps
+    // the choice in the same cookie and sends the browser back.
     await page.getByTestId("switch-language").click();
+    await page.waitForURL(`${server.url}/login`);
     await page.waitForFunction(() => document.querySelector("h1").textContent === "Logga in");
     await page.reload();
-    await waitForHydration(page);
+    await page.getByTestId("login-form").waitFor();
     assert.equal(await heading.textContent(), "Logga in", "back to Swedish, also after a reload");
+    const [kept] = (await page.context().cookies()).filter((c) => c.name === "lotsa_language");
+    assert.equal(kept?.value, "sv");
+    assert.ok(kept.expires > Date.now() / 1000 + 300 * 24 * 3600, "kept for about a year");
+    await page.goto(server.url);
+    await waitForHydration(page);
+    assert.equal(await heading.textContent(), "Välkommen till Lotsa");
     assert.deepEqual(errors, []);
   });
 });

@@ -18,6 +18,8 @@ import {
   openForm,
   serviceWorkerReady,
   eventually,
+  openSignIn,
+  DEMO_PASSWORD,
 } from "./harness.mjs";
 
 let server;
@@ -48,7 +50,8 @@ async function signOutOffline(page, context) {
   await serviceWorkerReady(page);
   await context.setOffline(true);
   await page.getByTestId("sign-out").click();
-  await page.waitForURL(`${server.url}/login`);
+  // To the start page, which runs the app: the sign-out waits there to be sent.
+  await page.waitForURL(`${server.url}/`);
   await waitForHydration(page);
   await page.getByTestId("sync-status").filter({ hasText: "Utloggad" }).waitFor();
 }
@@ -121,6 +124,58 @@ test("a sign-out made offline is sent first when the app starts again, before th
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }
+});
+
+/** Whether a sign-out waits on the device (in its device-wide store). */
+async function signOutWaits(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("lotsa");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const read = db.transaction("meta").objectStore("meta").get("sign_out_pending");
+          read.onerror = () => reject(read.error);
+          read.onsuccess = () => {
+            db.close();
+            resolve(read.result !== undefined);
+          };
+        };
+      }),
+  );
+}
+
+test("signing in on the sign-in page ends the session a waiting sign-out was for, and the app then drops it", async () => {
+  await withPage(async (page, _errors, context) => {
+    await openCaseload(page, server, "handlaggare4");
+    const old = await sessionCookie(context);
+    await signOutOffline(page, context);
+    // Closed before the network comes back: the sign-out still waits on the phone.
+    await page.close();
+    await context.setOffline(false);
+
+    // The sign-in page runs none of the app's code, so it sends nothing by itself.
+    const fresh = await context.newPage();
+    await openSignIn(fresh, server);
+    assert.equal(await meWith(old), 200, "the waiting sign-out has not been sent");
+    assert.ok(await signOutWaits(fresh));
+    await fresh.fill("input[name=username]", "handlaggare1");
+    await fresh.fill("input[name=password]", DEMO_PASSWORD);
+    await fresh.click("[data-testid=login-form] button[type=submit]");
+    await fresh.waitForURL(`${server.url}/`);
+    await waitForHydration(fresh);
+    assert.equal(await meWith(old), 401, "signing in ended the session the browser carried");
+
+    // The app starts, finds the waiting sign-out made in the old session, and drops it
+    // rather than ending the new one.
+    const current = await sessionCookie(context);
+    await eventually(async () => !(await signOutWaits(fresh)), "the waiting sign-out was kept");
+    assert.equal(await meWith(current), 200, "the new session lives");
+    await fresh.goto(`${server.url}/caseload`);
+    await waitForHydration(fresh);
+    await fresh.getByTestId("caseload").locator("a").first().waitFor();
+  });
 });
 
 test("when the server ends the session, the caseload shuts; signing in again as the same user sends what waited", async () => {

@@ -46,7 +46,7 @@ test("signing out removes the user's data from the device", async () => {
     await waitForSynced(page);
     assert.ok((await deviceData(page)).records > 0);
     await page.getByTestId("sign-out").click();
-    await page.waitForURL(`${server.url}/login`);
+    await page.waitForURL(`${server.url}/`);
     for (let i = 0; i < 50; i++) {
       const { names } = await deviceData(page);
       if (!names.some((name) => name.startsWith("lotsa-user-"))) return;

@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// A random name for a session, in a cookie the page can read (the session cookie is
+/// HttpOnly): a sign-out that waits on the device remembers it, and is dropped once the
+/// browser holds another session, which its sign-in already ended on the server.
+pub const SESSION_TAG_COOKIE: &str = "lotsa_session_tag";
+
 /// Why a value was refused, in words the person who typed it can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {

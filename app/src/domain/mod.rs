@@ -12,7 +12,9 @@ mod schedule;
 mod values;
 mod workplace;
 
-pub use account::{DisplayName, Password, Role, UnknownRole, Username, ValidationError};
+pub use account::{
+    DisplayName, Password, Role, UnknownRole, Username, ValidationError, SESSION_TAG_COOKIE,
+};
 pub use journal::*;
 pub use participant::*;
 pub use person::{Gender, IdentityNumber};

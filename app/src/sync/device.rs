@@ -42,6 +42,30 @@ const DEVICE_USER_KEY: &str = "signed_in_user";
 /// may still carry that session's cookie (it is HttpOnly, so only the server can end it).
 const SIGN_OUT_PENDING_KEY: &str = "sign_out_pending";
 
+/// A sign-out waiting on the device, with the tag of the session it ends (the server's
+/// readable `lotsa_session_tag` cookie). Kept as `true` by versions before the tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum PendingSignOut {
+    Session(String),
+    Untagged(bool),
+}
+
+/// The readable tag of the session the browser holds, if any.
+fn session_tag() -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let cookies = document()
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?
+        .cookie()
+        .ok()?;
+    cookies
+        .split(';')
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, value)| *name == crate::domain::SESSION_TAG_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
 /// Drafts live in the user's own database, so signing out deletes them with the rest.
 fn draft_key(name: &str) -> String {
     format!("draft/{name}")
@@ -443,7 +467,10 @@ async fn remember_user(user: Option<&DeviceUser>) {
 /// The caller warns first when changes are waiting.
 pub async fn sign_out() {
     // Marked first, so that a page closed before the server answered still ends the session.
-    set_sign_out_pending(true).await;
+    set_sign_out_pending(Some(
+        session_tag().map_or(PendingSignOut::Untagged(true), PendingSignOut::Session),
+    ))
+    .await;
     if let Some(device) = CURRENT.with(|current| current.borrow_mut().take()) {
         let user_db = device.store.name();
         device.store.close_shared();
@@ -465,11 +492,11 @@ pub async fn sign_in(
     let requests = SESSION_REQUESTS.with(Rc::clone);
     let _alone = requests.lock().await;
     if sign_out_pending().await && post_logout().await {
-        set_sign_out_pending(false).await;
+        set_sign_out_pending(None).await;
     }
     let response = request.send().await?;
     if response.ok() {
-        set_sign_out_pending(false).await;
+        set_sign_out_pending(None).await;
     }
     Ok(response)
 }
@@ -485,7 +512,7 @@ async fn send_pending_sign_out() -> bool {
     if !is_online() || !post_logout().await {
         return false;
     }
-    set_sign_out_pending(false).await;
+    set_sign_out_pending(None).await;
     true
 }
 
@@ -529,27 +556,38 @@ async fn post_logout() -> bool {
         .is_ok_and(|response| response.ok())
 }
 
+/// Whether a sign-out waits that still has a session to end. One made in a session the
+/// browser no longer holds is dropped: the browser has signed in since, and that sign-in
+/// ended the old session on the server (sending it now would end the new one).
 async fn sign_out_pending() -> bool {
     let Ok(store) = DeviceStore::open().await else {
         return false;
     };
     let pending = store
-        .get::<bool>(stores::META, SIGN_OUT_PENDING_KEY)
+        .get::<PendingSignOut>(stores::META, SIGN_OUT_PENDING_KEY)
         .await
         .ok()
-        .flatten()
-        .unwrap_or(false);
+        .flatten();
     store.close();
-    pending
+    match pending {
+        None | Some(PendingSignOut::Untagged(false)) => false,
+        Some(PendingSignOut::Untagged(true)) => true,
+        Some(PendingSignOut::Session(tag)) => match session_tag() {
+            Some(held) if held != tag => {
+                set_sign_out_pending(None).await;
+                false
+            }
+            _ => true,
+        },
+    }
 }
 
-async fn set_sign_out_pending(pending: bool) {
+async fn set_sign_out_pending(pending: Option<PendingSignOut>) {
     match DeviceStore::open().await {
         Ok(store) => {
-            let written = if pending {
-                store.put(stores::META, SIGN_OUT_PENDING_KEY, &true).await
-            } else {
-                store.delete(stores::META, SIGN_OUT_PENDING_KEY).await
+            let written = match &pending {
+                Some(pending) => store.put(stores::META, SIGN_OUT_PENDING_KEY, pending).await,
+                None => store.delete(stores::META, SIGN_OUT_PENDING_KEY).await,
             };
             if let Err(error) = written {
                 leptos::logging::warn!("marking the sign-out: {error}");

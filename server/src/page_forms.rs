@@ -1,0 +1,122 @@
+//! What pages post without the app's code. The sign-in page is plain HTML (it loads no wasm,
+//! see `app::shell`), so signing in and switching the language there are ordinary form
+//! submissions, answered with a redirect.
+
+use crate::api_error::ApiError;
+use crate::auth::{self, LoginRequest};
+use crate::client_address::ClientAddress;
+use crate::startup::AppState;
+use app::account_pages::SignInProblem;
+use app::app::language_cookie;
+use app::i18n::Locale;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+/// The sign-in form's fields. Missing ones read as empty, which no account matches.
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /login`: signs in and goes to the start page, or back to the sign-in page saying
+/// why not. Signing in ends the session the browser carried, as the API's sign-in does.
+#[tracing::instrument(skip_all)]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(peer): ClientAddress,
+    headers: HeaderMap,
+    form: Result<Form<SignInForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return Redirect::to(&SignInProblem::WrongCredentials.page()).into_response();
+    };
+    let request = LoginRequest {
+        username: form.username,
+        password: form.password,
+    };
+    let signed_in = async {
+        let user = auth::authenticate(&state, peer, request).await?;
+        auth::end_carried_session(&state, &headers).await?;
+        auth::start_session(&state, &user).await
+    };
+    match signed_in.await {
+        Ok(cookies) => (cookies, Redirect::to("/")).into_response(),
+        Err(ApiError::BadCredentials) => {
+            Redirect::to(&SignInProblem::WrongCredentials.page()).into_response()
+        }
+        Err(ApiError::TooManyAttempts { .. }) => {
+            Redirect::to(&SignInProblem::TooManyAttempts.page()).into_response()
+        }
+        Err(other) => {
+            // Logged (as the API logs it) and kept from the page, which only hears that the
+            // server could not sign anyone in just now.
+            let _logged = other.into_response();
+            Redirect::to(&SignInProblem::Unreachable.page()).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LanguageChoice {
+    to: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `GET /language?to=en&back=/login`: keeps the language in its cookie (as the running app
+/// does) and sends the browser back to the page it came from, on this site only.
+pub async fn choose_language(choice: Result<Query<LanguageChoice>, QueryRejection>) -> Response {
+    let Ok(Query(choice)) = choice else {
+        return (StatusCode::BAD_REQUEST, "name a language: ?to=sv or ?to=en").into_response();
+    };
+    let Ok(locale) = choice.to.parse::<Locale>() else {
+        return (StatusCode::BAD_REQUEST, "unknown language: choose sv or en").into_response();
+    };
+    let back = if is_local_path(&choice.back) {
+        choice.back.as_str()
+    } else {
+        "/"
+    };
+    (
+        [(header::SET_COOKIE, language_cookie(locale))],
+        Redirect::to(back),
+    )
+        .into_response()
+}
+
+/// A path on this site, never another site's address (`//host`, `/\host`, `https:`).
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.chars().any(|c| c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_on_this_site_are_gone_back_to() {
+        for local in ["/", "/login", "/caseload?p=1", "/invite/abc"] {
+            assert!(is_local_path(local), "{local}");
+        }
+        for foreign in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "login",
+            "/log\nin",
+        ] {
+            assert!(!is_local_path(foreign), "{foreign:?}");
+        }
+    }
+}
