@@ -5,7 +5,7 @@
 //! browser, through the device. The invite page always posts JSON.
 
 use crate::app::PageTitle;
-use crate::demo::{DemoLogin, DemoLogins};
+use crate::demo::DemoLogin;
 use crate::domain::Role;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -194,28 +194,17 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The demo accounts, in demo mode only, each a form that signs in as it. On the server the
-/// list comes from its context, so the page needs no request of its own; the running app
-/// (which renders this page afresh, never hydrating it) asks the API.
+/// The demo accounts, in demo mode only, each a form that signs in as it. They come from the
+/// server's context as it renders the page. The running app shows this page only when a
+/// session ended under it, and then leaves the list out rather than carry code to fetch it:
+/// reloading the page brings it.
 #[component]
 fn DemoLoginList(send: Callback<DemoLogin>) -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
-    {
-        let DemoLogins(logins) = use_context::<DemoLogins>().unwrap_or_default();
-        view! { <DemoAccounts logins=logins send=send /> }
-    }
+    let crate::demo::DemoLogins(logins) = use_context().unwrap_or_default();
     #[cfg(feature = "hydrate")]
-    {
-        let logins = LocalResource::new(fetch_demo_logins);
-        view! {
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let DemoLogins(logins) = logins.await;
-                    view! { <DemoAccounts logins=logins send=send /> }
-                })}
-            </Suspense>
-        }
-    }
+    let logins = Vec::new();
+    view! { <DemoAccounts logins=logins send=send /> }
 }
 
 #[component]
@@ -253,17 +242,6 @@ fn DemoAccounts(logins: Vec<DemoLogin>, send: Callback<DemoLogin>) -> impl IntoV
             </p>
         </section>
     })
-}
-
-#[cfg(feature = "hydrate")]
-async fn fetch_demo_logins() -> DemoLogins {
-    let response = gloo_net::http::Request::get("/api/v1/demo-logins")
-        .send()
-        .await;
-    match response {
-        Ok(response) if response.ok() => response.json().await.unwrap_or_default(),
-        _ => DemoLogins::default(),
-    }
 }
 
 pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> String {

@@ -1,6 +1,6 @@
 //! The application root: translations, routes and the page frame every screen shares.
 
-use crate::account_pages::{InvitePage, LoginPage};
+use crate::account_pages::InvitePage;
 use crate::caseload::CaseloadPage;
 use crate::connectivity::{provide_connectivity, Connectivity};
 use crate::i18n::*;
@@ -34,7 +34,7 @@ pub fn App() -> impl IntoView {
                 <Frame>
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/") view=HomePage />
-                        <Route path=path!("/login") view=LoginPage />
+                        <Route path=path!("/login") view=SignInRoute />
                         <Route path=path!("/caseload") view=CaseloadPage />
                         <Route path=path!("/invite") view=InvitePage />
                         <Route path=path!("/invite/:code") view=InvitePage />
@@ -43,6 +43,18 @@ pub fn App() -> impl IntoView {
             </Router>
         </I18nContextProvider>
     }
+}
+
+/// The sign-in page. The server renders it whole: it runs without the app's code (see
+/// `shell`). The running app shows it only when a session ends under it, so there it is a
+/// chunk of its own; the page is never hydrated, so the two need not match.
+#[component]
+fn SignInRoute() -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let page = view! { <crate::account_pages::LoginPage /> };
+    #[cfg(feature = "hydrate")]
+    let page = view! { <crate::on_demand::OnDemand screen=crate::on_demand::Screen::SignIn /> };
+    page
 }
 
 /// The cookie that keeps the language the user chose, for the server's next render.
@@ -58,7 +70,7 @@ pub fn language_cookie(locale: Locale) -> String {
 }
 
 /// Present while a page is rendered to run without the app's code (see `shell`): what only
-/// the app's code can keep current (the connection, the sync) is then left out.
+/// the app's code can keep current (the connection) is then hidden.
 #[derive(Debug, Clone, Copy)]
 pub struct StaticPage;
 
@@ -120,23 +132,23 @@ fn Frame(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
         <header class="app-header">
             <a class="brand" href="/">{t!(i18n, app_name)}</a>
-            {(!static_page).then(|| view! {
-                <p
-                    class="connection"
-                    class:offline=move || !connectivity.online.get()
-                    role="status"
-                    aria-live="polite"
-                    data-testid="connection"
-                >
-                    {move || {
-                        if connectivity.online.get() {
-                            t_string!(i18n, status_online)
-                        } else {
-                            t_string!(i18n, status_offline)
-                        }
-                    }}
-                </p>
-            })}
+            <p
+                class="connection"
+                class:offline=move || !connectivity.online.get()
+                role="status"
+                aria-live="polite"
+                // Only the app's code keeps it current.
+                hidden=static_page
+                data-testid="connection"
+            >
+                {move || {
+                    if connectivity.online.get() {
+                        t_string!(i18n, status_online)
+                    } else {
+                        t_string!(i18n, status_offline)
+                    }
+                }}
+            </p>
             <form class="language-switch" method="get" action=LANGUAGE_PATH on:submit=switch_language>
                 <input type="hidden" name="to" value=move || other().to_string() />
                 <input type="hidden" name="back" value=here />
@@ -151,7 +163,7 @@ fn Frame(children: Children) -> impl IntoView {
                 </button>
             </form>
         </header>
-        {(!static_page).then(|| view! { <SyncBar /> })}
+        <SyncBar />
         <main id="main">{children()}</main>
     }
 }

@@ -83,6 +83,9 @@ impl Form {
 /// What `OnDemand` shows.
 #[derive(Debug, Clone)]
 pub enum Screen {
+    /// The sign-in page, as the running app shows it when a session ends under it (the
+    /// server renders it whole, for a page that runs without the app's code).
+    SignIn,
     Caseload,
     Participant(String),
     /// A form for the participant whose record is given.
@@ -102,6 +105,7 @@ pub fn OnDemand(screen: Screen) -> impl IntoView {
                 let screen = screen.clone();
                 Suspend::new(crate::browser_future(async move {
                     let loaded = match screen {
+                        Screen::SignIn => load!(sign_in_screen()),
                         Screen::Caseload => load!(caseload_screen()),
                         Screen::Participant(id) => load!(participant_screen(id)),
                         Screen::Form(form, participant) => {
@@ -129,6 +133,14 @@ pub fn OnDemand(screen: Screen) -> impl IntoView {
             }}
         </Suspense>
     }
+}
+
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(sign_in, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
+fn sign_in_screen() -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <crate::account_pages::LoginPage /> }.into_any())
 }
 
 /// The caseload, and for a case manager the form that registers a new participant.

@@ -9,6 +9,7 @@ use crate::startup::AppState;
 use app::account_pages::SignInProblem;
 use app::app::language_cookie;
 use app::i18n::Locale;
+use app::pages::start_page;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -25,8 +26,8 @@ pub struct SignInForm {
     password: String,
 }
 
-/// `POST /login`: signs in and goes to the start page, or back to the sign-in page saying
-/// why not. Signing in ends the session the browser carried, as the API's sign-in does.
+/// `POST /login`: signs in and goes to the user's start page, or back to the sign-in page
+/// saying why not. Signing in ends the session the browser carried, as the API's sign-in does.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -44,10 +45,11 @@ pub async fn sign_in(
     let signed_in = async {
         let user = auth::authenticate(&state, peer, request).await?;
         auth::end_carried_session(&state, &headers).await?;
-        auth::start_session(&state, &user).await
+        let cookies = auth::start_session(&state, &user).await?;
+        Ok::<_, ApiError>((cookies, start_page(&user.roles)))
     };
     match signed_in.await {
-        Ok(cookies) => (cookies, Redirect::to("/")).into_response(),
+        Ok((cookies, start)) => (cookies, Redirect::to(start)).into_response(),
         Err(ApiError::BadCredentials) => {
             Redirect::to(&SignInProblem::WrongCredentials.page()).into_response()
         }

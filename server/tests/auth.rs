@@ -564,7 +564,11 @@ async fn the_sign_in_page_works_without_the_apps_code() {
 
     let signed_in = post_sign_in_form(&app, None, "anna.k", PASSWORD).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    assert_eq!(signed_in.headers()[header::LOCATION], "/");
+    assert_eq!(
+        signed_in.headers()[header::LOCATION],
+        "/caseload",
+        "a case manager starts on the caseload"
+    );
     let cookies = set_cookies(&signed_in);
     let session = cookie_pair(&cookies, "lotsa_session").to_owned();
     let tag = cookie_pair(&cookies, "lotsa_session_tag").to_owned();
@@ -618,6 +622,15 @@ async fn the_sign_in_page_works_without_the_apps_code() {
     let limited = post_sign_in_form(&app, None, "anna.k", PASSWORD).await;
     assert_eq!(limited.headers()[header::LOCATION], "/login?error=too_many");
     assert!(set_cookies(&limited).is_empty());
+
+    app.create_user("erik.s", PASSWORD, &[Role::Supervisor])
+        .await;
+    let supervisor = post_sign_in_form(&app, None, "erik.s", PASSWORD).await;
+    assert_eq!(
+        supervisor.headers()[header::LOCATION],
+        "/",
+        "a role without screens of its own yet starts on the welcome page"
+    );
     app.stop().await.unwrap();
 }
 

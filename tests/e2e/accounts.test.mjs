@@ -46,11 +46,16 @@ test("in demo mode the login page lists one account per role, and signing in wor
 
     // A demo account signs in with one tap.
     await accounts.filter({ hasText: "handlaggare1" }).locator("button").click();
-    await page.waitForURL(`${demo.url}/`);
+    await page.waitForURL(`${demo.url}/caseload`);
     await waitForHydration(page);
+    await page.getByTestId("caseload").locator("a").first().waitFor();
     const me = await signedInUser(page);
     assert.equal(me.username, "handlaggare1");
     assert.deepEqual(me.roles, ["case_manager"]);
+    // The app's address (where the installed app opens) goes on to the caseload too.
+    await page.goto(demo.url);
+    await page.waitForURL(`${demo.url}/caseload`);
+    await page.getByTestId("caseload").locator("a").first().waitFor();
     assert.deepEqual(errors, []);
   });
 });
@@ -67,7 +72,7 @@ test("the sign-in page signs in with the browser's JavaScript off, and says what
       await page.fill("input[name=username]", "handlaggare1");
       await page.fill("input[name=password]", "demo-lotsa-2026");
       await page.click("[data-testid=login-form] button[type=submit]");
-      await page.waitForURL(`${demo.url}/`);
+      await page.waitForURL(`${demo.url}/caseload`);
       const cookies = (await page.context().cookies()).map((c) => c.name);
       assert.ok(cookies.includes("lotsa_session"), `signed in: ${cookies}`);
     },

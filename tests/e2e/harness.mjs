@@ -230,7 +230,8 @@ export async function signIn(page, server, username) {
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", DEMO_PASSWORD);
   await page.click("[data-testid=login-form] button[type=submit]");
-  await page.waitForURL(`${server.url}/`);
+  // On to the user's start page (a case manager's caseload, anyone else's welcome page).
+  await page.waitForURL((url) => url.pathname !== "/login");
   await waitForHydration(page);
 }
 

@@ -163,7 +163,7 @@ test("signing in on the sign-in page ends the session a waiting sign-out was for
     await fresh.fill("input[name=username]", "handlaggare1");
     await fresh.fill("input[name=password]", DEMO_PASSWORD);
     await fresh.click("[data-testid=login-form] button[type=submit]");
-    await fresh.waitForURL(`${server.url}/`);
+    await fresh.waitForURL(`${server.url}/caseload`);
     await waitForHydration(fresh);
     assert.equal(await meWith(old), 401, "signing in ended the session the browser carried");
 

@@ -11,6 +11,7 @@ import {
   waitForSynced,
   deviceData,
   onlineErrors,
+  serviceWorkerReady,
 } from "./harness.mjs";
 
 let server;
@@ -27,6 +28,9 @@ test("a case manager's caseload is on the device after signing in, offline and a
     await waitForSynced(page);
     const synced = await deviceData(page);
     assert.ok(synced.records > 500, `the caseload's records are on the device: ${synced.records}`);
+    // The first page that runs the app installs the service worker (the sign-in page runs
+    // none of it), which the app needs to start offline.
+    await serviceWorkerReady(page);
 
     await context.setOffline(true);
     await page.reload();

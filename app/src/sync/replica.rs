@@ -276,15 +276,16 @@ impl Mirror {
         for gone in &absorbed.deletes {
             self.held.remove(gone);
         }
-        let mut outbox: BTreeMap<i64, Pending> = sent_from
-            .iter()
-            .chain(&self.outbox)
-            .map(|pending| (pending.mutation.id, pending.clone()))
-            .collect();
-        for answered in &absorbed.answered {
-            outbox.remove(answered);
+        // In no particular order: what shows is derived in mutation order (`rebase`).
+        let mut outbox: Vec<Pending> = Vec::with_capacity(sent_from.len() + self.outbox.len());
+        for pending in sent_from.iter().chain(&self.outbox) {
+            let id = pending.mutation.id;
+            if !absorbed.answered.contains(&id) && !outbox.iter().any(|kept| kept.mutation.id == id)
+            {
+                outbox.push(pending.clone());
+            }
         }
-        self.outbox = outbox.into_values().collect();
+        self.outbox = outbox;
     }
 }
 
