@@ -174,14 +174,22 @@ export function watchErrors(page) {
  * each screen's chunk included, is on the device, and the app opens offline.
  */
 export async function serviceWorkerReady(page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((resolve) =>
-        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
-      );
-    }
-  });
+  await page.evaluate(() =>
+    Promise.race([
+      navigator.serviceWorker.ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("no service worker")), 30_000)),
+    ]).then(() => undefined),
+  );
+  const controlled = () => navigator.serviceWorker.controller !== null;
+  try {
+    await page.waitForFunction(controlled, null, { timeout: 5_000 });
+  } catch {
+    // A page whose document was created while the worker activated can miss being claimed;
+    // its next load is controlled, as a user's next visit would be.
+    await page.reload();
+    await waitForHydration(page);
+    await page.waitForFunction(controlled, null, { timeout: 20_000 });
+  }
 }
 
 /**
@@ -307,8 +315,11 @@ export function swedishToday(offsetDays = 0) {
 export async function openCaseload(page, server, username) {
   await signIn(page, server, username);
   await waitForSynced(page);
-  await page.goto(`${server.url}/caseload`);
-  await waitForHydration(page);
+  // A case manager starts there; anyone else is taken there.
+  if (new URL(page.url()).pathname !== "/caseload") {
+    await page.goto(`${server.url}/caseload`);
+    await waitForHydration(page);
+  }
   const links = page.getByTestId("caseload").locator("a");
   await links.first().waitFor();
   return links;
