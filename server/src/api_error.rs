@@ -58,6 +58,15 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// Logs an internal failure, which the client only hears of as opaque.
+    pub fn log_if_internal(&self) {
+        if let Self::Internal(error) = self {
+            tracing::error!(error = format!("{error:#}"), "request failed");
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
@@ -78,8 +87,8 @@ impl IntoResponse for ApiError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal(error) => {
-                tracing::error!(error = format!("{error:#}"), "request failed");
+            Self::Internal(_) => {
+                self.log_if_internal();
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };

@@ -103,10 +103,8 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|cookie| cookie.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .find_map(|cookies| app::domain::cookie_value(cookies, SESSION_COOKIE))
+        .map(str::to_owned)
 }
 
 /// The signed-in user, for handlers that need one; answers 401 otherwise.

@@ -57,9 +57,9 @@ pub async fn sign_in(
             Redirect::to(&SignInProblem::TooManyAttempts.page()).into_response()
         }
         Err(other) => {
-            // Logged (as the API logs it) and kept from the page, which only hears that the
-            // server could not sign anyone in just now.
-            let _logged = other.into_response();
+            // Kept from the page, which only hears that the server could not sign anyone in
+            // just now.
+            other.log_if_internal();
             Redirect::to(&SignInProblem::Unreachable.page()).into_response()
         }
     }

@@ -9,6 +9,16 @@ use std::str::FromStr;
 /// browser holds another session, which its sign-in already ended on the server.
 pub const SESSION_TAG_COOKIE: &str = "lotsa_session_tag";
 
+/// The value of the cookie `name` in a `Cookie` header (or `document.cookie`), if it is
+/// there and not empty.
+pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
+    cookies
+        .split(';')
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(found, value)| *found == name && !value.is_empty())
+        .map(|(_, value)| value)
+}
+
 /// Why a value was refused, in words the person who typed it can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
@@ -183,6 +193,16 @@ impl fmt::Display for Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cookie_is_read_from_among_others_and_an_empty_one_is_none() {
+        let cookies = "lotsa_language=sv; lotsa_session_tag=abc; lotsa_session=t=1";
+        assert_eq!(cookie_value(cookies, SESSION_TAG_COOKIE), Some("abc"));
+        assert_eq!(cookie_value(cookies, "lotsa_session"), Some("t=1"));
+        assert_eq!(cookie_value(cookies, "lotsa"), None);
+        assert_eq!(cookie_value("lotsa_session_tag=", SESSION_TAG_COOKIE), None);
+        assert_eq!(cookie_value("", SESSION_TAG_COOKIE), None);
+    }
 
     #[test]
     fn usernames_are_normalised_and_checked() {

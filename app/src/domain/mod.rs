@@ -13,7 +13,8 @@ mod values;
 mod workplace;
 
 pub use account::{
-    DisplayName, Password, Role, UnknownRole, Username, ValidationError, SESSION_TAG_COOKIE,
+    cookie_value, DisplayName, Password, Role, UnknownRole, Username, ValidationError,
+    SESSION_TAG_COOKIE,
 };
 pub use journal::*;
 pub use participant::*;

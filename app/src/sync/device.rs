@@ -59,11 +59,7 @@ fn session_tag() -> Option<String> {
         .ok()?
         .cookie()
         .ok()?;
-    cookies
-        .split(';')
-        .filter_map(|cookie| cookie.trim().split_once('='))
-        .find(|(name, value)| *name == crate::domain::SESSION_TAG_COOKIE && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
+    crate::domain::cookie_value(&cookies, crate::domain::SESSION_TAG_COOKIE).map(str::to_owned)
 }
 
 /// Drafts live in the user's own database, so signing out deletes them with the rest.
