@@ -1,20 +1,15 @@
-//! Lotsa's shared crate: domain types, the user interface and, behind features, the code
+//! Lotsa's user interface (Leptos), on the rules of `lotsa_core`, and behind features the code
 //! that only runs on the server (`ssr`) or only in the browser (`hydrate`).
 // The participant page's view type nests deeper than the default limit allows.
 #![recursion_limit = "256"]
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
-pub mod access;
 pub mod account_pages;
 pub mod app;
-pub mod attention;
 pub mod caseload;
-pub mod change;
 pub mod connectivity;
 pub mod csp;
-pub mod demo;
-pub mod domain;
 pub mod invite_card;
 pub mod journal_forms;
 pub mod notices;
@@ -25,9 +20,11 @@ pub mod planning;
 pub mod sync;
 
 #[cfg(feature = "ssr")]
-pub mod openapi;
-#[cfg(feature = "ssr")]
 pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub use lotsa_core::openapi;
+pub use lotsa_core::{access, attention, change, demo, domain};
 
 #[cfg(feature = "hydrate")]
 pub mod store;

@@ -7,8 +7,8 @@
 //!
 //! Run with `make bench-sync` (or `cargo bench -p server --bench sync`).
 
-use app::domain::{stockholm_day, Kind, Record, Role};
 use chrono::Utc;
+use lotsa_core::domain::{stockholm_day, Kind, Record, Role};
 use serde_json::{json, Value};
 use server::config::Settings;
 use server::startup::Application;
@@ -171,7 +171,7 @@ async fn seed(db: &dyn server::db::Database) -> anyhow::Result<(String, usize)> 
             ),
         })
         .count();
-    let password = app::domain::Password::parse_new(server::demo::DEMO_PASSWORD)?;
+    let password = lotsa_core::domain::Password::parse_new(server::demo::DEMO_PASSWORD)?;
     let hash = server::auth::hash_password(&password).await?;
     let users = server::seed::demo_users(&demo, &hash)?;
     db.import(&users, &records, Utc::now()).await?;

@@ -1,11 +1,11 @@
 //! Administrative tasks for the command line, where no one is signed in: the first
 //! programme of an installation and its leader. Membership of a programme is otherwise
-//! granted only by one of its leaders (see `app::access::Viewer::with_links_of`).
+//! granted only by one of its leaders (see `lotsa_core::access::Viewer::with_links_of`).
 
 use crate::db::Database;
 use anyhow::{bail, Context};
-use app::domain::{Kind, Record, Role, Username};
 use chrono::Utc;
+use lotsa_core::domain::{Kind, Record, Role, Username};
 use serde_json::json;
 use uuid::Uuid;
 

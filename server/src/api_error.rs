@@ -35,7 +35,7 @@ pub enum ApiError {
     UpgradeRequired(String),
     /// A change the rules refused, with the code the app translates.
     #[error("{0}")]
-    Refused(app::change::Rejection),
+    Refused(lotsa_core::change::Rejection),
     #[error("too many failed sign-ins; wait {retry_after_minutes} minutes and try again")]
     TooManyAttempts { retry_after_minutes: i64 },
     #[error("internal error")]
@@ -49,7 +49,7 @@ pub struct ErrorBody {
     pub error: String,
     /// Why a record or change was refused, as a code (only on such refusals).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<app::domain::Refusal>,
+    pub code: Option<lotsa_core::domain::Refusal>,
 }
 
 impl From<crate::db::DbError> for ApiError {
@@ -76,11 +76,10 @@ impl IntoResponse for ApiError {
             Self::NotFound | Self::Missing(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Refused(rejection) => match rejection {
-                app::change::Rejection::NotPermitted => StatusCode::FORBIDDEN,
-                app::change::Rejection::Missing(_) => StatusCode::NOT_FOUND,
-                app::change::Rejection::Invalid(_) | app::change::Rejection::UnknownName(_) => {
-                    StatusCode::BAD_REQUEST
-                }
+                lotsa_core::change::Rejection::NotPermitted => StatusCode::FORBIDDEN,
+                lotsa_core::change::Rejection::Missing(_) => StatusCode::NOT_FOUND,
+                lotsa_core::change::Rejection::Invalid(_)
+                | lotsa_core::change::Rejection::UnknownName(_) => StatusCode::BAD_REQUEST,
             },
             Self::Gone(_) => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,

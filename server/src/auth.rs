@@ -7,7 +7,6 @@ use crate::client_address::ClientAddress;
 use crate::db::{NewUser, User};
 use crate::startup::AppState;
 use anyhow::Context;
-use app::domain::{DisplayName, Password, Role, Username};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -20,13 +19,14 @@ use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
+use lotsa_core::domain::{DisplayName, Password, Role, Username};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
 pub const SESSION_COOKIE: &str = "lotsa_session";
-pub use app::domain::SESSION_TAG_COOKIE;
+pub use lotsa_core::domain::SESSION_TAG_COOKIE;
 /// Failed sign-ins allowed per account, and per address, within [`FAILURE_WINDOW_MINUTES`].
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
@@ -103,7 +103,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .find_map(|cookies| app::domain::cookie_value(cookies, SESSION_COOKIE))
+        .find_map(|cookies| lotsa_core::domain::cookie_value(cookies, SESSION_COOKIE))
         .map(str::to_owned)
 }
 
@@ -138,7 +138,7 @@ pub struct UserBody {
     pub username: String,
     pub display_name: String,
     /// One or more of project_leader, case_manager, employment_officer, supervisor, participant.
-    #[schema(value_type = Vec<app::domain::Role>)]
+    #[schema(value_type = Vec<lotsa_core::domain::Role>)]
     pub roles: Vec<String>,
 }
 

@@ -10,7 +10,8 @@
 //! and Telecom Authority (PTS) keeps for fiction, e-mail addresses use the reserved `.example`
 //! domain (RFC 2606), and identity numbers have serial numbers from 9xx, as test numbers do.
 
-use app::domain::{
+use chrono::{Datelike, Days, Months, NaiveDate, TimeDelta, Weekday};
+use lotsa_core::domain::{
     next_on, week_start, Absence, AbsenceReason, Address, AgreedAction, Area, AreaRating,
     Attendance, AttendanceStatus, Attendee, Channel, CheckIn, Closing, Consent, ConsentScope,
     Contact, ContactEntry, EducationLevel, Email, EventKind, FollowUp, Funding, Gender, Going,
@@ -20,7 +21,6 @@ use app::domain::{
     SupportDecision, SupportKind, SupportNeed, Targets, TimeOfDay, TrainingGoal, WorkDay,
     Workplace, WorkplaceType,
 };
-use chrono::{Datelike, Days, Months, NaiveDate, TimeDelta, Weekday};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
@@ -2178,7 +2178,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::{Kind, Password, Username};
+    use lotsa_core::domain::{Kind, Password, Username};
     use std::collections::{BTreeMap, HashSet};
 
     fn today() -> NaiveDate {

@@ -1,8 +1,8 @@
 //! `server`: serves Lotsa when called with no subcommand; `server user create` adds a user.
 
 use anyhow::Context;
-use app::domain::{DisplayName, Password, Role, Username};
 use clap::{Parser, Subcommand};
+use lotsa_core::domain::{DisplayName, Password, Role, Username};
 use server::client_address::TrustedProxies;
 use server::config::{default_hash_file, default_site_root, DatabaseSettings, Settings};
 use server::startup::{shutdown_signal, Application};

@@ -4,9 +4,9 @@
 use crate::db::{Database, NewUser};
 use crate::demo::{generate, Demo, DEMO_PASSWORD, LOGINS};
 use anyhow::Context;
-use app::demo::{DemoLogin, DemoLogins};
-use app::domain::{stockholm_day, DisplayName, Password, Username};
 use chrono::Utc;
+use lotsa_core::demo::{DemoLogin, DemoLogins};
+use lotsa_core::domain::{stockholm_day, DisplayName, Password, Username};
 
 /// How often storing the demo is tried while another server may be storing it.
 const IMPORT_ATTEMPTS: u32 = 6;
@@ -50,7 +50,7 @@ pub fn demo_users(demo: &Demo, password_hash: &str) -> anyhow::Result<Vec<(uuid:
                 },
             ))
         })
-        .collect::<Result<Vec<_>, app::domain::ValidationError>>()
+        .collect::<Result<Vec<_>, lotsa_core::domain::ValidationError>>()
         .context("a generated demo user is invalid")
 }
 

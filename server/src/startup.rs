@@ -54,7 +54,7 @@ pub struct AppState {
     /// See [`Settings::secure_cookies`].
     pub secure_cookies: bool,
     /// The demo accounts the login page lists; empty unless in demo mode.
-    pub demo_logins: app::demo::DemoLogins,
+    pub demo_logins: lotsa_core::demo::DemoLogins,
     /// See [`Settings::trusted_proxies`].
     pub trusted_proxies: crate::client_address::TrustedProxies,
     service_worker: Arc<str>,
@@ -70,7 +70,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Arc<dyn Database>,
-    demo_logins: app::demo::DemoLogins,
+    demo_logins: lotsa_core::demo::DemoLogins,
 }
 
 impl Application {
@@ -98,7 +98,7 @@ impl Application {
                 .map_err(StartupError::Demo)?;
             crate::seed::demo_logins()
         } else {
-            app::demo::DemoLogins::default()
+            lotsa_core::demo::DemoLogins::default()
         };
 
         let site_root = settings.site_root.clone();
@@ -149,7 +149,7 @@ impl Application {
     }
 
     /// The demo accounts, when in demo mode.
-    pub fn demo_logins(&self) -> &app::demo::DemoLogins {
+    pub fn demo_logins(&self) -> &lotsa_core::demo::DemoLogins {
         &self.demo_logins
     }
 

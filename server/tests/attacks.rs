@@ -4,11 +4,11 @@
 
 mod common;
 
-use app::domain::{Attendance, Kind, Record, Role};
 use chrono::Days;
 use common::get_json;
 use common::programme::{signed_in, user, Programme, Side, HIDDEN_FROM_SUPERVISORS};
 use common::TestApp;
+use lotsa_core::domain::{Attendance, Kind, Record, Role};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::db::NewUser;
@@ -400,13 +400,13 @@ async fn the_access_log_shows_a_leader_only_their_programmes() {
 
     // A project leader of no programme, and one of another programme.
     let hash = server::auth::hash_password(
-        &app::domain::Password::parse_new(common::programme::PASSWORD).unwrap(),
+        &lotsa_core::domain::Password::parse_new(common::programme::PASSWORD).unwrap(),
     )
     .await
     .unwrap();
     let leader_of = |name: &str| NewUser {
-        username: app::domain::Username::parse(name).unwrap(),
-        display_name: app::domain::DisplayName::parse(name).unwrap(),
+        username: lotsa_core::domain::Username::parse(name).unwrap(),
+        display_name: lotsa_core::domain::DisplayName::parse(name).unwrap(),
         password_hash: hash.clone(),
         roles: vec![Role::ProjectLeader],
     };
@@ -782,14 +782,14 @@ async fn the_command_line_makes_the_first_leader_who_takes_the_others_on() {
             "share_in_work_or_studies": 60 },
         "max_placement": { "months": 6 }, "intake_rounds": [], "municipalities": ["Norrköping"]
     });
-    let coach_user = app::domain::Username::parse("coach").unwrap();
+    let coach_user = lotsa_core::domain::Username::parse("coach").unwrap();
     let refused =
         server::admin::create_programme(app.db.as_ref(), programme.clone(), &coach_user).await;
     assert!(refused
         .unwrap_err()
         .to_string()
         .contains("not a project leader"));
-    let leader = app::domain::Username::parse("forsta").unwrap();
+    let leader = lotsa_core::domain::Username::parse("forsta").unwrap();
     let created = server::admin::create_programme(app.db.as_ref(), programme.clone(), &leader)
         .await
         .unwrap();

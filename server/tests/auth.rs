@@ -3,9 +3,9 @@
 
 mod common;
 
-use app::domain::Role;
 use common::get_json;
 use common::{fake_site, server_binary, TestApp, TestDb};
+use lotsa_core::domain::Role;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use std::io::Write;

@@ -126,7 +126,7 @@ async fn two_servers_starting_at_once_on_one_database_store_the_demo_once() {
         first.expect("one starts"),
         second.expect("the other starts"),
     );
-    let demo = server::demo::generate(app::domain::stockholm_day(chrono::Utc::now()));
+    let demo = server::demo::generate(lotsa_core::domain::stockholm_day(chrono::Utc::now()));
     let stored = database.count("SELECT COUNT(*) FROM records").await;
     assert_eq!(
         stored as usize,

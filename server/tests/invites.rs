@@ -3,10 +3,10 @@
 
 mod common;
 
-use app::domain::Kind;
 use common::get_json;
 use common::programme::{signed_in, Programme, Side};
 use common::TestApp;
+use lotsa_core::domain::Kind;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -99,7 +99,7 @@ async fn an_invited_participant_chooses_a_password_and_sees_their_own_data() {
     // go unused; a client cannot change that.
     let path = format!("/api/v1/records/participant/{participant}");
     let marked: Value = get_json(&app, &cm, &path).await;
-    let until = app::domain::stockholm_day(expires).to_string();
+    let until = lotsa_core::domain::stockholm_day(expires).to_string();
     assert_eq!(marked["data"]["invited_until"], until.as_str(), "{marked}");
     let mut edited = marked["data"].clone();
     edited["invited_until"] = json!("2030-01-01");

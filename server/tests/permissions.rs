@@ -4,10 +4,10 @@
 
 mod common;
 
-use app::domain::Kind;
 use common::get_json;
 use common::programme::{signed_in, Programme, Side, HIDDEN_FROM_SUPERVISORS};
 use common::TestApp;
+use lotsa_core::domain::Kind;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -3,10 +3,10 @@
 
 mod common;
 
-use app::domain::Kind;
 use common::get_json;
 use common::programme::{signed_in, Programme, Side};
 use common::TestApp;
+use lotsa_core::domain::Kind;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,7 +131,7 @@ async fn a_stored_record_that_todays_rules_would_refuse_is_still_read() {
         { "area": "teamwork", "rating": "developing" },
     ]);
     assert!(
-        app::domain::Record::parse(Kind::CheckIn, older.clone()).is_err(),
+        lotsa_core::domain::Record::parse(Kind::CheckIn, older.clone()).is_err(),
         "today's rules refuse it"
     );
     let changed = app
@@ -384,7 +384,10 @@ async fn an_app_too_old_for_the_server_is_told_to_update_and_nothing_is_applied(
     let current = device
         .client
         .post(app.url("/api/v1/sync"))
-        .header("lotsa-protocol", app::sync::PROTOCOL_VERSION.to_string())
+        .header(
+            "lotsa-protocol",
+            lotsa_core::sync::PROTOCOL_VERSION.to_string(),
+        )
         .json(&body)
         .send()
         .await
@@ -631,7 +634,7 @@ async fn a_project_leaders_first_sync_of_the_demo_comes_in_pages() {
             break;
         }
     }
-    let total = server::demo::generate(app::domain::stockholm_day(chrono::Utc::now()))
+    let total = server::demo::generate(lotsa_core::domain::stockholm_day(chrono::Utc::now()))
         .records
         .len();
     // The project leader sees every record of the programme.

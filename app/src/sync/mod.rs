@@ -1,13 +1,10 @@
-//! Sync: the protocol, the pure rules both ends follow, and (in the browser) the device's
-//! side that keeps the user's records and outbox in IndexedDB.
+//! Sync as the app sees it: the core's protocol and rules, what the user is shown of sync
+//! (`status`) and, in the browser, the device's side that keeps the user's records and
+//! outbox in IndexedDB.
 
-pub mod protocol;
-pub mod replica;
-pub mod scopes;
-pub mod server;
+pub use lotsa_core::sync::*;
+
 pub mod status;
 
 #[cfg(feature = "hydrate")]
 pub mod device;
-
-pub use protocol::*;

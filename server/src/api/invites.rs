@@ -7,13 +7,13 @@ use crate::auth::{hash_password, signed_in_response, token_hash, SignedIn, UserB
 use crate::client_address::ClientAddress;
 use crate::db::{InviteProblem, NewUser};
 use crate::startup::AppState;
-use app::domain::{DisplayName, Entity, Kind, Password, Record, Role, Username};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
+use lotsa_core::domain::{DisplayName, Entity, Kind, Password, Record, Role, Username};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -68,7 +68,7 @@ fn normalise_code(raw: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     /// `participant` or `supervisor`.
-    #[schema(schema_with = app::openapi::invite_role)]
+    #[schema(schema_with = lotsa_core::openapi::invite_role)]
     pub role: String,
     /// The participant's or supervisor's record id.
     pub id: Uuid,
@@ -183,7 +183,7 @@ pub async fn create_invite(
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InviteInfo {
-    #[schema(schema_with = app::openapi::invite_role)]
+    #[schema(schema_with = lotsa_core::openapi::invite_role)]
     pub role: String,
     pub expires_at: DateTime<Utc>,
 }

@@ -27,8 +27,8 @@ use utoipa::OpenApi;
         LoginRequest, UserBody, auth::SessionBody, ErrorBody, records::RecordBody, records::WrittenBody,
         invites::InviteRequest, invites::InviteBody, invites::InviteInfo, invites::AcceptRequest,
         crate::db::AccessEntry, crate::db::AccessAction,
-        app::domain::Kind, app::domain::Role, app::openapi::AnyRecord, app::openapi::VisibleRecord,
-        app::sync::SyncRequest, app::sync::SyncResponse, app::demo::DemoLogins,
+        lotsa_core::domain::Kind, lotsa_core::domain::Role, lotsa_core::openapi::AnyRecord, lotsa_core::openapi::VisibleRecord,
+        lotsa_core::sync::SyncRequest, lotsa_core::sync::SyncResponse, lotsa_core::demo::DemoLogins,
     )),
     tags(
         (name = "auth", description = "Signing in and out"),
@@ -56,12 +56,12 @@ pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 #[utoipa::path(
     get,
     path = "/api/v1/demo-logins",
-    responses((status = 200, description = "One account per role; empty outside demo mode", body = app::demo::DemoLogins)),
+    responses((status = 200, description = "One account per role; empty outside demo mode", body = lotsa_core::demo::DemoLogins)),
     tag = "meta"
 )]
 pub async fn demo_logins(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> Json<app::demo::DemoLogins> {
+) -> Json<lotsa_core::demo::DemoLogins> {
     Json(state.demo_logins.clone())
 }
 
@@ -101,7 +101,7 @@ pub fn router(scheme: auth::SiteScheme) -> Router<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::{Kind, Role};
+    use lotsa_core::domain::{Kind, Role};
     use serde_json::json;
 
     #[test]
@@ -113,7 +113,7 @@ mod tests {
         let roles: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
         assert_eq!(schemas["Role"]["enum"], json!(roles));
         for kind in Kind::ALL {
-            let name = app::openapi::record_schema_name(*kind);
+            let name = lotsa_core::openapi::record_schema_name(*kind);
             // No record allows unknown fields: that keeps the kinds' schemas exclusive, so
             // exactly one branch of `AnyRecord`'s oneOf matches a record.
             assert_eq!(

@@ -6,12 +6,12 @@ use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
 use crate::db::{AccessAction, AccessEntry, Actor, Narrow, StoredRecord, User, WriteOutcome};
 use crate::startup::AppState;
-use app::access::{visible_data, Access, Viewer};
-use app::change::{Change, Rejection};
-use app::domain::{stockholm_day, Kind, Record};
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{NaiveDate, Utc};
+use lotsa_core::access::{visible_data, Access, Viewer};
+use lotsa_core::change::{Change, Rejection};
+use lotsa_core::domain::{stockholm_day, Kind, Record};
 use serde::Serialize;
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -26,7 +26,7 @@ pub struct RecordBody {
     pub version: i64,
     /// The record's fields; a limited view carries `"limited": true` and only what the
     /// reader's role needs.
-    #[schema(value_type = app::openapi::VisibleRecord)]
+    #[schema(value_type = lotsa_core::openapi::VisibleRecord)]
     pub data: serde_json::Value,
 }
 
@@ -173,7 +173,7 @@ fn written(outcome: WriteOutcome) -> Result<Json<WrittenBody>, ApiError> {
     put,
     path = "/api/v1/records/{kind}/{id}",
     params(("kind" = Kind, Path), ("id" = Uuid, Path)),
-    request_body(content = app::openapi::AnyRecord, description = "The record, of the kind in the address"),
+    request_body(content = lotsa_core::openapi::AnyRecord, description = "The record, of the kind in the address"),
     responses(
         (status = 200, body = WrittenBody),
         (status = 400, description = "Unknown kind, malformed id, or an invalid record (the message names the field)", body = crate::api_error::ErrorBody),

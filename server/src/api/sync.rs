@@ -7,17 +7,17 @@ use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
 use crate::db::{AccessAction, AccessEntry, MutationRef, Narrow, StoredRecord, WriteOutcome};
 use crate::startup::AppState;
-use app::access::Access;
-use app::sync::scopes::{self, ScopePlan};
-use app::sync::server::{self, Decision, Refused};
-use app::sync::{
-    MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse, PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
-};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
+use lotsa_core::access::Access;
+use lotsa_core::sync::scopes::{self, ScopePlan};
+use lotsa_core::sync::server::{self, Decision, Refused};
+use lotsa_core::sync::{
+    MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse, PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 

@@ -1,8 +1,8 @@
 //! Accounts, sessions and failed sign-ins: one set of SQL for both backends (sqlx accepts
 //! `$n` placeholders on SQLite too), implemented for each pool type by a macro.
 
-use app::domain::{DisplayName, Role, Username};
 use chrono::{DateTime, Utc};
+use lotsa_core::domain::{DisplayName, Role, Username};
 use serde::Serialize;
 
 /// A user as the rest of the server sees it (no password hash).
@@ -78,7 +78,7 @@ macro_rules! impl_database {
 
             async fn credentials(
                 &self,
-                username: &app::domain::Username,
+                username: &lotsa_core::domain::Username,
             ) -> Result<Option<$crate::db::Credentials>, $crate::db::DbError> {
                 let row: Option<(String, String)> =
                     sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")

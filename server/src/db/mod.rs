@@ -60,7 +60,7 @@ pub trait Database: RecordStore + Send + Sync + 'static {
     /// The stored password hash for a user name, if the user exists.
     async fn credentials(
         &self,
-        username: &app::domain::Username,
+        username: &lotsa_core::domain::Username,
     ) -> Result<Option<Credentials>, DbError>;
 
     async fn user(&self, id: &str) -> Result<Option<User>, DbError>;

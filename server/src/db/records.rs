@@ -2,14 +2,14 @@
 //! backends, implemented for each pool type by a macro (as in `accounts.rs`).
 //!
 //! Every decision (may this user write this? is this valid?) is made by the pure modules in
-//! `app` ([`app::access`], [`app::change`]); this module only loads what they need and
+//! `app` ([`lotsa_core::access`], [`lotsa_core::change`]); this module only loads what they need and
 //! stores what they allow, one transaction per change.
 
-use app::access::{Selection, Viewer};
-use app::change::{Change, Rejection};
-use app::domain::{Entity, Kind, Link, Record, Role};
-use app::sync::server::Refused;
 use chrono::{DateTime, NaiveDate, Utc};
+use lotsa_core::access::{Selection, Viewer};
+use lotsa_core::change::{Change, Rejection};
+use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
+use lotsa_core::sync::server::Refused;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -62,7 +62,7 @@ pub struct MutationRef {
 pub struct SyncClient {
     pub last_mutation_id: i64,
     /// The entities whose records it was sent, and what it has confirmed of them.
-    pub scopes: std::collections::BTreeMap<Entity, app::sync::scopes::ScopeRow>,
+    pub scopes: std::collections::BTreeMap<Entity, lotsa_core::sync::scopes::ScopeRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -364,7 +364,7 @@ pub trait RecordStore: Send + Sync {
     async fn update_client_scopes(
         &self,
         client_id: Uuid,
-        plan: &app::sync::scopes::ScopePlan,
+        plan: &lotsa_core::sync::scopes::ScopePlan,
         cursor: i64,
     ) -> Result<(), DbError>;
 
@@ -382,7 +382,7 @@ pub trait RecordStore: Send + Sync {
         user_id: Uuid,
         after: i64,
         up_to: i64,
-    ) -> Result<Vec<app::sync::Replaced>, DbError>;
+    ) -> Result<Vec<lotsa_core::sync::Replaced>, DbError>;
 
     /// The participants (not deleted) of these programmes.
     async fn participants_of(&self, programmes: &[Uuid]) -> Result<Vec<Uuid>, DbError>;
@@ -479,9 +479,9 @@ macro_rules! impl_record_store {
 
             async fn live_record(
                 conn: &mut $conn,
-                kind: app::domain::Kind,
+                kind: lotsa_core::domain::Kind,
                 id: uuid::Uuid,
-            ) -> Result<Option<app::domain::Record>, $crate::db::DbError> {
+            ) -> Result<Option<lotsa_core::domain::Record>, $crate::db::DbError> {
                 Ok(Self::load_record(conn, kind.as_str(), &id.to_string())
                     .await?
                     .and_then(|stored| stored.record))
@@ -491,13 +491,13 @@ macro_rules! impl_record_store {
             /// false if there is no such live record or `change` left it as it was.
             async fn change_invitee(
                 conn: &mut $conn,
-                subject: app::domain::Entity,
+                subject: lotsa_core::domain::Entity,
                 version: i64,
                 user: &str,
                 now: chrono::DateTime<chrono::Utc>,
-                change: impl FnOnce(&mut app::domain::Record) -> bool,
+                change: impl FnOnce(&mut lotsa_core::domain::Record) -> bool,
             ) -> Result<bool, $crate::db::DbError> {
-                use app::domain::{Entity, Kind};
+                use lotsa_core::domain::{Entity, Kind};
                 let (kind, id) = match subject {
                     Entity::Participant(id) => (Kind::Participant, id),
                     Entity::Supervisor(id) => (Kind::Supervisor, id),
@@ -513,7 +513,7 @@ macro_rules! impl_record_store {
                 if !change(&mut record) {
                     return Ok(false);
                 }
-                let planned = app::change::Planned {
+                let planned = lotsa_core::change::Planned {
                     kind,
                     id,
                     programme_id: stored.programme_id,
@@ -529,7 +529,7 @@ macro_rules! impl_record_store {
             async fn roles_of(
                 conn: &mut $conn,
                 user_id: uuid::Uuid,
-            ) -> Result<Vec<app::domain::Role>, $crate::db::DbError> {
+            ) -> Result<Vec<lotsa_core::domain::Role>, $crate::db::DbError> {
                 let names: Vec<String> =
                     sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
                         .bind(user_id.to_string())
@@ -541,17 +541,17 @@ macro_rules! impl_record_store {
             async fn load_viewer(
                 conn: &mut $conn,
                 user_id: uuid::Uuid,
-                roles: &[app::domain::Role],
+                roles: &[lotsa_core::domain::Role],
                 today: chrono::NaiveDate,
-            ) -> Result<app::access::Viewer, $crate::db::DbError> {
-                let me = app::domain::Entity::User(user_id).to_string();
+            ) -> Result<lotsa_core::access::Viewer, $crate::db::DbError> {
+                let me = lotsa_core::domain::Entity::User(user_id).to_string();
                 let mut links = Vec::new();
                 for row in sqlx::query_as($crate::db::records::LINKS_OF).bind(&me).fetch_all(&mut *conn).await? {
                     links.push($crate::db::records::link_from_row(row)?);
                 }
-                let principals = app::access::Viewer::principals(user_id, &links);
+                let principals = lotsa_core::access::Viewer::principals(user_id, &links);
                 for principal in principals {
-                    if principal == app::domain::Entity::User(user_id) {
+                    if principal == lotsa_core::domain::Entity::User(user_id) {
                         continue;
                     }
                     let rows = sqlx::query_as($crate::db::records::LINKS_OF)
@@ -562,7 +562,7 @@ macro_rules! impl_record_store {
                         links.push($crate::db::records::link_from_row(row)?);
                     }
                 }
-                Ok(app::access::Viewer::new(
+                Ok(lotsa_core::access::Viewer::new(
                     user_id,
                     roles.iter().copied(),
                     &links,
@@ -570,13 +570,13 @@ macro_rules! impl_record_store {
                 ))
             }
 
-            /// Loads the records a change refers to, for [`app::change::plan`].
+            /// Loads the records a change refers to, for [`lotsa_core::change::plan`].
             async fn change_context(
                 conn: &mut $conn,
-                change: &app::change::Change,
-            ) -> Result<app::change::Context, $crate::db::DbError> {
-                use app::domain::{Kind, Record};
-                let mut context = app::change::Context::default();
+                change: &lotsa_core::change::Change,
+            ) -> Result<lotsa_core::change::Context, $crate::db::DbError> {
+                use lotsa_core::domain::{Kind, Record};
+                let mut context = lotsa_core::change::Context::default();
                 if let Some(stored) =
                     Self::load_record(conn, change.kind().as_str(), &change.id().to_string())
                         .await?
@@ -586,7 +586,7 @@ macro_rules! impl_record_store {
                         None => context.deleted = Some((stored.scope, stored.programme_id)),
                     }
                 }
-                let app::change::Change::Save(record) = change else {
+                let lotsa_core::change::Change::Save(record) = change else {
                     if change.kind() == Kind::Participant && context.existing.is_some() {
                         let count: i64 = sqlx::query_scalar(
                             "SELECT COUNT(*) FROM records WHERE participant_id = $1 \
@@ -641,7 +641,7 @@ macro_rules! impl_record_store {
             /// Stores a planned change: the row, its history and its links.
             async fn store(
                 conn: &mut $conn,
-                planned: &app::change::Planned,
+                planned: &lotsa_core::change::Planned,
                 version: i64,
                 user: &str,
                 now: chrono::DateTime<chrono::Utc>,
@@ -776,16 +776,16 @@ macro_rules! impl_record_store {
             async fn viewer(
                 &self,
                 user_id: uuid::Uuid,
-                roles: &[app::domain::Role],
+                roles: &[lotsa_core::domain::Role],
                 today: chrono::NaiveDate,
-            ) -> Result<app::access::Viewer, $crate::db::DbError> {
+            ) -> Result<lotsa_core::access::Viewer, $crate::db::DbError> {
                 let mut conn = self.pool.acquire().await?;
                 Self::load_viewer(&mut conn, user_id, roles, today).await
             }
 
             async fn record(
                 &self,
-                kind: app::domain::Kind,
+                kind: lotsa_core::domain::Kind,
                 id: uuid::Uuid,
             ) -> Result<Option<$crate::db::records::StoredRecord>, $crate::db::DbError> {
                 let mut conn = self.pool.acquire().await?;
@@ -796,7 +796,7 @@ macro_rules! impl_record_store {
 
             async fn select_records(
                 &self,
-                selection: &app::access::Selection,
+                selection: &lotsa_core::access::Selection,
                 narrow: $crate::db::records::Narrow,
                 after: i64,
                 limit: i64,
@@ -830,7 +830,7 @@ macro_rules! impl_record_store {
             async fn write(
                 &self,
                 actor: &$crate::db::records::Actor,
-                change: app::change::Change,
+                change: lotsa_core::change::Change,
                 mutation: Option<$crate::db::records::MutationRef>,
                 today: chrono::NaiveDate,
                 now: chrono::DateTime<chrono::Utc>,
@@ -863,7 +863,7 @@ macro_rules! impl_record_store {
                     let current = current.and_then(|(version, author)| {
                         Some((version, author.parse::<uuid::Uuid>().ok()?))
                     });
-                    replaced = app::sync::server::replaced_author(
+                    replaced = lotsa_core::sync::server::replaced_author(
                         mutation.base_version,
                         current,
                         actor.user_id,
@@ -872,7 +872,7 @@ macro_rules! impl_record_store {
                 }
                 let viewer = Self::load_viewer(&mut tx, actor.user_id, &actor.roles, today).await?;
                 let context = Self::change_context(&mut tx, &change).await?;
-                let planned = match app::change::plan(&viewer, change, &context, today) {
+                let planned = match lotsa_core::change::plan(&viewer, change, &context, today) {
                     Ok(planned) => planned,
                     Err(rejection) => return Ok(WriteOutcome::Rejected(rejection)),
                 };
@@ -959,16 +959,16 @@ macro_rules! impl_record_store {
             async fn create_invite(
                 &self,
                 code_hash: &str,
-                role: app::domain::Role,
-                subject: app::domain::Entity,
+                role: lotsa_core::domain::Role,
+                subject: lotsa_core::domain::Entity,
                 actor: &$crate::db::records::Actor,
                 now: chrono::DateTime<chrono::Utc>,
                 expires_at: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::db::DbError> {
                 use $crate::db::records::{AccessAction, AccessEntry};
                 let (subject_kind, subject_id) = match subject {
-                    app::domain::Entity::Participant(id) => ("participant", id),
-                    app::domain::Entity::Supervisor(id) => ("supervisor", id),
+                    lotsa_core::domain::Entity::Participant(id) => ("participant", id),
+                    lotsa_core::domain::Entity::Supervisor(id) => ("supervisor", id),
                     other => {
                         return Err($crate::db::DbError::Corrupt(format!(
                             "cannot invite {other}"
@@ -996,7 +996,7 @@ macro_rules! impl_record_store {
                 // devices learn it by sync (and show it while it goes unused).
                 // `user_id` is checked again in this transaction: an earlier invite accepted
                 // meanwhile leaves nothing to wait for.
-                let until = app::domain::stockholm_day(expires_at);
+                let until = lotsa_core::domain::stockholm_day(expires_at);
                 Self::change_invitee(
                     &mut tx,
                     subject,
@@ -1004,11 +1004,11 @@ macro_rules! impl_record_store {
                     &actor.user_id.to_string(),
                     now,
                     |record| match record {
-                        app::domain::Record::Participant(p) if p.user_id.is_none() => {
+                        lotsa_core::domain::Record::Participant(p) if p.user_id.is_none() => {
                             p.invited_until = Some(until);
                             true
                         }
-                        app::domain::Record::Supervisor(s) if s.user_id.is_none() => {
+                        lotsa_core::domain::Record::Supervisor(s) if s.user_id.is_none() => {
                             s.invited_until = Some(until);
                             true
                         }
@@ -1064,7 +1064,7 @@ macro_rules! impl_record_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Result<String, $crate::db::records::InviteProblem>, $crate::db::DbError>
             {
-                use app::domain::Record;
+                use lotsa_core::domain::Record;
                 use $crate::db::records::InviteProblem;
                 let Some(invite) = self.invite(code_hash).await? else {
                     return Ok(Err(InviteProblem::Unknown));
@@ -1079,8 +1079,8 @@ macro_rules! impl_record_store {
                     return Ok(Err(InviteProblem::Expired));
                 }
                 let (subject_kind, subject_id) = match invite.subject {
-                    app::domain::Entity::Participant(id) => ("participant", id.to_string()),
-                    app::domain::Entity::Supervisor(id) => ("supervisor", id.to_string()),
+                    lotsa_core::domain::Entity::Participant(id) => ("participant", id.to_string()),
+                    lotsa_core::domain::Entity::Supervisor(id) => ("supervisor", id.to_string()),
                     _ => return Ok(Err(InviteProblem::Unknown)),
                 };
                 let user_id = uuid::Uuid::new_v4();
@@ -1222,7 +1222,7 @@ macro_rules! impl_record_store {
                         let entity = scope.parse().map_err(|_| {
                             $crate::db::DbError::Corrupt(format!("sync scope {scope}"))
                         })?;
-                        Ok((entity, app::sync::scopes::ScopeRow { since, dropped_at }))
+                        Ok((entity, lotsa_core::sync::scopes::ScopeRow { since, dropped_at }))
                     })
                     .collect::<Result<_, $crate::db::DbError>>()?;
                 Ok(Some($crate::db::records::SyncClient {
@@ -1234,7 +1234,7 @@ macro_rules! impl_record_store {
             async fn reject_mutation(
                 &self,
                 mutation: $crate::db::records::MutationRef,
-                refused: &app::sync::server::Refused,
+                refused: &lotsa_core::sync::server::Refused,
             ) -> Result<(), $crate::db::DbError> {
                 let client = mutation.client_id.to_string();
                 let mut tx = self.pool.begin().await?;
@@ -1254,7 +1254,7 @@ macro_rules! impl_record_store {
                     .bind(&client)
                     .bind(mutation.id)
                     .bind(&refused.reason)
-                    .bind(refused.code.map(app::domain::Refusal::code))
+                    .bind(refused.code.map(lotsa_core::domain::Refusal::code))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -1265,7 +1265,7 @@ macro_rules! impl_record_store {
             async fn rejection(
                 &self,
                 mutation: $crate::db::records::MutationRef,
-            ) -> Result<Option<app::sync::server::Refused>, $crate::db::DbError> {
+            ) -> Result<Option<lotsa_core::sync::server::Refused>, $crate::db::DbError> {
                 let row: Option<(String, Option<String>)> = sqlx::query_as(
                     "SELECT reason, code FROM sync_rejections \
                      WHERE client_id = $1 AND mutation_id = $2",
@@ -1274,17 +1274,17 @@ macro_rules! impl_record_store {
                 .bind(mutation.id)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(|(reason, code)| app::sync::server::Refused {
+                Ok(row.map(|(reason, code)| lotsa_core::sync::server::Refused {
                     reason,
                     // A code this server no longer knows is shown as its English reason.
-                    code: code.as_deref().and_then(app::domain::Refusal::from_code),
+                    code: code.as_deref().and_then(lotsa_core::domain::Refusal::from_code),
                 }))
             }
 
             async fn update_client_scopes(
                 &self,
                 client_id: uuid::Uuid,
-                plan: &app::sync::scopes::ScopePlan,
+                plan: &lotsa_core::sync::scopes::ScopePlan,
                 cursor: i64,
             ) -> Result<(), $crate::db::DbError> {
                 if plan.gained.is_empty() && plan.lost.is_empty() && plan.settled.is_empty() {
@@ -1338,7 +1338,7 @@ macro_rules! impl_record_store {
                 user_id: uuid::Uuid,
                 after: i64,
                 up_to: i64,
-            ) -> Result<Vec<app::sync::Replaced>, $crate::db::DbError> {
+            ) -> Result<Vec<lotsa_core::sync::Replaced>, $crate::db::DbError> {
                 let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
                     "SELECT kind, record_id, replaced_version, version FROM sync_notices \
                      WHERE user_id = $1 AND version > $2 AND version <= $3 ORDER BY version",
@@ -1350,7 +1350,7 @@ macro_rules! impl_record_store {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(kind, id, replaced_version, version)| app::sync::Replaced {
+                    .map(|(kind, id, replaced_version, version)| lotsa_core::sync::Replaced {
                         kind,
                         id,
                         replaced_version,
@@ -1394,9 +1394,9 @@ macro_rules! impl_record_store {
 
             async fn records_in_scopes(
                 &self,
-                scopes: &[app::domain::Entity],
+                scopes: &[lotsa_core::domain::Entity],
             ) -> Result<Vec<$crate::db::records::StoredRecord>, $crate::db::DbError> {
-                let selection = app::access::Selection {
+                let selection = lotsa_core::access::Selection {
                     scopes: scopes.to_vec(),
                     ..Default::default()
                 };
@@ -1406,8 +1406,8 @@ macro_rules! impl_record_store {
 
             async fn links_of(
                 &self,
-                principal: app::domain::Entity,
-            ) -> Result<Vec<app::domain::Link>, $crate::db::DbError> {
+                principal: lotsa_core::domain::Entity,
+            ) -> Result<Vec<lotsa_core::domain::Link>, $crate::db::DbError> {
                 let rows = sqlx::query_as($crate::db::records::LINKS_OF)
                     .bind(principal.to_string())
                 .fetch_all(&self.pool)
@@ -1427,7 +1427,7 @@ macro_rules! impl_record_store {
             async fn import(
                 &self,
                 users: &[(uuid::Uuid, $crate::db::NewUser)],
-                records: &[app::domain::Record],
+                records: &[lotsa_core::domain::Record],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::db::DbError> {
                 let mut tx = self.pool.begin().await?;
@@ -1439,7 +1439,7 @@ macro_rules! impl_record_store {
             async fn import_into_empty(
                 &self,
                 users: &[(uuid::Uuid, $crate::db::NewUser)],
-                records: &[app::domain::Record],
+                records: &[lotsa_core::domain::Record],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<bool, $crate::db::DbError> {
                 let mut tx = self.pool.begin().await?;
@@ -1466,10 +1466,10 @@ macro_rules! impl_record_store {
             async fn import_in(
                 tx: &mut $conn,
                 users: &[(uuid::Uuid, $crate::db::NewUser)],
-                records: &[app::domain::Record],
+                records: &[lotsa_core::domain::Record],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::db::DbError> {
-                use app::domain::Record;
+                use lotsa_core::domain::Record;
                 for (id, user) in users {
                     Self::create_user_in(&mut *tx, &id.to_string(), user, now).await?;
                 }
@@ -1491,7 +1491,7 @@ macro_rules! impl_record_store {
                     if let Record::Participant(participant) = record {
                         programmes.insert(participant.id, programme_id);
                     }
-                    let planned = app::change::Planned {
+                    let planned = lotsa_core::change::Planned {
                         kind: record.kind(),
                         id: record.id(),
                         programme_id,

@@ -7,7 +7,7 @@
 
 pub mod programme;
 
-use app::domain::{DisplayName, Password, Role, Username};
+use lotsa_core::domain::{DisplayName, Password, Role, Username};
 use server::config::Settings;
 use server::startup::Application;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,8 @@
 //! workplaces, two supervisors, and a second programme no one here works in.
 
 use super::TestApp;
-use app::domain::{DisplayName, Kind, Record, Role, Username};
 use chrono::{Days, NaiveDate, Utc};
+use lotsa_core::domain::{DisplayName, Kind, Record, Role, Username};
 use serde_json::{json, Value};
 use server::db::NewUser;
 use uuid::Uuid;
@@ -79,7 +79,7 @@ pub fn user(name: &str) -> Uuid {
 
 impl Programme {
     pub async fn create(app: &TestApp) -> Self {
-        let today = app::domain::stockholm_day(Utc::now());
+        let today = lotsa_core::domain::stockholm_day(Utc::now());
         let day = |offset: i64| {
             if offset >= 0 {
                 today + Days::new(offset as u64)
@@ -87,10 +87,11 @@ impl Programme {
                 today - Days::new(offset.unsigned_abs())
             }
         };
-        let hash =
-            server::auth::hash_password(&app::domain::Password::parse_new(PASSWORD).unwrap())
-                .await
-                .unwrap();
+        let hash = server::auth::hash_password(
+            &lotsa_core::domain::Password::parse_new(PASSWORD).unwrap(),
+        )
+        .await
+        .unwrap();
         let users: Vec<(Uuid, NewUser)> = USERS
             .iter()
             .map(|(name, role)| {
@@ -210,7 +211,7 @@ impl Programme {
                 parse(Kind::TrainingGoal, json!({ "id": id(base + 5), "participant_id": pid,
                     "goal": "Basala hygienrutiner", "progress": "started" })),
                 parse(Kind::Attendance, json!({
-                    "id": app::domain::Attendance::id_for(pid, day(-1)), "participant_id": pid,
+                    "id": lotsa_core::domain::Attendance::id_for(pid, day(-1)), "participant_id": pid,
                     "placement_id": placement, "day": day(-1), "status": "present" })),
                 parse(Kind::Absence, json!({ "id": id(base + 6), "participant_id": pid,
                     "first_day": day(2), "last_day": day(2), "reason": "child_ill",
@@ -339,7 +340,7 @@ impl Programme {
             .create_invite(
                 &server::auth::token_hash(code),
                 Role::Participant,
-                app::domain::Entity::Participant(participant),
+                lotsa_core::domain::Entity::Participant(participant),
                 &actor,
                 made,
                 made + chrono::Duration::days(7),

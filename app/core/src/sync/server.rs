@@ -1,5 +1,5 @@
 //! The server's side of sync as pure rules, so the server and the native simulation
-//! (`app/tests/sync_simulation.rs`) decide the same way: whether a mutation is new, whose
+//! (`app/core/tests/sync_simulation.rs`) decide the same way: whether a mutation is new, whose
 //! change a write replaces, and where a page of changes ends.
 
 use super::protocol::{Mutation, MutationResult, MutationStatus};

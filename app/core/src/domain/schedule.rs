@@ -40,7 +40,7 @@ impl From<TimeOfDay> for String {
 
 /// A participant at a workplace with a supervisor, for a bounded period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     pub id: Uuid,
@@ -58,10 +58,10 @@ pub struct Placement {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkDay {
-    #[cfg_attr(feature = "ssr", schema(value_type = crate::openapi::Weekday))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Weekday))]
     pub weekday: Weekday,
     pub starts_at: TimeOfDay,
     pub ends_at: TimeOfDay,
@@ -132,7 +132,7 @@ pub fn next_on(from: NaiveDate, weekday: Weekday) -> NaiveDate {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     WorkplaceShift,
@@ -145,7 +145,7 @@ pub enum EventKind {
 
 /// Something in one participant's schedule: once, or every week until a last day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleEvent {
     pub id: Uuid,

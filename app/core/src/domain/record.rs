@@ -43,7 +43,7 @@ macro_rules! kinds {
     ($($variant:ident($type:ty) = $name:literal,)*) => {
         /// The kinds of record, by their name in the API and the database.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum Kind { $($variant,)* }
 

@@ -10,11 +10,11 @@ pub const PROTOCOL_HEADER: &str = "lotsa-protocol";
 
 /// What a device sends: its pending mutations, oldest first, and how far it has pulled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncRequest {
     pub client_id: Uuid,
     /// The `cursor` of the last response; absent or null on the first sync.
-    #[cfg_attr(feature = "ssr", schema(minimum = 0))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub cursor: Option<i64>,
     #[serde(default)]
     pub mutations: Vec<Mutation>,
@@ -22,16 +22,16 @@ pub struct SyncRequest {
 
 /// A named domain command, e.g. `check_in.save` with the check-in as `args`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     /// Increases with every mutation a client makes.
     pub id: i64,
     /// `<kind>.save` or `<kind>.delete`.
-    #[cfg_attr(feature = "ssr", schema(schema_with = crate::openapi::mutation_name))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::mutation_name))]
     pub name: String,
     /// For `<kind>.save` the record, for `<kind>.delete` `{ "id" }`.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = crate::openapi::MutationArgs))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::MutationArgs))]
     pub args: serde_json::Value,
     /// The version of the record the user changed, as the device held it (`None` for a new
     /// record). When another user's change came in between, theirs is replaced and they
@@ -41,7 +41,7 @@ pub struct Mutation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncResponse {
     /// Pull again from here.
     pub cursor: i64,
@@ -57,11 +57,11 @@ pub struct SyncResponse {
 /// A change of the user's that another user's change replaced: both stay in the record's
 /// history, the later one is current.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Replaced {
-    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::Kind))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::domain::Kind))]
     pub kind: String,
-    #[cfg_attr(feature = "ssr", schema(format = Uuid))]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
     /// The version the user wrote.
     pub replaced_version: i64,
@@ -70,7 +70,7 @@ pub struct Replaced {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MutationResult {
     pub id: i64,
     pub status: MutationStatus,
@@ -87,7 +87,7 @@ pub struct MutationResult {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MutationStatus {
     Applied,
@@ -98,17 +98,17 @@ pub enum MutationStatus {
 
 /// One record as the user may now see it, or its deletion from the device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordChange {
     /// A record kind; a device ignores kinds it does not know (a newer server).
-    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::Kind))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::domain::Kind))]
     pub kind: String,
-    #[cfg_attr(feature = "ssr", schema(format = Uuid))]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
     pub version: i64,
     pub deleted: bool,
     /// The record as the user may see it; absent when `deleted`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::openapi::VisibleRecord>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::VisibleRecord>))]
     pub data: Option<serde_json::Value>,
 }

@@ -11,16 +11,16 @@
 //! `SYNC_SIM_SCHEDULES=n` runs more schedules; `SYNC_SIM_SEED=s` replays one.
 #![cfg(not(target_arch = "wasm32"))]
 
-use app::access::{visible_data, Selection, Viewer};
-use app::change::{plan, Change, Context};
-use app::domain::{Entity, Kind, Link, Record, Role};
-use app::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
-use app::sync::scopes::{self, ScopeRow};
-use app::sync::server::{self, Decision, Refused};
-use app::sync::{
+use chrono::NaiveDate;
+use lotsa_core::access::{visible_data, Selection, Viewer};
+use lotsa_core::change::{plan, Change, Context};
+use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
+use lotsa_core::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
+use lotsa_core::sync::scopes::{self, ScopeRow};
+use lotsa_core::sync::server::{self, Decision, Refused};
+use lotsa_core::sync::{
     MutationResult, MutationStatus, RecordChange, Replaced, SyncRequest, SyncResponse,
 };
-use chrono::NaiveDate;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -968,7 +968,7 @@ fn random_schedules_lose_nothing_apply_nothing_twice_and_converge() {
     });
     assert!(
         failures.is_empty(),
-        "replay with SYNC_SIM_SEED=<seed> cargo test -p app --test sync_simulation: {failures:?}"
+        "replay with SYNC_SIM_SEED=<seed> cargo test -p lotsa-core --test sync_simulation: {failures:?}"
     );
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 /// A labour-market programme: its funding, its targets, its intake rounds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Programme {
     pub id: Uuid,
@@ -27,7 +27,7 @@ pub struct Programme {
 
 /// What the funder (for example the European Social Fund) knows the project by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Funding {
     pub funder: ShortText,
@@ -42,7 +42,7 @@ pub struct Funding {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     pub participants: u32,
@@ -54,7 +54,7 @@ pub struct Targets {
 
 /// The longest workplace-learning placement the programme allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PlacementLimit {
     Weeks(u8),
@@ -76,7 +76,7 @@ impl PlacementLimit {
 
 /// A cohort that starts together (2–4 a year).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IntakeRound {
     pub id: Uuid,
@@ -130,7 +130,7 @@ impl Programme {
 /// A member of the programme's staff (project leader, case manager, employment officer) and
 /// how participants and workplaces reach them. The id is the user's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Staff {
     pub id: Uuid,
