@@ -1,8 +1,8 @@
 //! A seeded simulation of sync: several devices make random changes while a transport drops,
 //! duplicates and delays requests and responses, devices reload, and the server crashes
 //! part-way through a request and restarts. The devices run the real sync core
-//! (`sync::replica`); the server runs the same rules as the real one (`sync::server`,
-//! `sync::scopes`, `change::plan`, `access`) over an in-memory model of its tables.
+//! (`sync::replica`); the server runs the real server's engine (`sync::engine`, with
+//! `change::plan` and `access` deciding each write) over an in-memory model of its tables.
 //!
 //! After every schedule: no acknowledged mutation is lost, none is applied twice, every
 //! refusal reaches its device, every device holds exactly what its user may see now, and
@@ -12,15 +12,17 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use chrono::NaiveDate;
-use lotsa_core::access::{visible_data, Selection, Viewer};
-use lotsa_core::change::{plan, Change, Context};
+use futures::executor::block_on;
+use lotsa_core::access::{Selection, Viewer};
+use lotsa_core::change::{plan, Change, Context, Rejection};
 use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
-use lotsa_core::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
-use lotsa_core::sync::scopes::{self, ScopeRow};
-use lotsa_core::sync::server::{self, Decision, Refused};
-use lotsa_core::sync::{
-    MutationResult, MutationStatus, RecordChange, Replaced, SyncRequest, SyncResponse,
+use lotsa_core::sync::engine::{
+    self, MutationRef, StoredRecord, SyncClient, SyncError, SyncStore, WriteOutcome,
 };
+use lotsa_core::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
+use lotsa_core::sync::scopes::{self, ScopePlan, ScopeRow};
+use lotsa_core::sync::server::{self, Refused};
+use lotsa_core::sync::{MutationStatus, Replaced, SyncRequest, SyncResponse};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -148,6 +150,19 @@ struct Row {
     programme: Uuid,
     scope: Entity,
     author: Uuid,
+}
+
+impl Row {
+    fn stored(&self) -> StoredRecord {
+        StoredRecord {
+            kind: self.kind,
+            id: self.id,
+            programme_id: self.programme,
+            scope: self.scope,
+            version: self.version,
+            record: self.record.clone(),
+        }
+    }
 }
 
 struct ClientRow {
@@ -287,14 +302,14 @@ impl Server {
         mutation_id: i64,
         base: Option<i64>,
         change: Change,
-    ) -> Result<(), Refused> {
+    ) -> Result<i64, Rejection> {
         let viewer = self.viewer(user);
         let context = self.context(&change);
         let current = self
             .rows
             .get(&(change.kind(), change.id()))
             .map(|row| (row.version, row.author));
-        let planned = plan(&viewer, change, &context, today()).map_err(Refused::from)?;
+        let planned = plan(&viewer, change, &context, today())?;
         let version = self.store(
             planned.kind,
             planned.id,
@@ -315,7 +330,7 @@ impl Server {
                 },
             ));
         }
-        Ok(())
+        Ok(version)
     }
 
     fn reject(&mut self, client: Uuid, mutation_id: i64, refused: &Refused) {
@@ -327,53 +342,29 @@ impl Server {
         }
     }
 
-    /// Handles one request as `POST /api/v1/sync` does. `crash_after` stops the server
-    /// after that many mutations (each committed on its own), with no response.
+    /// Handles one request as `POST /api/v1/sync` does: the server's engine over this
+    /// server's tables. `crash_at` stops the server before that durable write (each
+    /// mutation and the scopes are written on their own), with no response.
     fn handle(
         &mut self,
         user: Uuid,
         request: &SyncRequest,
-        crash_after: Option<usize>,
+        crash_at: Option<usize>,
     ) -> Option<SyncResponse> {
-        let client = request.client_id;
-        let row = self.clients.entry(client).or_insert(ClientRow {
+        let mut store = SimStore {
+            server: self,
             user,
-            last_mutation_id: 0,
-            scopes: BTreeMap::new(),
-        });
-        assert_eq!(row.user, user, "a client id belongs to one user");
-        let mut last_processed = row.last_mutation_id;
-        let mut results = Vec::new();
-        for (index, mutation) in request.mutations.iter().enumerate() {
-            if crash_after == Some(index) {
-                return None;
+            crash_at,
+            writes: 0,
+        };
+        match block_on(engine::sync(&mut store, request.clone(), today(), PAGE)) {
+            Ok(response) => {
+                self.paged += usize::from(response.more);
+                Some(response)
             }
-            let refused_before = (mutation.id <= last_processed)
-                .then(|| self.rejections.get(&(client, mutation.id)).cloned())
-                .flatten();
-            let (status, refused) = match server::decide(mutation, last_processed, refused_before) {
-                Decision::Duplicate => (MutationStatus::Duplicate, None),
-                Decision::Rejected(refused) => {
-                    self.reject(client, mutation.id, &refused);
-                    (MutationStatus::Rejected, Some(refused))
-                }
-                Decision::Apply(change) => {
-                    match self.write(user, client, mutation.id, mutation.base_version, change) {
-                        Ok(()) => (MutationStatus::Applied, None),
-                        Err(refused) => {
-                            self.reject(client, mutation.id, &refused);
-                            (MutationStatus::Rejected, Some(refused))
-                        }
-                    }
-                }
-            };
-            last_processed = last_processed.max(mutation.id);
-            results.push(MutationResult::new(mutation.id, status, refused));
+            Err(SyncError::Store(Crashed)) => None,
+            Err(SyncError::AnotherUsersDevice) => panic!("a client id belongs to one user"),
         }
-        if crash_after == Some(request.mutations.len()) {
-            return None;
-        }
-        Some(self.pull(user, client, request.cursor.unwrap_or(0), results))
     }
 
     fn selected(selection: &Selection, row: &Row) -> bool {
@@ -386,111 +377,7 @@ impl Server {
     }
 
     fn visible(viewer: &Viewer, row: &Row) -> Option<Value> {
-        let record = row.record.as_ref()?;
-        let access = viewer.read_access(row.kind, record.scope(), Some(row.programme));
-        visible_data(record, access, today())
-    }
-
-    fn led_participants(&self, viewer: &Viewer) -> Vec<Uuid> {
-        if !viewer.has(Role::ProjectLeader) {
-            return Vec::new();
-        }
-        self.rows
-            .values()
-            .filter(|row| row.kind == Kind::Participant && row.record.is_some())
-            .map(|row| row.id)
-            .collect()
-    }
-
-    fn pull(
-        &mut self,
-        user: Uuid,
-        client: Uuid,
-        cursor: i64,
-        results: Vec<MutationResult>,
-    ) -> SyncResponse {
-        let viewer = self.viewer(user);
-        let now_scopes = scopes::tracked(&viewer, &self.led_participants(&viewer));
-        let scope_plan = scopes::plan(&self.clients[&client].scopes, &now_scopes, cursor);
-        let newest = if scope_plan.sends_scope_changes() {
-            self.counter += 1;
-            self.counter
-        } else {
-            self.counter
-        };
-        let selection = viewer.selection();
-        let mut fetched: Vec<&Row> = self
-            .rows
-            .values()
-            .filter(|row| {
-                row.version > cursor && row.version <= newest && Self::selected(&selection, row)
-            })
-            .collect();
-        fetched.sort_by_key(|row| row.version);
-        fetched.truncate(PAGE + 1);
-        let versions: Vec<i64> = fetched.iter().map(|row| row.version).collect();
-        let end = server::page_end(cursor, newest, &versions, PAGE);
-        self.scope_losses += usize::from(!scope_plan.lost.is_empty());
-        self.paged += usize::from(end.more);
-        let deletion = |row: &Row| RecordChange {
-            kind: row.kind.as_str().to_owned(),
-            id: row.id.to_string(),
-            version: row.version,
-            deleted: true,
-            data: None,
-        };
-        let mut changes = Vec::new();
-        let push_visible = |row: &Row, changes: &mut Vec<RecordChange>| {
-            if row.record.is_none() {
-                changes.push(deletion(row));
-            } else if let Some(data) = Self::visible(&viewer, row) {
-                changes.push(RecordChange {
-                    kind: row.kind.as_str().to_owned(),
-                    id: row.id.to_string(),
-                    version: row.version,
-                    deleted: false,
-                    data: Some(data),
-                });
-            }
-        };
-        for row in &fetched[..end.take] {
-            push_visible(row, &mut changes);
-        }
-        if cursor > 0 {
-            for row in self.rows.values() {
-                if scope_plan.gained.contains(&row.scope)
-                    && row.version <= cursor
-                    && row.record.is_some()
-                {
-                    push_visible(row, &mut changes);
-                }
-            }
-        }
-        for row in self.rows.values() {
-            if scope_plan.lost.contains(&row.scope) && Self::visible(&viewer, row).is_none() {
-                changes.push(deletion(row));
-            }
-        }
-        scopes::apply(
-            &mut self.clients.get_mut(&client).unwrap().scopes,
-            &scope_plan,
-            end.cursor,
-        );
-        let notices = self
-            .notices
-            .iter()
-            .filter(|(author, notice)| {
-                *author == user && notice.version > cursor && notice.version <= end.cursor
-            })
-            .map(|(_, notice)| notice.clone())
-            .collect();
-        SyncResponse {
-            cursor: end.cursor,
-            results,
-            changes,
-            more: end.more,
-            notices,
-        }
+        row.stored().visible_to(viewer, today())
     }
 
     /// What `user` may see now, as a device holds it.
@@ -506,6 +393,157 @@ impl Server {
                 ))
             })
             .collect()
+    }
+}
+
+/// The server process dying mid-request.
+#[derive(Debug)]
+struct Crashed;
+
+/// The engine's store over the simulated server, for one request of `user`'s.
+struct SimStore<'a> {
+    server: &'a mut Server,
+    user: Uuid,
+    crash_at: Option<usize>,
+    writes: usize,
+}
+
+impl SimStore<'_> {
+    /// Counts a durable write, or dies before it.
+    fn durable(&mut self) -> Result<(), Crashed> {
+        if self.crash_at == Some(self.writes) {
+            return Err(Crashed);
+        }
+        self.writes += 1;
+        Ok(())
+    }
+}
+
+impl SyncStore for SimStore<'_> {
+    type Error = Crashed;
+
+    async fn client(&mut self, client_id: Uuid) -> Result<Option<SyncClient>, Crashed> {
+        let row = self.server.clients.entry(client_id).or_insert(ClientRow {
+            user: self.user,
+            last_mutation_id: 0,
+            scopes: BTreeMap::new(),
+        });
+        Ok((row.user == self.user).then(|| SyncClient {
+            last_mutation_id: row.last_mutation_id,
+            scopes: row.scopes.clone(),
+        }))
+    }
+
+    async fn viewer(&mut self) -> Result<Viewer, Crashed> {
+        Ok(self.server.viewer(self.user))
+    }
+
+    async fn rejection(&mut self, mutation: MutationRef) -> Result<Option<Refused>, Crashed> {
+        Ok(self
+            .server
+            .rejections
+            .get(&(mutation.client_id, mutation.id))
+            .cloned())
+    }
+
+    async fn reject(&mut self, mutation: MutationRef, refused: &Refused) -> Result<(), Crashed> {
+        self.durable()?;
+        self.server.reject(mutation.client_id, mutation.id, refused);
+        Ok(())
+    }
+
+    async fn write(
+        &mut self,
+        change: Change,
+        mutation: MutationRef,
+    ) -> Result<WriteOutcome, Crashed> {
+        self.durable()?;
+        let written = self.server.write(
+            self.user,
+            mutation.client_id,
+            mutation.id,
+            mutation.base_version,
+            change,
+        );
+        Ok(match written {
+            Ok(version) => WriteOutcome::Applied { version },
+            Err(rejection) => WriteOutcome::Rejected(rejection),
+        })
+    }
+
+    async fn participants_of(&mut self, programmes: &[Uuid]) -> Result<Vec<Uuid>, Crashed> {
+        Ok(self
+            .server
+            .rows
+            .values()
+            .filter(|row| row.kind == Kind::Participant && row.record.is_some())
+            .filter(|row| programmes.contains(&row.programme))
+            .map(|row| row.id)
+            .collect())
+    }
+
+    async fn current_version(&mut self) -> Result<i64, Crashed> {
+        Ok(self.server.counter)
+    }
+
+    async fn new_cursor(&mut self) -> Result<i64, Crashed> {
+        self.server.counter += 1;
+        Ok(self.server.counter)
+    }
+
+    async fn records_after(
+        &mut self,
+        selection: &Selection,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, Crashed> {
+        let mut rows: Vec<&Row> = self
+            .server
+            .rows
+            .values()
+            .filter(|row| row.version > after && Server::selected(selection, row))
+            .collect();
+        rows.sort_by_key(|row| row.version);
+        Ok(rows.into_iter().take(limit).map(Row::stored).collect())
+    }
+
+    async fn records_in_scopes(&mut self, scopes: &[Entity]) -> Result<Vec<StoredRecord>, Crashed> {
+        Ok(self
+            .server
+            .rows
+            .values()
+            .filter(|row| scopes.contains(&row.scope))
+            .map(Row::stored)
+            .collect())
+    }
+
+    async fn save_scopes(
+        &mut self,
+        client_id: Uuid,
+        plan: &ScopePlan,
+        cursor: i64,
+    ) -> Result<(), Crashed> {
+        self.durable()?;
+        self.server.scope_losses += usize::from(!plan.lost.is_empty());
+        let client = self.server.clients.get_mut(&client_id).unwrap();
+        scopes::apply(&mut client.scopes, plan, cursor);
+        Ok(())
+    }
+
+    async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, Crashed> {
+        Ok(self
+            .server
+            .notices
+            .iter()
+            .filter(|(author, notice)| {
+                *author == self.user && notice.version > after && notice.version <= up_to
+            })
+            .map(|(_, notice)| notice.clone())
+            .collect())
+    }
+
+    async fn log_reads(&mut self, _participants: BTreeSet<Uuid>) -> Result<(), Crashed> {
+        Ok(())
     }
 }
 

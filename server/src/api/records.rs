@@ -9,7 +9,7 @@ use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{NaiveDate, Utc};
-use lotsa_core::access::{visible_data, Access, Viewer};
+use lotsa_core::access::Viewer;
 use lotsa_core::change::{Change, Rejection};
 use lotsa_core::domain::{stockholm_day, Kind, Record};
 use serde::Serialize;
@@ -49,38 +49,39 @@ impl Caller {
         user: &User,
         peer: IpAddr,
     ) -> Result<Self, ApiError> {
-        let user_id: Uuid = user
-            .id
-            .parse()
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a user id is not a UUID")))?;
+        let actor = Self::actor(user, peer)?;
         let today = stockholm_day(Utc::now());
-        let viewer = state.db.viewer(user_id, &user.roles, today).await?;
+        let viewer = state.db.viewer(actor.user_id, &user.roles, today).await?;
         Ok(Self {
-            actor: Actor {
-                user_id,
-                roles: user.roles.clone(),
-                address: Some(peer.to_string()),
-            },
+            actor,
             viewer,
             today,
         })
     }
 
-    /// What this caller may see of a stored record, if anything.
-    pub(crate) fn view(&self, stored: &StoredRecord) -> Option<RecordBody> {
-        let record = stored.record.as_ref()?;
-        let access = self.access(record, stored.programme_id);
-        visible_data(record, access, self.today).map(|data| RecordBody {
-            kind: stored.kind.as_str().to_owned(),
-            id: stored.id.to_string(),
-            version: stored.version,
-            data,
+    /// Who is acting, and from where (for the access log).
+    pub(crate) fn actor(user: &User, peer: IpAddr) -> Result<Actor, ApiError> {
+        let user_id: Uuid = user
+            .id
+            .parse()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a user id is not a UUID")))?;
+        Ok(Actor {
+            user_id,
+            roles: user.roles.clone(),
+            address: Some(peer.to_string()),
         })
     }
 
-    fn access(&self, record: &Record, programme: Uuid) -> Access {
-        self.viewer
-            .read_access(record.kind(), record.scope(), Some(programme))
+    /// What this caller may see of a stored record, if anything.
+    pub(crate) fn view(&self, stored: &StoredRecord) -> Option<RecordBody> {
+        stored
+            .visible_to(&self.viewer, self.today)
+            .map(|data| RecordBody {
+                kind: stored.kind.as_str().to_owned(),
+                id: stored.id.to_string(),
+                version: stored.version,
+                data,
+            })
     }
 
     /// Access-log entries for the participant data among `records`.

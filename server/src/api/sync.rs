@@ -1,23 +1,26 @@
-//! `POST /api/v1/sync`: apply a device's mutations (each once, each in its own
-//! transaction), then send the changes it may see since its cursor, in pages.
+//! `POST /api/v1/sync`: the edge of the sync engine (`lotsa_core::sync::engine`): checks the
+//! request, holds the device's lease, and runs the engine over the database.
 
 use crate::api::records::Caller;
 use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
-use crate::db::{AccessAction, AccessEntry, MutationRef, Narrow, StoredRecord, WriteOutcome};
+use crate::db::{
+    AccessAction, AccessEntry, Actor, Database, DbError, MutationRef, Narrow, StoredRecord,
+    SyncClient, WriteOutcome,
+};
 use crate::startup::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use chrono::Utc;
-use lotsa_core::access::Access;
-use lotsa_core::sync::scopes::{self, ScopePlan};
-use lotsa_core::sync::server::{self, Decision, Refused};
-use lotsa_core::sync::{
-    MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse, PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
-};
+use chrono::{DateTime, NaiveDate, Utc};
+use lotsa_core::access::{Selection, Viewer};
+use lotsa_core::change::Change;
+use lotsa_core::domain::{stockholm_day, Entity};
+use lotsa_core::sync::engine::{self, SyncError, SyncStore};
+use lotsa_core::sync::scopes::ScopePlan;
+use lotsa_core::sync::server::Refused;
+use lotsa_core::sync::{Replaced, SyncRequest, SyncResponse, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
@@ -130,95 +133,25 @@ pub async fn sync(
             "cursor: must not be negative".to_owned(),
         ));
     }
-    let lease = DeviceLease::take(&state, request.client_id).await?;
-    let answer = answer(&state, peer, &user, request).await;
-    lease.release().await;
-    answer
-}
-
-/// Applies the mutations and pulls a page, while the request holds the device.
-async fn answer(
-    state: &AppState,
-    peer: std::net::IpAddr,
-    user: &crate::db::User,
-    request: SyncRequest,
-) -> Result<Json<SyncResponse>, ApiError> {
+    let actor = Caller::actor(&user, peer)?;
     let now = Utc::now();
-    let mut caller = Caller::load(state, user, peer).await?;
-    let client = state
-        .db
-        .sync_client(request.client_id, caller.actor.user_id, now)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Conflict(
-                "this device's sync id belongs to another user; sign out and sign in again"
-                    .to_owned(),
-            )
-        })?;
-
-    let mut results = Vec::with_capacity(request.mutations.len());
-    let mut last_processed = client.last_mutation_id;
-    let mut ties_changed = false;
-    for mutation in request.mutations {
-        let reference = MutationRef {
-            client_id: request.client_id,
-            id: mutation.id,
-            base_version: mutation.base_version,
-        };
-        let refused_before = if mutation.id <= last_processed {
-            state.db.rejection(reference).await?
-        } else {
-            None
-        };
-        let (status, refused) = match server::decide(&mutation, last_processed, refused_before) {
-            Decision::Duplicate => (MutationStatus::Duplicate, None),
-            Decision::Rejected(refused) => {
-                state.db.reject_mutation(reference, &refused).await?;
-                (MutationStatus::Rejected, Some(refused))
-            }
-            Decision::Apply(change) => {
-                ties_changed |= server::changes_ties(change.kind());
-                match state
-                    .db
-                    .write(&caller.actor, change, Some(reference), caller.today, now)
-                    .await?
-                {
-                    WriteOutcome::Applied { .. } => (MutationStatus::Applied, None),
-                    WriteOutcome::Duplicate => (MutationStatus::Duplicate, None),
-                    WriteOutcome::Rejected(rejection) => {
-                        let refused = Refused::from(rejection);
-                        state.db.reject_mutation(reference, &refused).await?;
-                        (MutationStatus::Rejected, Some(refused))
-                    }
-                }
-            }
-        };
-        last_processed = last_processed.max(mutation.id);
-        results.push(MutationResult::new(mutation.id, status, refused));
+    let today = stockholm_day(now);
+    let mut store = DbSync {
+        db: state.db.as_ref(),
+        actor,
+        today,
+        now,
+    };
+    let lease = DeviceLease::take(&state, request.client_id).await?;
+    let answer = engine::sync(&mut store, request, today, PAGE_SIZE).await;
+    lease.release().await;
+    match answer {
+        Ok(response) => Ok(Json(response)),
+        Err(SyncError::AnotherUsersDevice) => Err(ApiError::Conflict(
+            "this device's sync id belongs to another user; sign out and sign in again".to_owned(),
+        )),
+        Err(SyncError::Store(error)) => Err(error.into()),
     }
-    if ties_changed {
-        // A mutation may have changed what this user sees (a new participant of theirs).
-        caller = Caller::load(state, user, peer).await?;
-    }
-
-    let cursor = request.cursor.unwrap_or(0);
-    let pulled = pull(state, &caller, &client, cursor).await?;
-    state
-        .db
-        .update_client_scopes(request.client_id, &pulled.scopes, pulled.cursor)
-        .await?;
-    state.db.log_access(&pulled.reads).await?;
-    let notices = state
-        .db
-        .replaced_changes(caller.actor.user_id, cursor, pulled.cursor)
-        .await?;
-    Ok(Json(SyncResponse {
-        cursor: pulled.cursor,
-        results,
-        changes: pulled.changes,
-        more: pulled.more,
-        notices,
-    }))
 }
 
 /// Refuses an app whose protocol this server no longer speaks. An app that does not say
@@ -239,143 +172,104 @@ fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-struct Pulled {
-    cursor: i64,
-    changes: Vec<RecordChange>,
-    more: bool,
-    scopes: ScopePlan,
-    reads: Vec<AccessEntry>,
+/// The engine's store: the database, as one signed-in user on one day.
+struct DbSync<'a> {
+    db: &'a dyn Database,
+    actor: Actor,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 }
 
-async fn pull(
-    state: &AppState,
-    caller: &Caller,
-    client: &crate::db::SyncClient,
-    cursor: i64,
-) -> Result<Pulled, ApiError> {
-    let programmes = caller.viewer.led_programmes();
-    let led = if programmes.is_empty() {
-        Vec::new()
-    } else {
-        state.db.participants_of(&programmes).await?
-    };
-    let scope_plan = scopes::plan(
-        &client.scopes,
-        &scopes::tracked(&caller.viewer, &led),
-        cursor,
-    );
-    // Every version up to `newest` is committed, so the cursor never passes a change still
-    // being written. A response that changes what the device holds gets a cursor of its
-    // own, so the device's next cursor tells whether it received it.
-    let newest = if scope_plan.sends_scope_changes() {
-        state.db.new_cursor().await?
-    } else {
-        state.db.current_version().await?
-    };
+impl SyncStore for DbSync<'_> {
+    type Error = DbError;
 
-    let mut changes = Vec::new();
-    let mut sent = Vec::new();
-    let fetched: Vec<StoredRecord> = state
-        .db
-        .select_records(
-            &caller.viewer.selection(),
-            Narrow::All,
-            cursor,
-            PAGE_SIZE as i64 + 1,
-        )
-        .await?
-        .into_iter()
-        .filter(|stored| stored.version <= newest)
-        .collect();
-    let versions: Vec<i64> = fetched.iter().map(|stored| stored.version).collect();
-    let end = server::page_end(cursor, newest, &versions, PAGE_SIZE);
-    for stored in &fetched[..end.take] {
-        push_visible(caller, stored, &mut changes, &mut sent);
+    async fn client(&mut self, client_id: Uuid) -> Result<Option<SyncClient>, DbError> {
+        self.db
+            .sync_client(client_id, self.actor.user_id, self.now)
+            .await
     }
-    // Newly visible entities: their older records, which the cursor has already passed.
-    if cursor > 0 && !scope_plan.gained.is_empty() {
-        for stored in state.db.records_in_scopes(&scope_plan.gained).await? {
-            if stored.version <= cursor && stored.record.is_some() {
-                push_visible(caller, &stored, &mut changes, &mut sent);
-            }
-        }
-    }
-    // No longer visible: tell the device to forget what it may no longer see.
-    if !scope_plan.lost.is_empty() {
-        for stored in state.db.records_in_scopes(&scope_plan.lost).await? {
-            // Deleted ones too: a record deleted after access ended is still on the device.
-            // Of kinds the user could never read, the device never held any.
-            if caller.view(&stored).is_none() && caller.viewer.could_ever_read(stored.kind) {
-                changes.push(deletion(&stored));
-            }
-        }
-    }
-    let reads = sync_reads(caller, &sent);
-    Ok(Pulled {
-        cursor: end.cursor,
-        changes,
-        more: end.more,
-        scopes: scope_plan,
-        reads,
-    })
-}
 
-/// Adds a stored record to the changes as this caller may see it: its data, a deletion
-/// (deleted rows carry no data), or nothing.
-fn push_visible(
-    caller: &Caller,
-    stored: &StoredRecord,
-    changes: &mut Vec<RecordChange>,
-    sent: &mut Vec<uuid::Uuid>,
-) {
-    let Some(record) = &stored.record else {
-        // Only those who may see such a record where it was hear that it was deleted.
-        let access =
-            caller
-                .viewer
-                .read_access(stored.kind, stored.scope, Some(stored.programme_id));
-        if access != Access::None {
-            changes.push(deletion(stored));
-        }
-        return;
-    };
-    if let Some(body) = caller.view(stored) {
-        sent.extend(record.participant_id());
-        changes.push(RecordChange {
-            kind: body.kind,
-            id: body.id,
-            version: body.version,
-            deleted: false,
-            data: Some(body.data),
-        });
+    async fn viewer(&mut self) -> Result<Viewer, DbError> {
+        self.db
+            .viewer(self.actor.user_id, &self.actor.roles, self.today)
+            .await
     }
-}
 
-/// Tells the device to forget a record.
-fn deletion(stored: &StoredRecord) -> RecordChange {
-    RecordChange {
-        kind: stored.kind.as_str().to_owned(),
-        id: stored.id.to_string(),
-        version: stored.version,
-        deleted: true,
-        data: None,
+    async fn rejection(&mut self, mutation: MutationRef) -> Result<Option<Refused>, DbError> {
+        self.db.rejection(mutation).await
     }
-}
 
-/// One access-log entry per participant whose data this pull sent.
-fn sync_reads(caller: &Caller, participants: &[uuid::Uuid]) -> Vec<AccessEntry> {
-    let unique: BTreeSet<&uuid::Uuid> = participants.iter().collect();
-    let now = Utc::now();
-    unique
-        .into_iter()
-        .map(|participant| AccessEntry {
-            at: now,
-            user_id: caller.actor.user_id.to_string(),
-            participant_id: Some(participant.to_string()),
-            action: AccessAction::Read,
-            kind: "sync".to_owned(),
-            record_id: None,
-            address: caller.actor.address.clone(),
-        })
-        .collect()
+    async fn reject(&mut self, mutation: MutationRef, refused: &Refused) -> Result<(), DbError> {
+        self.db.reject_mutation(mutation, refused).await
+    }
+
+    async fn write(
+        &mut self,
+        change: Change,
+        mutation: MutationRef,
+    ) -> Result<WriteOutcome, DbError> {
+        self.db
+            .write(&self.actor, change, Some(mutation), self.today, self.now)
+            .await
+    }
+
+    async fn participants_of(&mut self, programmes: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
+        self.db.participants_of(programmes).await
+    }
+
+    async fn current_version(&mut self) -> Result<i64, DbError> {
+        self.db.current_version().await
+    }
+
+    async fn new_cursor(&mut self) -> Result<i64, DbError> {
+        self.db.new_cursor().await
+    }
+
+    async fn records_after(
+        &mut self,
+        selection: &Selection,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, DbError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db
+            .select_records(selection, Narrow::All, after, limit)
+            .await
+    }
+
+    async fn records_in_scopes(&mut self, scopes: &[Entity]) -> Result<Vec<StoredRecord>, DbError> {
+        self.db.records_in_scopes(scopes).await
+    }
+
+    async fn save_scopes(
+        &mut self,
+        client_id: Uuid,
+        plan: &ScopePlan,
+        cursor: i64,
+    ) -> Result<(), DbError> {
+        self.db.update_client_scopes(client_id, plan, cursor).await
+    }
+
+    async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, DbError> {
+        self.db
+            .replaced_changes(self.actor.user_id, after, up_to)
+            .await
+    }
+
+    /// One access-log entry per participant whose data a pull sent.
+    async fn log_reads(&mut self, participants: BTreeSet<Uuid>) -> Result<(), DbError> {
+        let entries: Vec<AccessEntry> = participants
+            .into_iter()
+            .map(|participant| AccessEntry {
+                at: self.now,
+                user_id: self.actor.user_id.to_string(),
+                participant_id: Some(participant.to_string()),
+                action: AccessAction::Read,
+                kind: "sync".to_owned(),
+                record_id: None,
+                address: self.actor.address.clone(),
+            })
+            .collect();
+        self.db.log_access(&entries).await
+    }
 }

@@ -7,27 +7,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lotsa_core::access::{Selection, Viewer};
-use lotsa_core::change::{Change, Rejection};
+use lotsa_core::change::Change;
 use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
+pub use lotsa_core::sync::engine::{MutationRef, StoredRecord, SyncClient, WriteOutcome};
 use lotsa_core::sync::server::Refused;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::DbError;
-
-/// A record as stored, with the columns the server filters by.
-#[derive(Debug, Clone)]
-pub struct StoredRecord {
-    pub kind: Kind,
-    pub id: Uuid,
-    pub programme_id: Uuid,
-    /// Whose permissions govern the record; kept for deleted ones, so that only those who
-    /// could see a record hear of its deletion.
-    pub scope: Entity,
-    pub version: i64,
-    /// `None` when the record was deleted (pulls still send the deletion).
-    pub record: Option<Record>,
-}
 
 /// Who is making a change or reading, and from where (for the access log).
 #[derive(Debug, Clone)]
@@ -35,34 +22,6 @@ pub struct Actor {
     pub user_id: Uuid,
     pub roles: Vec<Role>,
     pub address: Option<String>,
-}
-
-/// What happened to a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WriteOutcome {
-    Applied {
-        version: i64,
-    },
-    /// The sync mutation was processed before; nothing was done.
-    Duplicate,
-    Rejected(Rejection),
-}
-
-/// A sync mutation: which device sent it, under which id, and the version of the record
-/// the device changed (to tell whoever's change it replaces).
-#[derive(Debug, Clone, Copy)]
-pub struct MutationRef {
-    pub client_id: Uuid,
-    pub id: i64,
-    pub base_version: Option<i64>,
-}
-
-/// What the server remembers of a syncing device.
-#[derive(Debug, Clone, Default)]
-pub struct SyncClient {
-    pub last_mutation_id: i64,
-    /// The entities whose records it was sent, and what it has confirmed of them.
-    pub scopes: std::collections::BTreeMap<Entity, lotsa_core::sync::scopes::ScopeRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

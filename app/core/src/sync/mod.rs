@@ -1,6 +1,7 @@
-//! Sync: the protocol, and the pure rules both ends follow (the device's `replica`, the
-//! server's `server` and `scopes`).
+//! Sync: the protocol, the pure rules both ends follow (the device's `replica`, the server's
+//! `server` and `scopes`), and the server's engine that runs them over a store (`engine`).
 
+pub mod engine;
 pub mod protocol;
 pub mod replica;
 pub mod scopes;

@@ -4,7 +4,7 @@
 
 use super::protocol::{Mutation, MutationResult, MutationStatus};
 use crate::change::{Change, Rejection};
-use crate::domain::{Kind, Refusal};
+use crate::domain::Refusal;
 use uuid::Uuid;
 
 /// Why a mutation was refused, as kept for a retry: the API's English message, and the
@@ -67,14 +67,6 @@ pub fn decide(
         Ok(change) => Decision::Apply(change),
         Err(rejection) => Decision::Rejected(rejection.into()),
     }
-}
-
-/// Whether a change of this kind can change who sees what (it creates links).
-pub fn changes_ties(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::Participant | Kind::Supervisor | Kind::Staff | Kind::Placement
-    )
 }
 
 /// The author whose change a write replaces without having seen it: the record's current
