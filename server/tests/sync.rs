@@ -4,7 +4,7 @@
 mod common;
 
 use common::get_json;
-use common::programme::{signed_in, Programme, Side};
+use common::programme::{signed_in, user, Programme, Side};
 use common::TestApp;
 use lotsa_core::domain::Kind;
 use reqwest::StatusCode;
@@ -546,6 +546,112 @@ async fn a_supervisor_forgets_a_participant_once_the_placement_has_ended() {
         after.iter().all(|change| change["deleted"] == true),
         "{after:?}"
     );
+}
+
+#[tokio::test]
+async fn a_case_manager_joining_a_programme_gets_its_older_cards_and_leaving_forgets_them() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "newcomer").await;
+    let before = device.pull_all(&app).await;
+    assert!(
+        ids_of(&before, "workplace").is_empty(),
+        "not staff anywhere yet: {before:?}"
+    );
+
+    let leader = signed_in(&app, "leader").await;
+    let card = json!({ "id": user("newcomer"), "programme_id": programme.programme,
+                       "name": "Ny Coach", "phone": "013-20 60 01" });
+    let path = format!("/api/v1/records/staff/{}", user("newcomer"));
+    let put = leader.put(app.url(&path)).json(&card).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+
+    let joined = device.pull_all(&app).await;
+    let workplaces = ids_of(&joined, "workplace");
+    assert_eq!(
+        workplaces,
+        BTreeSet::from([
+            programme.workplace_a.to_string(),
+            programme.workplace_b.to_string()
+        ]),
+        "the programme's workplaces, stored before the device's cursor: {joined:?}"
+    );
+    for kind in ["programme", "staff", "supervisor"] {
+        assert!(!ids_of(&joined, kind).is_empty(), "{kind} cards arrive");
+    }
+    assert!(
+        ids_of(&joined, "participant").is_empty(),
+        "joining as staff shows no participant"
+    );
+
+    let deleted = leader.delete(app.url(&path)).send().await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let left = device.pull_all(&app).await;
+    let forgotten: BTreeSet<String> = left
+        .iter()
+        .filter(|change| change["deleted"] == true)
+        .map(|change| change["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in workplaces.iter().chain(&ids_of(&joined, "supervisor")) {
+        assert!(forgotten.contains(id), "{id} is forgotten: {left:?}");
+    }
+    assert!(
+        left.iter().all(|change| change.get("data").is_none()),
+        "nothing of the programme is sent after leaving: {left:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_device_gets_todays_limited_view_when_a_consent_has_ended_since() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let leader = signed_in(&app, "leader").await;
+    // Consent to share contact details, withdrawn as of today.
+    let mut participant = programme.record(Kind::Participant, Side::Own).to_json();
+    participant["phone"] = json!("070-123 45 67");
+    participant["consents"] = json!([{ "scope": "contact_details",
+        "given_on": programme.today - chrono::Days::new(30), "recorded_by": programme.cm,
+        "withdrawn_on": programme.today }]);
+    let path = format!("/api/v1/records/participant/{}", programme.participant_a);
+    let put = leader
+        .put(app.url(&path))
+        .json(&participant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+
+    let mut device = Device::new(&app, "sup").await;
+    device.pull_all(&app).await;
+    let settled = device.sync(&app, json!([])).await;
+    assert_eq!(settled["changes"], json!([]), "nothing more to send today");
+
+    // The device last received its limited views yesterday, when the consent still held.
+    app.database
+        .execute_sql(
+            "UPDATE sync_clients SET views_on = $1 WHERE client_id = $2",
+            &[
+                &(programme.today - chrono::Days::new(1)).to_string(),
+                &device.id.to_string(),
+            ],
+        )
+        .await;
+    let next_day = device.sync(&app, json!([])).await;
+    let resent: Vec<&Value> = next_day["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|change| change["id"] == programme.participant_a.to_string().as_str())
+        .collect();
+    assert_eq!(resent.len(), 1, "the participant is sent again: {next_day}");
+    assert_eq!(resent[0]["data"]["limited"], true);
+    assert!(
+        resent[0]["data"].get("phone").is_none(),
+        "no phone after the consent ended: {}",
+        resent[0]
+    );
+    let after = device.sync(&app, json!([])).await;
+    assert_eq!(after["changes"], json!([]), "once a day, once confirmed");
 }
 
 #[tokio::test]

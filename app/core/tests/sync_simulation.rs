@@ -17,10 +17,10 @@ use lotsa_core::access::{Selection, Viewer};
 use lotsa_core::change::{plan, Change, Context, Rejection};
 use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
 use lotsa_core::sync::engine::{
-    self, MutationRef, StoredRecord, SyncClient, SyncError, SyncStore, WriteOutcome,
+    self, MutationRef, Sent, StoredRecord, SyncClient, SyncError, SyncStore, WriteOutcome,
 };
 use lotsa_core::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
-use lotsa_core::sync::scopes::{self, ScopePlan, ScopeRow};
+use lotsa_core::sync::scopes::{self, Scope, ScopeRow, ViewsSent};
 use lotsa_core::sync::server::{self, Refused};
 use lotsa_core::sync::{MutationStatus, Replaced, SyncRequest, SyncResponse};
 use serde_json::{json, Value};
@@ -168,7 +168,8 @@ impl Row {
 struct ClientRow {
     user: Uuid,
     last_mutation_id: i64,
-    scopes: BTreeMap<Entity, ScopeRow>,
+    scopes: BTreeMap<Scope, ScopeRow>,
+    views: Option<ViewsSent>,
 }
 
 /// The server's durable state: what survives a restart.
@@ -427,10 +428,12 @@ impl SyncStore for SimStore<'_> {
             user: self.user,
             last_mutation_id: 0,
             scopes: BTreeMap::new(),
+            views: None,
         });
         Ok((row.user == self.user).then(|| SyncClient {
             last_mutation_id: row.last_mutation_id,
             scopes: row.scopes.clone(),
+            views: row.views,
         }))
     }
 
@@ -471,17 +474,6 @@ impl SyncStore for SimStore<'_> {
         })
     }
 
-    async fn participants_of(&mut self, programmes: &[Uuid]) -> Result<Vec<Uuid>, Crashed> {
-        Ok(self
-            .server
-            .rows
-            .values()
-            .filter(|row| row.kind == Kind::Participant && row.record.is_some())
-            .filter(|row| programmes.contains(&row.programme))
-            .map(|row| row.id)
-            .collect())
-    }
-
     async fn current_version(&mut self) -> Result<i64, Crashed> {
         Ok(self.server.counter)
     }
@@ -507,26 +499,37 @@ impl SyncStore for SimStore<'_> {
         Ok(rows.into_iter().take(limit).map(Row::stored).collect())
     }
 
-    async fn records_in_scopes(&mut self, scopes: &[Entity]) -> Result<Vec<StoredRecord>, Crashed> {
+    async fn records_in_scopes(&mut self, scopes: &[Scope]) -> Result<Vec<StoredRecord>, Crashed> {
+        let selection = scopes::selection_of(scopes);
         Ok(self
             .server
             .rows
             .values()
-            .filter(|row| scopes.contains(&row.scope))
+            .filter(|row| Server::selected(&selection, row))
             .map(Row::stored)
             .collect())
     }
 
-    async fn save_scopes(
-        &mut self,
-        client_id: Uuid,
-        plan: &ScopePlan,
-        cursor: i64,
-    ) -> Result<(), Crashed> {
+    async fn participants(&mut self, ids: &[Uuid]) -> Result<Vec<StoredRecord>, Crashed> {
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.server.rows.get(&(Kind::Participant, *id)))
+            .filter(|row| row.record.is_some())
+            .map(Row::stored)
+            .collect())
+    }
+
+    async fn save_sent(&mut self, client_id: Uuid, sent: &Sent) -> Result<(), Crashed> {
         self.durable()?;
-        self.server.scope_losses += usize::from(!plan.lost.is_empty());
+        self.server.scope_losses += usize::from(!sent.scopes.lost.is_empty());
         let client = self.server.clients.get_mut(&client_id).unwrap();
-        scopes::apply(&mut client.scopes, plan, cursor);
+        scopes::apply(&mut client.scopes, &sent.scopes, sent.cursor);
+        if let Some(on) = sent.views_on {
+            client.views = Some(ViewsSent {
+                on,
+                cursor: sent.cursor,
+            });
+        }
         Ok(())
     }
 

@@ -16,9 +16,9 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use lotsa_core::access::{Selection, Viewer};
 use lotsa_core::change::Change;
-use lotsa_core::domain::{stockholm_day, Entity};
-use lotsa_core::sync::engine::{self, SyncError, SyncStore};
-use lotsa_core::sync::scopes::ScopePlan;
+use lotsa_core::domain::{stockholm_day, Entity, Kind};
+use lotsa_core::sync::engine::{self, Sent, SyncError, SyncStore};
+use lotsa_core::sync::scopes::Scope;
 use lotsa_core::sync::server::Refused;
 use lotsa_core::sync::{Replaced, SyncRequest, SyncResponse, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use std::collections::BTreeSet;
@@ -213,10 +213,6 @@ impl SyncStore for DbSync<'_> {
             .await
     }
 
-    async fn participants_of(&mut self, programmes: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
-        self.db.participants_of(programmes).await
-    }
-
     async fn current_version(&mut self) -> Result<i64, DbError> {
         self.db.current_version().await
     }
@@ -237,17 +233,22 @@ impl SyncStore for DbSync<'_> {
             .await
     }
 
-    async fn records_in_scopes(&mut self, scopes: &[Entity]) -> Result<Vec<StoredRecord>, DbError> {
+    async fn records_in_scopes(&mut self, scopes: &[Scope]) -> Result<Vec<StoredRecord>, DbError> {
         self.db.records_in_scopes(scopes).await
     }
 
-    async fn save_scopes(
-        &mut self,
-        client_id: Uuid,
-        plan: &ScopePlan,
-        cursor: i64,
-    ) -> Result<(), DbError> {
-        self.db.update_client_scopes(client_id, plan, cursor).await
+    async fn participants(&mut self, ids: &[Uuid]) -> Result<Vec<StoredRecord>, DbError> {
+        let selection = Selection {
+            scopes: ids.iter().copied().map(Entity::Participant).collect(),
+            ..Selection::default()
+        };
+        self.db
+            .select_records(&selection, Narrow::Kind(Kind::Participant), 0, i64::MAX)
+            .await
+    }
+
+    async fn save_sent(&mut self, client_id: Uuid, sent: &Sent) -> Result<(), DbError> {
+        self.db.update_client(client_id, sent).await
     }
 
     async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, DbError> {

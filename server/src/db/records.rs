@@ -10,6 +10,7 @@ use lotsa_core::access::{Selection, Viewer};
 use lotsa_core::change::Change;
 use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
 pub use lotsa_core::sync::engine::{MutationRef, StoredRecord, SyncClient, WriteOutcome};
+use lotsa_core::sync::scopes::Scope;
 use lotsa_core::sync::server::Refused;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -319,12 +320,11 @@ pub trait RecordStore: Send + Sync {
     /// Why an already processed mutation was refused, if it was.
     async fn rejection(&self, mutation: MutationRef) -> Result<Option<Refused>, DbError>;
 
-    /// Stores what a response with `cursor` carried of `plan`.
-    async fn update_client_scopes(
+    /// Remembers what a response told a device (its scopes, the day of its limited views).
+    async fn update_client(
         &self,
         client_id: Uuid,
-        plan: &lotsa_core::sync::scopes::ScopePlan,
-        cursor: i64,
+        sent: &lotsa_core::sync::engine::Sent,
     ) -> Result<(), DbError>;
 
     /// The newest version given out: every change up to it is committed.
@@ -343,11 +343,8 @@ pub trait RecordStore: Send + Sync {
         up_to: i64,
     ) -> Result<Vec<lotsa_core::sync::Replaced>, DbError>;
 
-    /// The participants (not deleted) of these programmes.
-    async fn participants_of(&self, programmes: &[Uuid]) -> Result<Vec<Uuid>, DbError>;
-
-    /// Every record, live or deleted, whose scope is one of these entities.
-    async fn records_in_scopes(&self, scopes: &[Entity]) -> Result<Vec<StoredRecord>, DbError>;
+    /// Every record, live or deleted, in one of these sync scopes.
+    async fn records_in_scopes(&self, scopes: &[Scope]) -> Result<Vec<StoredRecord>, DbError>;
 
     async fn log_access(&self, entries: &[AccessEntry]) -> Result<(), DbError>;
 
@@ -1155,11 +1152,16 @@ macro_rules! impl_record_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Option<$crate::db::records::SyncClient>, $crate::db::DbError> {
                 let client = client_id.to_string();
-                let (owner, last_mutation_id): (String, i64) = sqlx::query_as(
+                let (owner, last_mutation_id, views_on, views_cursor): (
+                    String,
+                    i64,
+                    Option<String>,
+                    i64,
+                ) = sqlx::query_as(
                     "INSERT INTO sync_clients (client_id, user_id, last_mutation_id, \
                      created_at, last_seen_at) VALUES ($1, $2, 0, $3, $3) \
                      ON CONFLICT (client_id) DO UPDATE SET last_seen_at = excluded.last_seen_at \
-                     RETURNING user_id, last_mutation_id",
+                     RETURNING user_id, last_mutation_id, views_on, views_cursor",
                 )
                 .bind(&client)
                 .bind(user_id.to_string())
@@ -1178,15 +1180,25 @@ macro_rules! impl_record_store {
                 let scopes = rows
                     .into_iter()
                     .map(|(scope, since, dropped_at)| {
-                        let entity = scope.parse().map_err(|_| {
+                        let parsed = scope.parse().map_err(|_| {
                             $crate::db::DbError::Corrupt(format!("sync scope {scope}"))
                         })?;
-                        Ok((entity, lotsa_core::sync::scopes::ScopeRow { since, dropped_at }))
+                        Ok((parsed, lotsa_core::sync::scopes::ScopeRow { since, dropped_at }))
                     })
                     .collect::<Result<_, $crate::db::DbError>>()?;
+                let views = views_on
+                    .map(|day| {
+                        day.parse().map(|on| lotsa_core::sync::scopes::ViewsSent {
+                            on,
+                            cursor: views_cursor,
+                        })
+                    })
+                    .transpose()
+                    .map_err(|_| $crate::db::DbError::Corrupt("sync_clients.views_on".to_owned()))?;
                 Ok(Some($crate::db::records::SyncClient {
                     last_mutation_id,
                     scopes,
+                    views,
                 }))
             }
 
@@ -1240,16 +1252,28 @@ macro_rules! impl_record_store {
                 }))
             }
 
-            async fn update_client_scopes(
+            async fn update_client(
                 &self,
                 client_id: uuid::Uuid,
-                plan: &lotsa_core::sync::scopes::ScopePlan,
-                cursor: i64,
+                sent: &lotsa_core::sync::engine::Sent,
             ) -> Result<(), $crate::db::DbError> {
+                let plan = &sent.scopes;
+                let client = client_id.to_string();
+                if let Some(day) = sent.views_on {
+                    sqlx::query(
+                        "UPDATE sync_clients SET views_on = $1, views_cursor = $2 \
+                         WHERE client_id = $3",
+                    )
+                    .bind(day.to_string())
+                    .bind(sent.cursor)
+                    .bind(&client)
+                    .execute(&self.pool)
+                    .await?;
+                }
                 if plan.gained.is_empty() && plan.lost.is_empty() && plan.settled.is_empty() {
                     return Ok(());
                 }
-                let client = client_id.to_string();
+                let cursor = sent.cursor;
                 let mut tx = self.pool.begin().await?;
                 for scope in &plan.gained {
                     sqlx::query(
@@ -1324,41 +1348,11 @@ macro_rules! impl_record_store {
                     .await?)
             }
 
-            async fn participants_of(
-                &self,
-                programmes: &[uuid::Uuid],
-            ) -> Result<Vec<uuid::Uuid>, $crate::db::DbError> {
-                if programmes.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let sql = format!(
-                    "SELECT id FROM records WHERE kind = 'participant' AND deleted = $1 \
-                     AND programme_id IN {}",
-                    $crate::db::records::placeholders(2, programmes.len())
-                );
-                let mut query = sqlx::query_scalar::<_, String>(&sql).bind(false);
-                for programme in programmes {
-                    query = query.bind(programme.to_string());
-                }
-                query
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|id| {
-                        id.parse()
-                            .map_err(|_| $crate::db::DbError::Corrupt(format!("participant id {id}")))
-                    })
-                    .collect()
-            }
-
             async fn records_in_scopes(
                 &self,
-                scopes: &[lotsa_core::domain::Entity],
+                scopes: &[lotsa_core::sync::scopes::Scope],
             ) -> Result<Vec<$crate::db::records::StoredRecord>, $crate::db::DbError> {
-                let selection = lotsa_core::access::Selection {
-                    scopes: scopes.to_vec(),
-                    ..Default::default()
-                };
+                let selection = lotsa_core::sync::scopes::selection_of(scopes);
                 self.select_records(&selection, $crate::db::records::Narrow::All, 0, i64::MAX)
                     .await
             }

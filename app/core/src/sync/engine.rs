@@ -7,7 +7,7 @@
 //! pulls never plan a device's scopes from the same old state.
 
 use super::protocol::{MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse};
-use super::scopes::{self, ScopePlan, ScopeRow};
+use super::scopes::{self, Scope, ScopePlan, ScopeRow, ViewsSent};
 use super::server::{self, Decision, Refused};
 use super::Replaced;
 use crate::access::{visible_data, Access, Selection, Viewer};
@@ -77,8 +77,19 @@ pub enum WriteOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct SyncClient {
     pub last_mutation_id: i64,
-    /// The entities whose records it was sent, and what it has confirmed of them.
-    pub scopes: BTreeMap<Entity, ScopeRow>,
+    /// What it was sent records of, and what it has confirmed of them.
+    pub scopes: BTreeMap<Scope, ScopeRow>,
+    pub views: Option<ViewsSent>,
+}
+
+/// What a response told a device, for the server to remember.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// The response's cursor.
+    pub cursor: i64,
+    pub scopes: ScopePlan,
+    /// The day of the limited views it carried, if it carried them.
+    pub views_on: Option<NaiveDate>,
 }
 
 /// What the engine needs of the server's storage, for one signed-in user's request. Each
@@ -118,12 +129,6 @@ pub trait SyncStore: Send {
         mutation: MutationRef,
     ) -> impl Future<Output = Result<WriteOutcome, Self::Error>> + Send;
 
-    /// The participants (not deleted) of these programmes.
-    fn participants_of(
-        &mut self,
-        programmes: &[Uuid],
-    ) -> impl Future<Output = Result<Vec<Uuid>, Self::Error>> + Send;
-
     /// The newest version given out: every change up to it is committed.
     fn current_version(&mut self) -> impl Future<Output = Result<i64, Self::Error>> + Send;
 
@@ -139,18 +144,23 @@ pub trait SyncStore: Send {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredRecord>, Self::Error>> + Send;
 
-    /// Every record, live or deleted, whose scope is one of these.
-    fn records_in_scopes(
+    /// These participants' records (live ones).
+    fn participants(
         &mut self,
-        scopes: &[Entity],
+        ids: &[Uuid],
     ) -> impl Future<Output = Result<Vec<StoredRecord>, Self::Error>> + Send;
 
-    /// Remembers what a response with `cursor` carried of `plan`.
-    fn save_scopes(
+    /// Every record, live or deleted, in one of these scopes.
+    fn records_in_scopes(
+        &mut self,
+        scopes: &[Scope],
+    ) -> impl Future<Output = Result<Vec<StoredRecord>, Self::Error>> + Send;
+
+    /// Remembers what a response told the device.
+    fn save_sent(
         &mut self,
         client_id: Uuid,
-        plan: &ScopePlan,
-        cursor: i64,
+        sent: &Sent,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
     /// This user's changes that another user's replaced, at versions in `(after, up_to]`.
@@ -231,13 +241,11 @@ pub async fn sync<S: SyncStore>(
     let viewer = store.viewer().await?;
     let cursor = request.cursor.unwrap_or(0);
     let page = pull(store, &viewer, &client, cursor, today, page_size).await?;
-    store
-        .save_scopes(request.client_id, &page.scopes, page.cursor)
-        .await?;
+    store.save_sent(request.client_id, &page.sent).await?;
     store.log_reads(page.read).await?;
-    let notices = store.replaced_changes(cursor, page.cursor).await?;
+    let notices = store.replaced_changes(cursor, page.sent.cursor).await?;
     Ok(SyncResponse {
-        cursor: page.cursor,
+        cursor: page.sent.cursor,
         results,
         changes: page.changes,
         more: page.more,
@@ -246,10 +254,9 @@ pub async fn sync<S: SyncStore>(
 }
 
 struct Page {
-    cursor: i64,
+    sent: Sent,
     changes: Vec<RecordChange>,
     more: bool,
-    scopes: ScopePlan,
     /// The participants whose data the page carries.
     read: BTreeSet<Uuid>,
 }
@@ -286,17 +293,35 @@ async fn pull<S: SyncStore>(
     today: NaiveDate,
     page_size: usize,
 ) -> Result<Page, S::Error> {
-    let programmes = viewer.led_programmes();
-    let led = if programmes.is_empty() {
-        Vec::new()
-    } else {
-        store.participants_of(&programmes).await?
-    };
-    let plan = scopes::plan(&client.scopes, &scopes::tracked(viewer, &led), cursor);
+    let tracked = scopes::tracked(viewer);
+    let plan = scopes::plan(&client.scopes, &tracked, cursor);
+    // Limited views older than the cursor that today's consents change: sent again, once a
+    // day, if the device has held them since before today.
+    let views_due = scopes::views_due(client.views, cursor, today);
+    let mut views = Vec::new();
+    if views_due && cursor > 0 {
+        let participants: Vec<Uuid> = tracked
+            .iter()
+            .filter_map(|scope| match scope {
+                Scope::Entity(Entity::Participant(id)) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        if !participants.is_empty() {
+            views = store.participants(&participants).await?;
+            views.retain(|stored| {
+                stored.version <= cursor
+                    && stored.record.as_ref().is_some_and(|record| {
+                        viewer.read_access(record.kind(), record.scope(), Some(stored.programme_id))
+                            == Access::Limited
+                    })
+            });
+        }
+    }
     // Every version up to `newest` is committed, so the cursor never passes a change still
-    // being written. A response that changes what the device holds gets a cursor of its
-    // own, so the device's next cursor tells whether it received it.
-    let newest = if plan.sends_scope_changes() {
+    // being written. A response that changes what the device holds without a newer version
+    // gets a cursor of its own, so the device's next cursor tells whether it received it.
+    let newest = if plan.sends_scope_changes() || !views.is_empty() {
         store.new_cursor().await?
     } else {
         store.current_version().await?
@@ -310,12 +335,18 @@ async fn pull<S: SyncStore>(
     let versions: Vec<i64> = fetched.iter().map(|stored| stored.version).collect();
     let end = server::page_end(cursor, newest, &versions, page_size);
     let mut page = Page {
-        cursor: end.cursor,
+        sent: Sent {
+            cursor: end.cursor,
+            scopes: ScopePlan::default(),
+            views_on: views_due.then_some(today),
+        },
         changes: Vec::new(),
         more: end.more,
-        scopes: ScopePlan::default(),
         read: BTreeSet::new(),
     };
+    for stored in &views {
+        page.push_visible(viewer, stored, today);
+    }
     for stored in &fetched[..end.take] {
         page.push_visible(viewer, stored, today);
     }
@@ -337,6 +368,6 @@ async fn pull<S: SyncStore>(
             }
         }
     }
-    page.scopes = plan;
+    page.sent.scopes = plan;
     Ok(page)
 }
