@@ -6,28 +6,15 @@ mod common;
 
 use chrono::Days;
 use common::get_json;
-use common::programme::{signed_in, user, Programme, Side, HIDDEN_FROM_SUPERVISORS};
+use common::programme::{
+    put_record as put, signed_in, user, Programme, Side, HIDDEN_FROM_SUPERVISORS,
+};
 use common::TestApp;
 use lotsa_core::domain::{Attendance, Kind, Record, Role};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::db::NewUser;
 use uuid::Uuid;
-
-async fn put(
-    app: &TestApp,
-    client: &reqwest::Client,
-    kind: &str,
-    data: &Value,
-) -> reqwest::Response {
-    let id = data["id"].as_str().expect("records carry their id");
-    client
-        .put(app.url(&format!("/api/v1/records/{kind}/{id}")))
-        .json(data)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn delete(app: &TestApp, client: &reqwest::Client, kind: &str, id: Uuid) -> StatusCode {
     client

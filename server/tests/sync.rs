@@ -4,7 +4,7 @@
 mod common;
 
 use common::get_json;
-use common::programme::{signed_in, user, Programme, Side};
+use common::programme::{put_record, signed_in, user, Programme, Side};
 use common::TestApp;
 use lotsa_core::domain::Kind;
 use reqwest::StatusCode;
@@ -451,14 +451,9 @@ async fn a_participant_handed_over_is_purged_from_the_old_device_and_sent_to_the
     let leader = signed_in(&app, "leader").await;
     let mut participant = programme.record(Kind::Participant, Side::Own).to_json();
     participant["case_manager_id"] = json!(programme.cm2);
-    let path = format!("/api/v1/records/participant/{}", programme.participant_a);
     assert_eq!(
-        leader
-            .put(app.url(&path))
-            .json(&participant)
-            .send()
+        put_record(&app, &leader, "participant", &participant)
             .await
-            .unwrap()
             .status(),
         StatusCode::OK
     );
@@ -518,17 +513,9 @@ async fn a_supervisor_forgets_a_participant_once_the_placement_has_ended() {
     let mut placement = programme.record(Kind::Placement, Side::Own).to_json();
     placement["starts_on"] = json!(programme.today - chrono::Days::new(60));
     placement["ends_on"] = json!(programme.today - chrono::Days::new(10));
-    let path = format!(
-        "/api/v1/records/placement/{}",
-        placement["id"].as_str().unwrap()
-    );
     assert_eq!(
-        leader
-            .put(app.url(&path))
-            .json(&placement)
-            .send()
+        put_record(&app, &leader, "placement", &placement)
             .await
-            .unwrap()
             .status(),
         StatusCode::OK
     );
@@ -562,8 +549,7 @@ async fn a_case_manager_joining_a_programme_gets_its_older_cards_and_leaving_for
     let leader = signed_in(&app, "leader").await;
     let card = json!({ "id": user("newcomer"), "programme_id": programme.programme,
                        "name": "Ny Coach", "phone": "013-20 60 01" });
-    let path = format!("/api/v1/records/staff/{}", user("newcomer"));
-    let put = leader.put(app.url(&path)).json(&card).send().await.unwrap();
+    let put = put_record(&app, &leader, "staff", &card).await;
     assert_eq!(put.status(), StatusCode::OK);
 
     let joined = device.pull_all(&app).await;
@@ -584,6 +570,7 @@ async fn a_case_manager_joining_a_programme_gets_its_older_cards_and_leaving_for
         "joining as staff shows no participant"
     );
 
+    let path = format!("/api/v1/records/staff/{}", user("newcomer"));
     let deleted = leader.delete(app.url(&path)).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::OK);
     let left = device.pull_all(&app).await;
@@ -665,14 +652,9 @@ async fn records_that_became_visible_reach_a_device_whose_response_was_lost() {
     let leader = signed_in(&app, "leader").await;
     let mut participant = programme.record(Kind::Participant, Side::Other).to_json();
     participant["case_manager_id"] = json!(programme.cm);
-    let path = format!("/api/v1/records/participant/{}", programme.participant_b);
     assert_eq!(
-        leader
-            .put(app.url(&path))
-            .json(&participant)
-            .send()
+        put_record(&app, &leader, "participant", &participant)
             .await
-            .unwrap()
             .status(),
         StatusCode::OK
     );

@@ -349,3 +349,19 @@ impl Programme {
             .expect("store the invite");
     }
 }
+
+/// Writes a record through the API as `client`.
+pub async fn put_record(
+    app: &TestApp,
+    client: &reqwest::Client,
+    kind: &str,
+    data: &Value,
+) -> reqwest::Response {
+    let id = data["id"].as_str().expect("records carry their id");
+    client
+        .put(app.url(&format!("/api/v1/records/{kind}/{id}")))
+        .json(data)
+        .send()
+        .await
+        .unwrap()
+}
