@@ -151,6 +151,12 @@ pub(super) fn stored(
     })
 }
 
+/// Every link of a user (`$1`) and of the records the user is (their `myself` links), as
+/// [`link_from_row`] reads them.
+pub(super) const VIEWER_LINKS: &str =
+    "SELECT principal, link, target, valid_from, valid_until FROM links WHERE principal = $1 \
+     OR principal IN (SELECT target FROM links WHERE principal = $1 AND link = 'myself')";
+
 /// Every link of one principal, as [`link_from_row`] reads them.
 pub(super) const LINKS_OF: &str =
     "SELECT principal, link, target, valid_from, valid_until FROM links WHERE principal = $1";
@@ -433,6 +439,34 @@ macro_rules! impl_record_store {
                 row.as_ref().map($crate::db::records::stored).transpose()
             }
 
+            /// A record as stored (deleted ones too) and who wrote its current version.
+            async fn load_with_author(
+                conn: &mut $conn,
+                kind: lotsa_core::domain::Kind,
+                id: uuid::Uuid,
+            ) -> Result<
+                Option<($crate::db::records::StoredRecord, Option<uuid::Uuid>)>,
+                $crate::db::DbError,
+            > {
+                let sql = format!(
+                    "SELECT {}, updated_by FROM records WHERE kind = $1 AND id = $2",
+                    $crate::db::records::RECORD_COLUMNS
+                );
+                let row: Option<(String, String, String, String, i64, bool, String, String)> =
+                    sqlx::query_as(&sql)
+                        .bind(kind.as_str())
+                        .bind(id.to_string())
+                        .fetch_optional(conn)
+                        .await?;
+                row.map(|(kind, id, programme, scope, version, deleted, data, author)| {
+                    let stored = $crate::db::records::stored(&(
+                        kind, id, programme, scope, version, deleted, data,
+                    ))?;
+                    Ok((stored, author.parse().ok()))
+                })
+                .transpose()
+            }
+
             async fn live_record(
                 conn: &mut $conn,
                 kind: lotsa_core::domain::Kind,
@@ -478,7 +512,7 @@ macro_rules! impl_record_store {
                     created: false,
                     record: Some(record),
                 };
-                Self::store(conn, &planned, version, user, now).await?;
+                Self::store(conn, &planned, true, version, user, now).await?;
                 Ok(true)
             }
 
@@ -500,23 +534,16 @@ macro_rules! impl_record_store {
                 roles: &[lotsa_core::domain::Role],
                 today: chrono::NaiveDate,
             ) -> Result<lotsa_core::access::Viewer, $crate::db::DbError> {
+                // The user's links and those of the records the user is, in one round trip:
+                // `Viewer::new` keeps only the principals valid today.
                 let me = lotsa_core::domain::Entity::User(user_id).to_string();
                 let mut links = Vec::new();
-                for row in sqlx::query_as($crate::db::records::LINKS_OF).bind(&me).fetch_all(&mut *conn).await? {
+                for row in sqlx::query_as($crate::db::records::VIEWER_LINKS)
+                    .bind(&me)
+                    .fetch_all(&mut *conn)
+                    .await?
+                {
                     links.push($crate::db::records::link_from_row(row)?);
-                }
-                let principals = lotsa_core::access::Viewer::principals(user_id, &links);
-                for principal in principals {
-                    if principal == lotsa_core::domain::Entity::User(user_id) {
-                        continue;
-                    }
-                    let rows = sqlx::query_as($crate::db::records::LINKS_OF)
-                        .bind(principal.to_string())
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    for row in rows {
-                        links.push($crate::db::records::link_from_row(row)?);
-                    }
                 }
                 Ok(lotsa_core::access::Viewer::new(
                     user_id,
@@ -530,13 +557,11 @@ macro_rules! impl_record_store {
             async fn change_context(
                 conn: &mut $conn,
                 change: &lotsa_core::change::Change,
+                existing: Option<$crate::db::records::StoredRecord>,
             ) -> Result<lotsa_core::change::Context, $crate::db::DbError> {
                 use lotsa_core::domain::{Kind, Record};
                 let mut context = lotsa_core::change::Context::default();
-                if let Some(stored) =
-                    Self::load_record(conn, change.kind().as_str(), &change.id().to_string())
-                        .await?
-                {
+                if let Some(stored) = existing {
                     match stored.record {
                         Some(record) => context.existing = Some((record, stored.programme_id)),
                         None => context.deleted = Some((stored.scope, stored.programme_id)),
@@ -555,18 +580,33 @@ macro_rules! impl_record_store {
                     }
                     return Ok(context);
                 };
-                if let Some(participant) = record.participant_id() {
-                    if record.kind() != Kind::Participant {
-                        context.participant =
-                            Self::live_record(conn, Kind::Participant, participant).await?;
+                match record.participant_id() {
+                    // A journal record: its participant, and the participant's programme.
+                    Some(participant) if record.kind() != Kind::Participant => {
+                        let sql = format!(
+                            "SELECT {} FROM records WHERE NOT deleted AND \
+                             ((kind = 'participant' AND id = $1) OR (kind = 'programme' AND id = \
+                             (SELECT programme_id FROM records WHERE kind = 'participant' AND id = $1)))",
+                            $crate::db::records::RECORD_COLUMNS
+                        );
+                        let rows: Vec<$crate::db::records::RecordRow> = sqlx::query_as(&sql)
+                            .bind(participant.to_string())
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        for row in &rows {
+                            let stored = $crate::db::records::stored(row)?;
+                            match stored.kind {
+                                Kind::Participant => context.participant = stored.record,
+                                _ => context.programme = stored.record,
+                            }
+                        }
                     }
-                }
-                let programme = record.own_programme_id().or(match &context.participant {
-                    Some(Record::Participant(participant)) => Some(participant.programme_id),
-                    _ => None,
-                });
-                if let Some(programme) = programme {
-                    context.programme = Self::live_record(conn, Kind::Programme, programme).await?;
+                    _ => {
+                        if let Some(programme) = record.own_programme_id() {
+                            context.programme =
+                                Self::live_record(conn, Kind::Programme, programme).await?;
+                        }
+                    }
                 }
                 match record.as_ref() {
                     Record::Participant(participant) => {
@@ -598,6 +638,7 @@ macro_rules! impl_record_store {
             async fn store(
                 conn: &mut $conn,
                 planned: &lotsa_core::change::Planned,
+                had_links: bool,
                 version: i64,
                 user: &str,
                 now: chrono::DateTime<chrono::Utc>,
@@ -643,11 +684,13 @@ macro_rules! impl_record_store {
                 .bind(user)
                 .execute(&mut *conn)
                 .await?;
-                sqlx::query("DELETE FROM links WHERE source_kind = $1 AND source_id = $2")
-                    .bind(kind)
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?;
+                if had_links {
+                    sqlx::query("DELETE FROM links WHERE source_kind = $1 AND source_id = $2")
+                        .bind(kind)
+                        .bind(&id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
                 let links = planned.record.as_ref().map(|record| record.links()).unwrap_or_default();
                 for link in links {
                     sqlx::query(
@@ -796,6 +839,8 @@ macro_rules! impl_record_store {
                 // Taking the next version first serialises writers, so versions become
                 // visible in the order they were given and no pull skips one.
                 let version = Self::next_version(&mut tx).await?;
+                let existing =
+                    Self::load_with_author(&mut tx, change.kind(), change.id()).await?;
                 let mut replaced = None;
                 if let Some(mutation) = mutation {
                     let claimed = sqlx::query(
@@ -809,15 +854,8 @@ macro_rules! impl_record_store {
                     if claimed.rows_affected() != 1 {
                         return Ok(WriteOutcome::Duplicate);
                     }
-                    let current: Option<(i64, String)> = sqlx::query_as(
-                        "SELECT version, updated_by FROM records WHERE kind = $1 AND id = $2",
-                    )
-                    .bind(change.kind().as_str())
-                    .bind(change.id().to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let current = current.and_then(|(version, author)| {
-                        Some((version, author.parse::<uuid::Uuid>().ok()?))
+                    let current = existing.as_ref().and_then(|(stored, author)| {
+                        Some((stored.version, (*author)?))
                     });
                     replaced = lotsa_core::sync::server::replaced_author(
                         mutation.base_version,
@@ -827,13 +865,18 @@ macro_rules! impl_record_store {
                     .zip(current.map(|(version, _)| version));
                 }
                 let viewer = Self::load_viewer(&mut tx, actor.user_id, &actor.roles, today).await?;
-                let context = Self::change_context(&mut tx, &change).await?;
+                let had_links = existing.as_ref().is_some_and(|(stored, _)| {
+                    stored.record.as_ref().is_some_and(|record| !record.links().is_empty())
+                });
+                let context =
+                    Self::change_context(&mut tx, &change, existing.map(|(stored, _)| stored))
+                        .await?;
                 let planned = match lotsa_core::change::plan(&viewer, change, &context, today) {
                     Ok(planned) => planned,
                     Err(rejection) => return Ok(WriteOutcome::Rejected(rejection)),
                 };
                 let user = actor.user_id.to_string();
-                Self::store(&mut tx, &planned, version, &user, now).await?;
+                Self::store(&mut tx, &planned, had_links, version, &user, now).await?;
                 if let Some((author, replaced_version)) = replaced {
                     sqlx::query(
                         "INSERT INTO sync_notices (user_id, version, kind, record_id, \
@@ -1454,7 +1497,7 @@ macro_rules! impl_record_store {
                         record: Some(record.clone()),
                     };
                     let version = Self::next_version(&mut *tx).await?;
-                    Self::store(&mut *tx, &planned, version, "import", now).await?;
+                    Self::store(&mut *tx, &planned, false, version, "import", now).await?;
                 }
                 Ok(())
             }
