@@ -110,6 +110,15 @@ fn review(record: Uuid, pid: Uuid, notes: &str) -> Record {
     )
 }
 
+/// A user's card as staff of the programme: it makes them a member of its staff.
+fn staff_card(user: u128) -> Record {
+    parse(
+        Kind::Staff,
+        json!({ "id": id(user), "programme_id": id(PROGRAMME), "name": "Personal",
+                "phone": "013-20 60 00" }),
+    )
+}
+
 /// The programme as it starts every schedule: a leader, two case managers, an employment
 /// officer, three participants with a contact and a review each.
 fn initial_records() -> Vec<Record> {
@@ -125,11 +134,7 @@ fn initial_records() -> Vec<Record> {
                 "intake_rounds": [], "municipalities": ["Linköping"] }),
     )];
     for user in [LEADER, CM1, CM2, EO] {
-        records.push(parse(
-            Kind::Staff,
-            json!({ "id": id(user), "programme_id": id(PROGRAMME), "name": "Personal",
-                    "phone": "013-20 60 00" }),
-        ));
+        records.push(staff_card(user));
     }
     for (n, pid) in PARTICIPANTS.into_iter().enumerate() {
         let case_manager = if n % 2 == 0 { CM1 } else { CM2 };
@@ -524,11 +529,8 @@ impl SyncStore for SimStore<'_> {
         self.server.scope_losses += usize::from(!sent.scopes.lost.is_empty());
         let client = self.server.clients.get_mut(&client_id).unwrap();
         scopes::apply(&mut client.scopes, &sent.scopes, sent.cursor);
-        if let Some(on) = sent.views_on {
-            client.views = Some(ViewsSent {
-                on,
-                cursor: sent.cursor,
-            });
+        if let Some(views) = sent.views {
+            client.views = Some(views);
         }
         Ok(())
     }
@@ -636,7 +638,20 @@ impl Device {
         let participants = of_kind("participant");
         let roll = rng.below(100);
         let user = self.user.as_u128();
-        let change = if user == LEADER {
+        let change = if user == LEADER && roll >= 85 {
+            // The employment officer leaves the programme, or joins it again: their device
+            // forgets the programme's cards, or receives them whatever their version.
+            let card = of_kind("staff")
+                .into_iter()
+                .find(|(staff, _)| *staff == id(EO));
+            match card {
+                Some(_) => Change::Delete {
+                    kind: Kind::Staff,
+                    id: id(EO),
+                },
+                None => Change::Save(Box::new(staff_card(EO))),
+            }
+        } else if user == LEADER {
             // Hand a participant over, or change their employment officer.
             let Some((pid, data)) = rng.pick(&participants).cloned() else {
                 return;

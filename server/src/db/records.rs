@@ -151,6 +151,9 @@ pub(super) fn stored(
     })
 }
 
+/// Scopes written by one statement: far below both backends' limits on bound values.
+pub(super) const SCOPES_PER_STATEMENT: usize = 300;
+
 /// Every link of a user (`$1`) and of the records the user is (their `myself` links), as
 /// [`link_from_row`] reads them.
 pub(super) const VIEWER_LINKS: &str =
@@ -1226,7 +1229,10 @@ macro_rules! impl_record_store {
                         let parsed = scope.parse().map_err(|_| {
                             $crate::db::DbError::Corrupt(format!("sync scope {scope}"))
                         })?;
-                        Ok((parsed, lotsa_core::sync::scopes::ScopeRow { since, dropped_at }))
+                        Ok((
+                            parsed,
+                            lotsa_core::sync::scopes::ScopeRow { since, dropped_at },
+                        ))
                     })
                     .collect::<Result<_, $crate::db::DbError>>()?;
                 let views = views_on
@@ -1302,51 +1308,80 @@ macro_rules! impl_record_store {
             ) -> Result<(), $crate::db::DbError> {
                 let plan = &sent.scopes;
                 let client = client_id.to_string();
-                if let Some(day) = sent.views_on {
+                if let Some(views) = sent.views {
                     sqlx::query(
                         "UPDATE sync_clients SET views_on = $1, views_cursor = $2 \
                          WHERE client_id = $3",
                     )
-                    .bind(day.to_string())
-                    .bind(sent.cursor)
+                    .bind(views.on.to_string())
+                    .bind(views.cursor)
                     .bind(&client)
                     .execute(&self.pool)
                     .await?;
                 }
-                if plan.gained.is_empty() && plan.lost.is_empty() && plan.settled.is_empty() {
+                if plan.gained.is_empty()
+                    && plan.lost.is_empty()
+                    && plan.settled.is_empty()
+                    && plan.confirmed.is_empty()
+                    && plan.adopted.is_empty()
+                {
                     return Ok(());
                 }
                 let cursor = sent.cursor;
                 let mut tx = self.pool.begin().await?;
-                for scope in &plan.gained {
-                    sqlx::query(
+                // One statement per kind of change (and per 300 scopes), not one per scope.
+                let upserts: Vec<(String, i64)> = plan
+                    .gained
+                    .iter()
+                    .map(|scope| (scope.to_string(), cursor))
+                    .chain(plan.adopted.iter().map(|scope| {
+                        (scope.to_string(), lotsa_core::sync::scopes::CONFIRMED)
+                    }))
+                    .collect();
+                for chunk in upserts.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("($1, ${}, ${}, NULL)", 2 + 2 * i, 3 + 2 * i))
+                        .collect();
+                    let sql = format!(
                         "INSERT INTO sync_client_scopes (client_id, scope, since, dropped_at) \
-                         VALUES ($1, $2, $3, NULL) ON CONFLICT (client_id, scope) \
+                         VALUES {} ON CONFLICT (client_id, scope) \
                          DO UPDATE SET since = excluded.since, dropped_at = NULL",
-                    )
-                    .bind(&client)
-                    .bind(scope.to_string())
-                    .bind(cursor)
-                    .execute(&mut *tx)
-                    .await?;
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(&client);
+                    for (scope, since) in chunk {
+                        query = query.bind(scope).bind(since);
+                    }
+                    query.execute(&mut *tx).await?;
                 }
-                for scope in &plan.lost {
-                    sqlx::query(
-                        "UPDATE sync_client_scopes SET dropped_at = $1 \
-                         WHERE client_id = $2 AND scope = $3",
-                    )
-                    .bind(cursor)
-                    .bind(&client)
-                    .bind(scope.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                let updates = [
+                    ("dropped_at", cursor, &plan.lost),
+                    ("since", lotsa_core::sync::scopes::CONFIRMED, &plan.confirmed),
+                ];
+                for (column, value, scopes) in updates {
+                    for chunk in scopes.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
+                        let sql = format!(
+                            "UPDATE sync_client_scopes SET {column} = $2 \
+                             WHERE client_id = $1 AND scope IN {}",
+                            $crate::db::records::placeholders(3, chunk.len())
+                        );
+                        let mut query = sqlx::query(&sql).bind(&client).bind(value);
+                        for scope in chunk {
+                            query = query.bind(scope.to_string());
+                        }
+                        query.execute(&mut *tx).await?;
+                    }
                 }
-                for scope in &plan.settled {
-                    sqlx::query("DELETE FROM sync_client_scopes WHERE client_id = $1 AND scope = $2")
-                        .bind(&client)
-                        .bind(scope.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                for chunk in plan.settled.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
+                    let sql = format!(
+                        "DELETE FROM sync_client_scopes WHERE client_id = $1 AND scope IN {}",
+                        $crate::db::records::placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query(&sql).bind(&client);
+                    for scope in chunk {
+                        query = query.bind(scope.to_string());
+                    }
+                    query.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(())

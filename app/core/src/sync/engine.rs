@@ -7,7 +7,7 @@
 //! pulls never plan a device's scopes from the same old state.
 
 use super::protocol::{MutationResult, MutationStatus, RecordChange, SyncRequest, SyncResponse};
-use super::scopes::{self, Scope, ScopePlan, ScopeRow, ViewsSent};
+use super::scopes::{self, Scope, ScopePlan, ScopeRow, Views, ViewsSent, CONFIRMED};
 use super::server::{self, Decision, Refused};
 use super::Replaced;
 use crate::access::{visible_data, Access, Selection, Viewer};
@@ -88,8 +88,8 @@ pub struct Sent {
     /// The response's cursor.
     pub cursor: i64,
     pub scopes: ScopePlan,
-    /// The day of the limited views it carried, if it carried them.
-    pub views_on: Option<NaiveDate>,
+    /// What to remember of its limited views, if that changed.
+    pub views: Option<ViewsSent>,
 }
 
 /// What the engine needs of the server's storage, for one signed-in user's request. Each
@@ -297,9 +297,9 @@ async fn pull<S: SyncStore>(
     let plan = scopes::plan(&client.scopes, &tracked, cursor);
     // Limited views older than the cursor that today's consents change: sent again, once a
     // day, if the device has held them since before today.
-    let views_due = scopes::views_due(client.views, cursor, today);
+    let views_state = scopes::views(client.views, cursor, today);
     let mut views = Vec::new();
-    if views_due && cursor > 0 {
+    if views_state == Views::Due && cursor > 0 {
         let participants: Vec<Uuid> = tracked
             .iter()
             .filter_map(|scope| match scope {
@@ -320,25 +320,41 @@ async fn pull<S: SyncStore>(
     }
     // Every version up to `newest` is committed, so the cursor never passes a change still
     // being written. A response that changes what the device holds without a newer version
-    // gets a cursor of its own, so the device's next cursor tells whether it received it.
-    let newest = if plan.sends_scope_changes() || !views.is_empty() {
-        store.new_cursor().await?
+    // is not paged and gets a cursor drawn for it alone: the device's next cursor tells
+    // whether it received it (see `scopes::ScopeRow`).
+    let unpaged = plan.sends_scope_changes() || !views.is_empty();
+    let (newest, limit) = if unpaged {
+        (store.new_cursor().await?, usize::MAX - 1)
     } else {
-        store.current_version().await?
+        (store.current_version().await?, page_size)
     };
     let fetched: Vec<StoredRecord> = store
-        .records_after(&viewer.selection(), cursor, page_size + 1)
+        .records_after(&viewer.selection(), cursor, limit + 1)
         .await?
         .into_iter()
         .filter(|stored| stored.version <= newest)
         .collect();
     let versions: Vec<i64> = fetched.iter().map(|stored| stored.version).collect();
-    let end = server::page_end(cursor, newest, &versions, page_size);
+    let end = server::page_end(cursor, newest, &versions, limit);
+    let held = ViewsSent {
+        on: today,
+        cursor: CONFIRMED,
+    };
+    let views_sent = match views_state {
+        Views::Held => None,
+        Views::Confirmed => Some(held),
+        // Nothing older than the cursor to send again: the pages carry today's views.
+        Views::Due if views.is_empty() => Some(held),
+        Views::Due => Some(ViewsSent {
+            on: today,
+            cursor: end.cursor,
+        }),
+    };
     let mut page = Page {
         sent: Sent {
             cursor: end.cursor,
             scopes: ScopePlan::default(),
-            views_on: views_due.then_some(today),
+            views: views_sent,
         },
         changes: Vec::new(),
         more: end.more,
@@ -350,10 +366,12 @@ async fn pull<S: SyncStore>(
     for stored in &fetched[..end.take] {
         page.push_visible(viewer, stored, today);
     }
-    // Newly visible entities: their older records, which the cursor has already passed.
-    if cursor > 0 && !plan.gained.is_empty() {
+    // Newly visible scopes: their older records, which the cursor has already passed, and
+    // their deletions, for a device that may hold part of the scope from before (one lost
+    // and regained before the loss reached it).
+    if !plan.gained.is_empty() {
         for stored in store.records_in_scopes(&plan.gained).await? {
-            if stored.version <= cursor && stored.record.is_some() {
+            if stored.version <= cursor {
                 page.push_visible(viewer, &stored, today);
             }
         }

@@ -110,14 +110,22 @@ pub fn selection_of(scopes: &[Scope]) -> Selection {
 }
 
 /// What the server remembers of one scope a device was sent: `since` is the cursor of the
-/// response that first carried its records, `dropped_at` that of the response that told the
-/// device to forget them. Each such cursor is new (the server draws one from the version
-/// counter), so a device that sends a cursor at or past it has received that response.
+/// response that carried its older records, until the device sends that very cursor back,
+/// and then [`CONFIRMED`]; `dropped_at` is the cursor of the response that told the device
+/// to forget them.
+///
+/// Such a response is never paged and its cursor is drawn from the version counter for it
+/// alone (no record has it), so only a device that received it can send it back. "At or
+/// past it" would not do: a page's cursor is the version of its last record, and a
+/// duplicated request answered later can page past a cursor the device never received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScopeRow {
     pub since: i64,
     pub dropped_at: Option<i64>,
 }
+
+/// `ScopeRow::since` of a scope whose records the device has confirmed receiving.
+pub const CONFIRMED: i64 = 0;
 
 /// What a pull must do about scopes, decided from what the device confirmed by its cursor.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,23 +138,42 @@ pub struct ScopePlan {
     pub lost: Vec<Scope>,
     /// Forgotten, and the device has confirmed it: the server can forget them too.
     pub settled: Vec<Scope>,
+    /// Received: the device sent back the cursor of the response that carried them.
+    pub confirmed: Vec<Scope>,
+    /// Visible to a device that starts from nothing (cursor 0): the pages bring all of it.
+    pub adopted: Vec<Scope>,
 }
 
 impl ScopePlan {
-    /// Whether this pull sends scope changes, and so needs a cursor of its own.
+    /// Whether this pull sends scope changes: then it is not paged, and gets a cursor of
+    /// its own.
     pub fn sends_scope_changes(&self) -> bool {
         !self.gained.is_empty() || !self.lost.is_empty()
     }
 }
 
 /// Compares what the device was sent with what the user may see now. A response that was
-/// lost is no reason to lose a deletion: until the device's cursor confirms a response,
-/// its scope changes are sent again.
+/// lost is no reason to lose a deletion: until the device sends back the cursor of the
+/// response that carried a scope change, it is sent again.
 pub fn plan(rows: &BTreeMap<Scope, ScopeRow>, now: &BTreeSet<Scope>, cursor: i64) -> ScopePlan {
     let mut plan = ScopePlan::default();
+    // A device that starts from nothing holds nothing: it is sent everything it may see,
+    // in pages, and nothing to forget.
+    if cursor == 0 {
+        plan.adopted = now.iter().copied().collect();
+        plan.settled = rows
+            .keys()
+            .filter(|scope| !now.contains(scope))
+            .copied()
+            .collect();
+        return plan;
+    }
     for scope in now {
         match rows.get(scope) {
-            Some(row) if row.dropped_at.is_none() && row.since <= cursor => {}
+            Some(row) if row.dropped_at.is_none() && row.since == CONFIRMED => {}
+            Some(row) if row.dropped_at.is_none() && row.since == cursor => {
+                plan.confirmed.push(*scope)
+            }
             _ => plan.gained.push(*scope),
         }
     }
@@ -155,7 +182,7 @@ pub fn plan(rows: &BTreeMap<Scope, ScopeRow>, now: &BTreeSet<Scope>, cursor: i64
             continue;
         }
         match row.dropped_at {
-            Some(dropped_at) if dropped_at <= cursor => plan.settled.push(*scope),
+            Some(dropped_at) if dropped_at == cursor => plan.settled.push(*scope),
             _ => plan.lost.push(*scope),
         }
     }
@@ -164,14 +191,15 @@ pub fn plan(rows: &BTreeMap<Scope, ScopeRow>, now: &BTreeSet<Scope>, cursor: i64
 
 /// The rows after a response with cursor `cursor` carried `plan`.
 pub fn apply(rows: &mut BTreeMap<Scope, ScopeRow>, plan: &ScopePlan, cursor: i64) {
+    let fresh = |since| ScopeRow {
+        since,
+        dropped_at: None,
+    };
     for scope in &plan.gained {
-        rows.insert(
-            *scope,
-            ScopeRow {
-                since: cursor,
-                dropped_at: None,
-            },
-        );
+        rows.insert(*scope, fresh(cursor));
+    }
+    for scope in &plan.adopted {
+        rows.insert(*scope, fresh(CONFIRMED));
     }
     for scope in &plan.lost {
         if let Some(row) = rows.get_mut(scope) {
@@ -181,6 +209,11 @@ pub fn apply(rows: &mut BTreeMap<Scope, ScopeRow>, plan: &ScopePlan, cursor: i64
     for scope in &plan.settled {
         rows.remove(scope);
     }
+    for scope in &plan.confirmed {
+        if let Some(row) = rows.get_mut(scope) {
+            row.since = CONFIRMED;
+        }
+    }
 }
 
 /// The limited views (what a supervisor sees of a participant) a device was last sent:
@@ -188,14 +221,30 @@ pub fn apply(rows: &mut BTreeMap<Scope, ScopeRow>, plan: &ScopePlan, cursor: i64
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewsSent {
     pub on: NaiveDate,
-    /// The cursor of the response that sent them.
+    /// The cursor of the response that sent them, until the device sends it back; then
+    /// [`CONFIRMED`].
     pub cursor: i64,
 }
 
-/// Whether a pull must send the device today's limited views again: it has not confirmed,
-/// by its cursor, a response that sent them today.
-pub fn views_due(sent: Option<ViewsSent>, cursor: i64, today: NaiveDate) -> bool {
-    !sent.is_some_and(|sent| sent.on == today && sent.cursor <= cursor)
+/// What a pull must do about limited views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Views {
+    /// The device holds today's.
+    Held,
+    /// The device has just confirmed today's: remember that.
+    Confirmed,
+    /// Send today's (again, if the response that sent them was lost).
+    Due,
+}
+
+/// Whether a pull must send the device today's limited views: it has not sent back the
+/// cursor of a response that sent them today.
+pub fn views(sent: Option<ViewsSent>, cursor: i64, today: NaiveDate) -> Views {
+    match sent {
+        Some(sent) if sent.on == today && sent.cursor == CONFIRMED => Views::Held,
+        Some(sent) if sent.on == today && sent.cursor == cursor => Views::Confirmed,
+        _ => Views::Due,
+    }
 }
 
 #[cfg(test)]
@@ -257,7 +306,7 @@ mod tests {
         let mut rows = BTreeMap::from([(
             a,
             ScopeRow {
-                since: 5,
+                since: CONFIRMED,
                 dropped_at: None,
             },
         )]);
@@ -272,12 +321,34 @@ mod tests {
         let retried = plan(&rows, &now, 10);
         assert_eq!(retried, first, "the same work is sent again");
         apply(&mut rows, &retried, 13);
-        // The device got cursor 13: nothing more to send, and `a` is settled.
+        // A page of another response took the device past 13 without this one: not enough.
+        assert_eq!(plan(&rows, &now, 15), first);
+        // The device sends back 13: nothing more to send, `a` is settled, `b` confirmed.
         let confirmed = plan(&rows, &now, 13);
         assert!(!confirmed.sends_scope_changes());
-        assert_eq!(confirmed.settled, vec![a]);
+        assert_eq!(
+            (confirmed.settled.clone(), confirmed.confirmed.clone()),
+            (vec![a], vec![b])
+        );
         apply(&mut rows, &confirmed, 13);
         assert_eq!(rows.keys().copied().collect::<Vec<_>>(), vec![b]);
+        assert_eq!(rows[&b].since, CONFIRMED);
+        assert_eq!(plan(&rows, &now, 20), ScopePlan::default());
+    }
+
+    #[test]
+    fn a_device_starting_from_nothing_is_sent_everything_in_pages() {
+        let (a, b) = (participant(1), participant(2));
+        let rows = BTreeMap::from([(
+            a,
+            ScopeRow {
+                since: CONFIRMED,
+                dropped_at: None,
+            },
+        )]);
+        let fresh = plan(&rows, &BTreeSet::from([b]), 0);
+        assert!(!fresh.sends_scope_changes());
+        assert_eq!((fresh.adopted, fresh.settled), (vec![b], vec![a]));
     }
 
     #[test]
@@ -286,7 +357,7 @@ mod tests {
         let mut rows = BTreeMap::from([(
             a,
             ScopeRow {
-                since: 5,
+                since: CONFIRMED,
                 dropped_at: Some(12),
             },
         )]);
@@ -297,23 +368,26 @@ mod tests {
     }
 
     #[test]
-    fn limited_views_are_sent_again_until_a_response_of_today_is_confirmed() {
+    fn limited_views_are_sent_again_until_the_device_sends_back_todays_cursor() {
         let today: NaiveDate = "2026-12-03".parse().unwrap();
         let yesterday = today.pred_opt().unwrap();
-        assert!(views_due(None, 0, today));
-        let sent_yesterday = ViewsSent {
+        assert_eq!(views(None, 0, today), Views::Due);
+        let held_yesterday = ViewsSent {
             on: yesterday,
-            cursor: 5,
+            cursor: CONFIRMED,
         };
-        assert!(views_due(Some(sent_yesterday), 9, today));
+        assert_eq!(views(Some(held_yesterday), 9, today), Views::Due);
         let sent_today = ViewsSent {
             on: today,
             cursor: 12,
         };
-        assert!(
-            views_due(Some(sent_today), 9, today),
-            "the response was lost"
-        );
-        assert!(!views_due(Some(sent_today), 12, today));
+        assert_eq!(views(Some(sent_today), 9, today), Views::Due, "lost");
+        assert_eq!(views(Some(sent_today), 15, today), Views::Due, "paged past");
+        assert_eq!(views(Some(sent_today), 12, today), Views::Confirmed);
+        let held = ViewsSent {
+            on: today,
+            cursor: CONFIRMED,
+        };
+        assert_eq!(views(Some(held), 30, today), Views::Held);
     }
 }
