@@ -2,9 +2,12 @@
 // project leader (every record of the programme) and a case manager (their caseload).
 // Watches the page's IndexedDB read-write transactions on the `records` store from the
 // outside (an init script), so the app carries no benchmark code.
+// Each user is measured on loopback and on a slow mobile link (SLOW_LINK, through the DevTools
+// protocol), where the next page's download overlaps writing the last.
 // Usage: LOTSA_SERVER_BIN=… LOTSA_SITE_ROOT=… node scripts/bench-device-sync.mjs
 
 import { startServer, withPage, signIn, waitForSynced, deviceData } from "../tests/e2e/harness.mjs";
+import { SLOW_LINK } from "./pages.mjs";
 
 function watchRecordWrites() {
   window.__recordWrites = [];
@@ -22,10 +25,15 @@ function watchRecordWrites() {
   };
 }
 
-async function measure(server, username) {
+async function measure(server, username, link) {
   let figures;
   await withPage(async (page) => {
     await page.addInitScript(watchRecordWrites);
+    if (link) {
+      const client = await page.context().newCDPSession(page);
+      await client.send("Network.enable");
+      await client.send("Network.emulateNetworkConditions", link);
+    }
     const started = Date.now();
     await signIn(page, server, username);
     await waitForSynced(page);
@@ -41,7 +49,8 @@ async function measure(server, username) {
   }
   const total = figures.writes.reduce((sum, ms) => sum + ms, 0);
   console.log(
-    `${username.padEnd(14)} ${String(figures.records).padStart(6)} records in ` +
+    `${(link ? "slow link" : "loopback").padEnd(10)} ${username.padEnd(14)} ` +
+      `${String(figures.records).padStart(6)} records in ` +
       `${figures.writes.length} transactions: IndexedDB write ${total.toFixed(0)} ms ` +
       `(${((total / figures.records) * 1000).toFixed(0)} µs per record, ` +
       `largest transaction ${Math.max(...figures.writes).toFixed(0)} ms); ` +
@@ -51,7 +60,9 @@ async function measure(server, username) {
 
 const server = await startServer({ LOTSA_DEMO: "true" });
 try {
-  for (const username of ["projektledare", "handlaggare1"]) await measure(server, username);
+  for (const link of [null, SLOW_LINK]) {
+    for (const username of ["projektledare", "handlaggare1"]) await measure(server, username, link);
+  }
 } finally {
   await server.stop();
 }

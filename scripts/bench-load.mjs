@@ -17,16 +17,10 @@
 // Environment: LOTSA_SERVER_BIN, LOTSA_SITE_ROOT (as for the end-to-end tests).
 
 import { startServer, withPage } from "../tests/e2e/harness.mjs";
-import { PAGES } from "./pages.mjs";
+import { PAGES, SLOW_LINK as LINK } from "./pages.mjs";
 
 const RUNS = 3;
 const CPU_SLOWDOWN = 4;
-const LINK = {
-  offline: false,
-  latency: 150,
-  downloadThroughput: (1.6 * 1024 * 1024) / 8,
-  uploadThroughput: (750 * 1024) / 8,
-};
 const QUIET_MS = 5_000;
 
 /** Records the page's long tasks from its first script on, for `interactive`. */

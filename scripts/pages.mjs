@@ -52,3 +52,12 @@ export const PAGES = [
     },
   },
 ];
+
+// A phone on a poor mobile link, as the DevTools protocol emulates it (the figures:
+// 150 ms, 1.6 Mbit/s down).
+export const SLOW_LINK = {
+  offline: false,
+  latency: 150,
+  downloadThroughput: (1.6 * 1024 * 1024) / 8,
+  uploadThroughput: (750 * 1024) / 8,
+};

@@ -370,21 +370,38 @@ async fn run(device: Device, mut wakes: mpsc::UnboundedReceiver<()>) {
     }
 }
 
-/// Sends the outbox and pulls until the server has nothing more.
+/// Sends the outbox and pulls until the server has nothing more. While a page with more to
+/// come and nothing to send is written to IndexedDB, the next page is already on its way:
+/// a first sync waits for the slower of the two, not for both in turn.
 async fn sync_until_done(device: &Device) -> Result<(), SyncError> {
+    let mut prefetched: Option<Result<SyncResponse, SyncError>> = None;
     loop {
         let mut meta = device.store.sync_meta().await?;
         if meta.cursor != device.cursor_seen.get() {
             device.stale.set(true);
         }
-        let outbox: Vec<Pending> = device.store.all(stores::OUTBOX).await?;
-        let request = replica::request(device.client_id, &meta, &outbox);
-        let sent = request.mutations.len();
-        let response = post_sync(&request).await?;
+        let (outbox, sent, response) = match prefetched.take() {
+            // Asked for with nothing to send; what was queued meanwhile goes next round.
+            Some(response) => (Vec::new(), 0, response?),
+            None => {
+                let outbox: Vec<Pending> = device.store.all(stores::OUTBOX).await?;
+                let request = replica::request(device.client_id, &meta, &outbox);
+                let response = post_sync(&request).await?;
+                (outbox, request.mutations.len(), response)
+            }
+        };
         let absorbed = replica::absorb(&outbox, response);
         meta.cursor = Some(absorbed.cursor);
         meta.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
-        device.store.absorb(&absorbed, &meta).await?;
+        if absorbed.more && outbox.is_empty() {
+            let next = replica::request(device.client_id, &meta, &[]);
+            let (written, next_response) =
+                futures::join!(device.store.absorb(&absorbed, &meta), post_sync(&next));
+            written?;
+            prefetched = Some(next_response);
+        } else {
+            device.store.absorb(&absorbed, &meta).await?;
+        }
         device.mirror.borrow_mut().absorb(&outbox, &absorbed);
         device.cursor_seen.set(meta.cursor);
         device.status.last_synced.set(meta.last_synced_at.clone());

@@ -7,12 +7,17 @@ use serde::{Deserialize, Serialize};
 
 macro_rules! refusals {
     ($($variant:ident = $code:literal: $message:expr,)*) => {
-        /// Why something was refused. Each has a text in every locale of the app.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        /// Why something was refused. Each has a text in every locale of the app. It is
+        /// (de)serialised as its code, by hand: the derived code for every variant weighs
+        /// on the browser bundle.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         // `rename_all` rather than a rename per variant: utoipa's schema does not see
         // renames made inside a macro. A test checks that each code is its variant's name.
-        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(
+            feature = "openapi",
+            derive(utoipa::ToSchema),
+            serde(rename_all = "snake_case")
+        )]
         pub enum Refusal { $($variant,)* }
 
         impl Refusal {
@@ -76,6 +81,20 @@ refusals! {
     NotPermitted = "not_permitted": "you may not make this change",
     Missing = "missing": "refers to something that does not exist",
     UnknownChange = "unknown_change": "this app may be newer or older than the server",
+}
+
+impl Serialize for Refusal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Refusal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Refusal::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown refusal code {code:?}")))
+    }
 }
 
 impl From<&FieldError> for Refusal {
