@@ -430,23 +430,16 @@ macro_rules! impl_record_store {
                 kind: &str,
                 id: &str,
             ) -> Result<Option<$crate::db::records::StoredRecord>, $crate::db::DbError> {
-                let sql = format!(
-                    "SELECT {} FROM records WHERE kind = $1 AND id = $2",
-                    $crate::db::records::RECORD_COLUMNS
-                );
-                let row: Option<$crate::db::records::RecordRow> = sqlx::query_as(&sql)
-                    .bind(kind)
-                    .bind(id)
-                    .fetch_optional(conn)
-                    .await?;
-                row.as_ref().map($crate::db::records::stored).transpose()
+                Ok(Self::load_with_author(conn, kind, id)
+                    .await?
+                    .map(|(stored, _)| stored))
             }
 
             /// A record as stored (deleted ones too) and who wrote its current version.
             async fn load_with_author(
                 conn: &mut $conn,
-                kind: lotsa_core::domain::Kind,
-                id: uuid::Uuid,
+                kind: &str,
+                id: &str,
             ) -> Result<
                 Option<($crate::db::records::StoredRecord, Option<uuid::Uuid>)>,
                 $crate::db::DbError,
@@ -457,8 +450,8 @@ macro_rules! impl_record_store {
                 );
                 let row: Option<(String, String, String, String, i64, bool, String, String)> =
                     sqlx::query_as(&sql)
-                        .bind(kind.as_str())
-                        .bind(id.to_string())
+                        .bind(kind)
+                        .bind(id)
                         .fetch_optional(conn)
                         .await?;
                 row.map(|(kind, id, programme, scope, version, deleted, data, author)| {
@@ -843,7 +836,8 @@ macro_rules! impl_record_store {
                 // visible in the order they were given and no pull skips one.
                 let version = Self::next_version(&mut tx).await?;
                 let existing =
-                    Self::load_with_author(&mut tx, change.kind(), change.id()).await?;
+                    Self::load_with_author(&mut tx, change.kind().as_str(), &change.id().to_string())
+                        .await?;
                 let mut replaced = None;
                 if let Some(mutation) = mutation {
                     let claimed = sqlx::query(
