@@ -1,8 +1,11 @@
 //! A seeded simulation of sync: several devices make random changes while a transport drops,
-//! duplicates and delays requests and responses, devices reload, and the server crashes
-//! part-way through a request and restarts. The devices run the real sync core
-//! (`sync::replica`); the server runs the real server's engine (`sync::engine`, with
-//! `change::plan` and `access` deciding each write) over an in-memory model of its tables.
+//! duplicates and delays requests and responses, devices reload, and a server process crashes
+//! part-way through a request and restarts. Two server processes share one store, as two
+//! processes behind a load balancer share one database: their requests interleave at every
+//! store call, and only the device lease keeps two requests of one device apart. The devices
+//! run the real sync core (`sync::replica`); the processes run the real server's engine
+//! (`sync::engine`, with `change::plan` and `access` deciding each write) over an in-memory
+//! model of its tables, each store call one transaction.
 //!
 //! After every schedule: no acknowledged mutation is lost, none is applied twice, every
 //! refusal reaches its device, every device holds exactly what its user may see now, and
@@ -25,12 +28,18 @@ use lotsa_core::sync::server::{self, Refused};
 use lotsa_core::sync::{MutationStatus, Replaced, SyncRequest, SyncResponse};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Waker};
 use uuid::Uuid;
 
 /// Small pages, so paging is part of most schedules.
 const PAGE: usize = 4;
 const STEPS: usize = 60;
 const SCHEDULES: u64 = 10_000;
+/// Server processes behind the load balancer.
+const PROCESSES: usize = 2;
 
 /// SplitMix64: small, fast and the same on every machine, so a seed replays exactly.
 struct Rng(u64);
@@ -300,7 +309,7 @@ impl Server {
     }
 
     /// The real `write`: claim the mutation id, plan, store, tell whoever was replaced; or
-    /// nothing at all.
+    /// nothing at all. `None` when the mutation was claimed before.
     fn write(
         &mut self,
         user: Uuid,
@@ -308,7 +317,10 @@ impl Server {
         mutation_id: i64,
         base: Option<i64>,
         change: Change,
-    ) -> Result<i64, Rejection> {
+    ) -> Result<Option<i64>, Rejection> {
+        if self.clients[&client].last_mutation_id >= mutation_id {
+            return Ok(None);
+        }
         let viewer = self.viewer(user);
         let context = self.context(&change);
         let current = self
@@ -336,7 +348,7 @@ impl Server {
                 },
             ));
         }
-        Ok(version)
+        Ok(Some(version))
     }
 
     fn reject(&mut self, client: Uuid, mutation_id: i64, refused: &Refused) {
@@ -345,31 +357,6 @@ impl Server {
             row.last_mutation_id = mutation_id;
             self.rejections
                 .insert((client, mutation_id), refused.clone());
-        }
-    }
-
-    /// Handles one request as `POST /api/v1/sync` does: the server's engine over this
-    /// server's tables. `crash_at` stops the server before that durable write (each
-    /// mutation and the scopes are written on their own), with no response.
-    fn handle(
-        &mut self,
-        user: Uuid,
-        request: &SyncRequest,
-        crash_at: Option<usize>,
-    ) -> Option<SyncResponse> {
-        let mut store = SimStore {
-            server: self,
-            user,
-            crash_at,
-            writes: 0,
-        };
-        match block_on(engine::sync(&mut store, request.clone(), today(), PAGE)) {
-            Ok(response) => {
-                self.paged += usize::from(response.more);
-                Some(response)
-            }
-            Err(SyncError::Store(Crashed)) => None,
-            Err(SyncError::AnotherUsersDevice) => panic!("a client id belongs to one user"),
         }
     }
 
@@ -402,19 +389,69 @@ impl Server {
     }
 }
 
+/// The server's tables, shared by its processes.
+type Shared = Arc<Mutex<Server>>;
+
+/// Handles one request as `POST /api/v1/sync` does: the server's engine over the shared
+/// tables. `crash_at` stops the process before that durable write (each mutation and the
+/// scopes are written on their own), with no response.
+async fn handle(
+    server: Shared,
+    user: Uuid,
+    request: SyncRequest,
+    crash_at: Option<usize>,
+) -> Option<SyncResponse> {
+    let mut store = SimStore {
+        server: server.clone(),
+        user,
+        crash_at,
+        writes: 0,
+    };
+    match engine::sync(&mut store, request, today(), PAGE).await {
+        Ok(response) => {
+            server.lock().unwrap().paged += usize::from(response.more);
+            Some(response)
+        }
+        Err(SyncError::Store(Crashed)) => None,
+        Err(SyncError::AnotherUsersDevice) => panic!("a client id belongs to one user"),
+    }
+}
+
 /// The server process dying mid-request.
 #[derive(Debug)]
 struct Crashed;
 
+/// Lets the other process take a step before this store call: one pending poll.
+struct Turn(bool);
+
+impl Future for Turn {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
 /// The engine's store over the simulated server, for one request of `user`'s.
-struct SimStore<'a> {
-    server: &'a mut Server,
+struct SimStore {
+    server: Shared,
     user: Uuid,
     crash_at: Option<usize>,
     writes: usize,
 }
 
-impl SimStore<'_> {
+impl SimStore {
+    /// Waits for this process's turn, then holds the tables for one store call.
+    async fn tables(&self) -> std::sync::MutexGuard<'_, Server> {
+        Turn(false).await;
+        self.server.lock().unwrap()
+    }
+
     /// Counts a durable write, or dies before it.
     fn durable(&mut self) -> Result<(), Crashed> {
         if self.crash_at == Some(self.writes) {
@@ -425,17 +462,19 @@ impl SimStore<'_> {
     }
 }
 
-impl SyncStore for SimStore<'_> {
+impl SyncStore for SimStore {
     type Error = Crashed;
 
     async fn client(&mut self, client_id: Uuid) -> Result<Option<SyncClient>, Crashed> {
-        let row = self.server.clients.entry(client_id).or_insert(ClientRow {
-            user: self.user,
+        let user = self.user;
+        let mut server = self.tables().await;
+        let row = server.clients.entry(client_id).or_insert(ClientRow {
+            user,
             last_mutation_id: 0,
             scopes: BTreeMap::new(),
             views: None,
         });
-        Ok((row.user == self.user).then(|| SyncClient {
+        Ok((row.user == user).then(|| SyncClient {
             last_mutation_id: row.last_mutation_id,
             scopes: row.scopes.clone(),
             views: row.views,
@@ -443,12 +482,13 @@ impl SyncStore for SimStore<'_> {
     }
 
     async fn viewer(&mut self) -> Result<Viewer, Crashed> {
-        Ok(self.server.viewer(self.user))
+        Ok(self.tables().await.viewer(self.user))
     }
 
     async fn rejection(&mut self, mutation: MutationRef) -> Result<Option<Refused>, Crashed> {
         Ok(self
-            .server
+            .tables()
+            .await
             .rejections
             .get(&(mutation.client_id, mutation.id))
             .cloned())
@@ -456,7 +496,9 @@ impl SyncStore for SimStore<'_> {
 
     async fn reject(&mut self, mutation: MutationRef, refused: &Refused) -> Result<(), Crashed> {
         self.durable()?;
-        self.server.reject(mutation.client_id, mutation.id, refused);
+        self.tables()
+            .await
+            .reject(mutation.client_id, mutation.id, refused);
         Ok(())
     }
 
@@ -466,26 +508,29 @@ impl SyncStore for SimStore<'_> {
         mutation: MutationRef,
     ) -> Result<WriteOutcome, Crashed> {
         self.durable()?;
-        let written = self.server.write(
-            self.user,
+        let user = self.user;
+        let written = self.tables().await.write(
+            user,
             mutation.client_id,
             mutation.id,
             mutation.base_version,
             change,
         );
         Ok(match written {
-            Ok(version) => WriteOutcome::Applied { version },
+            Ok(Some(version)) => WriteOutcome::Applied { version },
+            Ok(None) => WriteOutcome::Duplicate,
             Err(rejection) => WriteOutcome::Rejected(rejection),
         })
     }
 
     async fn current_version(&mut self) -> Result<i64, Crashed> {
-        Ok(self.server.counter)
+        Ok(self.tables().await.counter)
     }
 
     async fn new_cursor(&mut self) -> Result<i64, Crashed> {
-        self.server.counter += 1;
-        Ok(self.server.counter)
+        let mut server = self.tables().await;
+        server.counter += 1;
+        Ok(server.counter)
     }
 
     async fn records_after(
@@ -494,8 +539,8 @@ impl SyncStore for SimStore<'_> {
         after: i64,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, Crashed> {
-        let mut rows: Vec<&Row> = self
-            .server
+        let server = self.tables().await;
+        let mut rows: Vec<&Row> = server
             .rows
             .values()
             .filter(|row| row.version > after && Server::selected(selection, row))
@@ -507,7 +552,8 @@ impl SyncStore for SimStore<'_> {
     async fn records_in_scopes(&mut self, scopes: &[Scope]) -> Result<Vec<StoredRecord>, Crashed> {
         let selection = scopes::selection_of(scopes);
         Ok(self
-            .server
+            .tables()
+            .await
             .rows
             .values()
             .filter(|row| Server::selected(&selection, row))
@@ -516,9 +562,10 @@ impl SyncStore for SimStore<'_> {
     }
 
     async fn participants(&mut self, ids: &[Uuid]) -> Result<Vec<StoredRecord>, Crashed> {
+        let server = self.tables().await;
         Ok(ids
             .iter()
-            .filter_map(|id| self.server.rows.get(&(Kind::Participant, *id)))
+            .filter_map(|id| server.rows.get(&(Kind::Participant, *id)))
             .filter(|row| row.record.is_some())
             .map(Row::stored)
             .collect())
@@ -526,8 +573,9 @@ impl SyncStore for SimStore<'_> {
 
     async fn save_sent(&mut self, client_id: Uuid, sent: &Sent) -> Result<(), Crashed> {
         self.durable()?;
-        self.server.scope_losses += usize::from(!sent.scopes.lost.is_empty());
-        let client = self.server.clients.get_mut(&client_id).unwrap();
+        let mut server = self.tables().await;
+        server.scope_losses += usize::from(!sent.scopes.lost.is_empty());
+        let client = server.clients.get_mut(&client_id).unwrap();
         scopes::apply(&mut client.scopes, &sent.scopes, sent.cursor);
         if let Some(views) = sent.views {
             client.views = Some(views);
@@ -536,12 +584,14 @@ impl SyncStore for SimStore<'_> {
     }
 
     async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, Crashed> {
+        let user = self.user;
         Ok(self
-            .server
+            .tables()
+            .await
             .notices
             .iter()
             .filter(|(author, notice)| {
-                *author == self.user && notice.version > after && notice.version <= up_to
+                *author == user && notice.version > after && notice.version <= up_to
             })
             .map(|(_, notice)| notice.clone())
             .collect())
@@ -748,11 +798,24 @@ struct Faults {
     crashes: usize,
     restarts: usize,
     gave_up: usize,
+    /// Store calls made while the other process was part-way through a request.
+    interleaved: usize,
+    /// Requests that waited because the other process held their device's lease.
+    leased: usize,
+}
+
+/// A request a server process is part-way through.
+struct InFlight {
+    device: usize,
+    attempt: u64,
+    client_id: Uuid,
+    answer: Pin<Box<dyn Future<Output = Option<SyncResponse>>>>,
 }
 
 struct World {
     rng: Rng,
-    server: Server,
+    server: Shared,
+    processes: [Option<InFlight>; PROCESSES],
     devices: Vec<Device>,
     transit: Vec<Message>,
     attempts: u64,
@@ -764,7 +827,8 @@ impl World {
     fn new(seed: u64) -> Self {
         let mut world = World {
             rng: Rng(seed),
-            server: Server::new(),
+            server: Arc::new(Mutex::new(Server::new())),
+            processes: [None, None],
             devices: vec![
                 Device::new(LEADER, 0),
                 Device::new(CM1, 1),
@@ -792,59 +856,102 @@ impl World {
     }
 
     fn deliver(&mut self, index: usize) {
-        let message = self.transit.swap_remove(index);
-        match message {
-            Message::Request {
+        if let Message::Request { request, .. } = &self.transit[index] {
+            // The load balancer picks a process; a request whose device another request
+            // holds waits for the lease, as if it had not arrived yet.
+            let process = self.rng.below(PROCESSES);
+            if self.processes[process].is_some() {
+                return;
+            }
+            if self
+                .processes
+                .iter()
+                .flatten()
+                .any(|busy| busy.client_id == request.client_id)
+            {
+                self.faults.leased += 1;
+                return;
+            }
+            let Message::Request {
                 device,
                 attempt,
                 request,
-            } => {
-                if self.rng.chance(5) {
-                    self.faults.duplicated += 1;
-                    // The network sends it twice.
-                    self.transit.push(Message::Request {
-                        device,
-                        attempt,
-                        request: request.clone(),
-                    });
-                }
-                let crash = self
-                    .rng
-                    .chance(4)
-                    .then(|| self.rng.below(request.mutations.len() + 1));
-                let user = self.devices[device].user;
-                match self.server.handle(user, &request, crash) {
-                    Some(response) if !self.rng.chance(10) => {
-                        self.transit.push(Message::Response {
-                            device,
-                            attempt,
-                            response,
-                        })
-                    }
-                    Some(_) => self.faults.lost_responses += 1,
-                    // The server died mid-request: everything in flight is gone.
-                    None => {
-                        self.faults.crashes += 1;
-                        self.transit.clear();
-                    }
-                }
+            } = self.transit.swap_remove(index)
+            else {
+                unreachable!("a request")
+            };
+            if self.rng.chance(5) {
+                self.faults.duplicated += 1;
+                // The network sends it twice.
+                self.transit.push(Message::Request {
+                    device,
+                    attempt,
+                    request: request.clone(),
+                });
             }
-            Message::Response {
+            let crash = self
+                .rng
+                .chance(4)
+                .then(|| self.rng.below(request.mutations.len() + 1));
+            let user = self.devices[device].user;
+            self.processes[process] = Some(InFlight {
+                device,
+                attempt,
+                client_id: request.client_id,
+                answer: Box::pin(handle(self.server.clone(), user, request, crash)),
+            });
+            return;
+        }
+        let Message::Response {
+            device,
+            attempt,
+            response,
+        } = self.transit.swap_remove(index)
+        else {
+            unreachable!("a response")
+        };
+        let device = &mut self.devices[device];
+        // A fetch that was given up on never resolves.
+        if device.waiting_for == Some(attempt) {
+            device.waiting_for = None;
+            device.absorb(response);
+        }
+    }
+
+    /// One store call of the request a process is working on, or its answer.
+    fn work(&mut self, process: usize) {
+        if self.processes[process].is_none() {
+            return;
+        }
+        if self.processes[1 - process].is_some() {
+            self.faults.interleaved += 1;
+        }
+        let in_flight = self.processes[process].as_mut().unwrap();
+        let mut cx = TaskContext::from_waker(Waker::noop());
+        let Poll::Ready(answer) = in_flight.answer.as_mut().poll(&mut cx) else {
+            return;
+        };
+        let InFlight {
+            device, attempt, ..
+        } = self.processes[process].take().unwrap();
+        match answer {
+            Some(response) if !self.rng.chance(10) => self.transit.push(Message::Response {
                 device,
                 attempt,
                 response,
-            } => {
-                let device = &mut self.devices[device];
-                // A fetch that was given up on never resolves.
-                if device.waiting_for == Some(attempt) {
-                    device.waiting_for = None;
-                    device.absorb(response);
-                }
-            }
+            }),
+            Some(_) => self.faults.lost_responses += 1,
+            // The process died mid-request: its request is gone.
+            None => self.faults.crashes += 1,
         }
     }
 
     fn step(&mut self) {
+        // The processes work at their own pace, between everything else.
+        for _ in 0..self.rng.below(4) {
+            let process = self.rng.below(PROCESSES);
+            self.work(process);
+        }
         let device = self.rng.below(self.devices.len());
         match self.rng.below(100) {
             0..=29 => self.devices[device].random_change(&mut self.rng),
@@ -869,17 +976,23 @@ impl World {
                 self.faults.gave_up += 1;
                 self.devices[device].waiting_for = None;
             }
-            // The server restarts: requests and responses in flight are lost.
+            // A process restarts: the request it was working on and the messages in flight
+            // are lost.
             _ => {
                 self.faults.restarts += 1;
+                self.processes[self.rng.below(PROCESSES)] = None;
                 self.transit.clear();
             }
         }
     }
 
-    /// The network is good again: every device syncs until it has sent everything and
-    /// pulled everything, and then once more to see what the others sent.
+    /// The network is good again: the processes finish what they were doing, and every
+    /// device syncs until it has sent everything and pulled everything, and then once more
+    /// to see what the others sent.
     fn settle(&mut self) {
+        for in_flight in self.processes.iter_mut().filter_map(Option::take) {
+            block_on(in_flight.answer);
+        }
         self.transit.clear();
         for _round in 0..2 {
             for device in 0..self.devices.len() {
@@ -889,7 +1002,8 @@ impl World {
                     assert!(requests < 1_000, "device {device} never finishes syncing");
                     let request = self.devices[device].request();
                     let user = self.devices[device].user;
-                    let response = self.server.handle(user, &request, None).unwrap();
+                    let response =
+                        block_on(handle(self.server.clone(), user, request, None)).unwrap();
                     self.devices[device].waiting_for = None;
                     let more = self.devices[device].absorb(response);
                     if !more && self.devices[device].outbox.is_empty() {
@@ -901,8 +1015,9 @@ impl World {
     }
 
     fn check(&self) -> Result<(), String> {
+        let server = self.server.lock().unwrap();
         let mut applied_once = BTreeSet::new();
-        for (client, mutation, _) in &self.server.applied {
+        for (client, mutation, _) in &server.applied {
             if !applied_once.insert((*client, *mutation)) {
                 return Err(format!("mutation {mutation} of {client} applied twice"));
             }
@@ -938,7 +1053,7 @@ impl World {
                     _ => {}
                 }
             }
-            let expected = self.server.expected(device.user);
+            let expected = server.expected(device.user);
             let held: BTreeMap<String, (i64, Value)> = device
                 .held
                 .iter()
@@ -959,7 +1074,7 @@ impl World {
                      missing {missing:?}, stale {stale:?}"
                 ));
             }
-            for (author, replaced) in &self.server.notices {
+            for (author, replaced) in &server.notices {
                 let key = format!("replaced/{}/{}", replaced.kind, replaced.replaced_version);
                 let told = device.notices.get(&key).is_some_and(|notice| {
                     notice.what
@@ -1043,21 +1158,24 @@ fn the_simulation_exercises_what_it_claims_to() {
         world
             .check()
             .unwrap_or_else(|problem| panic!("seed {seed}: {problem}"));
-        conflicts += world.server.notices.len();
+        let server = world.server.lock().unwrap();
+        conflicts += server.notices.len();
         refusals += world
             .devices
             .iter()
             .flat_map(|device| device.answers.values())
             .filter(|status| **status == MutationStatus::Rejected)
             .count();
-        losses += world.server.scope_losses;
-        paged += world.server.paged;
+        losses += server.scope_losses;
+        paged += server.paged;
         faults.duplicated += world.faults.duplicated;
         faults.dropped += world.faults.dropped;
         faults.lost_responses += world.faults.lost_responses;
         faults.crashes += world.faults.crashes;
         faults.restarts += world.faults.restarts;
         faults.gave_up += world.faults.gave_up;
+        faults.interleaved += world.faults.interleaved;
+        faults.leased += world.faults.leased;
     }
     for (what, count) in [
         ("conflicting edits", conflicts),
@@ -1072,6 +1190,11 @@ fn the_simulation_exercises_what_it_claims_to() {
         ),
         ("server crashes mid-request", faults.crashes),
         ("server restarts", faults.restarts),
+        (
+            "store calls of two processes interleaved",
+            faults.interleaved,
+        ),
+        ("requests waiting for a device's lease", faults.leased),
         ("reloads and timeouts", faults.gave_up),
     ] {
         assert!(count > 0, "no {what} in 300 schedules");
