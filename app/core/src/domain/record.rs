@@ -140,6 +140,7 @@ impl fmt::Display for Kind {
 /// Deserialises one kind of record with the path of the offending field in the error.
 /// Screens that handle one kind call this directly, so the browser bundle carries only
 /// that kind's parser rather than all of them.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn from_json<T: serde::de::DeserializeOwned>(
     data: serde_json::Value,
 ) -> Result<T, RecordError> {
@@ -148,6 +149,16 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
         let field = if path == "." { "record" } else { &path };
         RecordError::malformed(field, error.into_inner().to_string())
     })
+}
+
+/// Deserialises one kind of record. The browser's screens say what is wrong by the
+/// refusal's code alone, so they do without the field's path, whose tracking wrapper
+/// doubles every record parser in the bundle.
+#[cfg(target_arch = "wasm32")]
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    data: serde_json::Value,
+) -> Result<T, RecordError> {
+    T::deserialize(data).map_err(|error| RecordError::malformed("record", error.to_string()))
 }
 
 /// Something records and permissions refer to, written `kind:uuid` in the database.
