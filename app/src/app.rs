@@ -1,13 +1,13 @@
 //! The application root: translations, routes and the page frame every screen shares.
 
-use crate::account_pages::InvitePage;
-use crate::caseload::CaseloadPage;
-use crate::connectivity::{provide_connectivity, Connectivity};
 use crate::i18n::*;
-use crate::pages::{HomePage, NotFoundPage};
+use crate::screens::account::InvitePage;
+use crate::screens::case_manager::caseload::CaseloadPage;
+use crate::screens::home::{HomePage, NotFoundPage};
 use crate::sync::status::{SyncPhase, SyncStatus};
+use crate::ui::connectivity::{provide_connectivity, Connectivity};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Title};
+use leptos_meta::provide_meta_context;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -51,7 +51,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn SignInRoute() -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
-    let page = view! { <crate::account_pages::LoginPage /> };
+    let page = view! { <crate::screens::account::LoginPage /> };
     #[cfg(feature = "hydrate")]
     let page = view! { <crate::on_demand::OnDemand screen=crate::on_demand::Screen::SignIn /> };
     page
@@ -168,12 +168,6 @@ fn Frame(children: Children) -> impl IntoView {
     }
 }
 
-/// The title every page shows in the browser tab: "<page> – Lotsa".
-#[component]
-pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    view! { <Title text=move || format!("{} – Lotsa", text.get()) /> }
-}
-
 /// The sync line under the header: when the device last synced, how many changes wait, who
 /// can sign out, and what the user must know about their changes.
 #[component]
@@ -274,7 +268,7 @@ fn SyncBar() -> impl IntoView {
                 {t!(i18n, sync_storage_full)}
             </p>
         </Show>
-        <crate::notices::Notices />
+        <crate::ui::notices::Notices />
     }
 }
 

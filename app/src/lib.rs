@@ -1,23 +1,18 @@
 //! Lotsa's user interface (Leptos), on the rules of `lotsa_core`, and behind features the code
-//! that only runs on the server (`ssr`) or only in the browser (`hydrate`).
+//! that only runs on the server (`ssr`) or only in the browser (`hydrate`). `app` is the frame
+//! and the routes, `screens` each role's screens, `ui` what screens share, and `sync` the
+//! device's side of sync with its IndexedDB store.
 // The participant page's view type nests deeper than the default limit allows.
 #![recursion_limit = "256"]
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
-pub mod account_pages;
 pub mod app;
-pub mod caseload;
-pub mod connectivity;
 pub mod csp;
-pub mod invite_card;
-pub mod journal_forms;
-pub mod notices;
 pub mod on_demand;
-pub mod pages;
-pub mod participant;
-pub mod planning;
+pub mod screens;
 pub mod sync;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod shell;
@@ -25,9 +20,6 @@ pub mod shell;
 #[cfg(feature = "ssr")]
 pub use lotsa_core::openapi;
 pub use lotsa_core::{access, attention, change, demo, domain};
-
-#[cfg(feature = "hydrate")]
-pub mod store;
 
 pub use app::App;
 

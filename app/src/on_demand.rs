@@ -24,8 +24,14 @@ macro_rules! load {
     };
 }
 
-use crate::caseload::CaseloadList;
 use crate::i18n::*;
+use crate::screens::account::LoginPage;
+use crate::screens::case_manager::caseload::CaseloadList;
+use crate::screens::case_manager::journal_forms::{
+    AbsenceForm, ClosingForm, ContactForm, ReviewForm,
+};
+use crate::screens::case_manager::participant::{CheckInForm, ParticipantView};
+use crate::screens::case_manager::planning::{EventForm, PlacementForm, RegisterForm};
 use crate::sync::status::SyncStatus;
 use leptos::prelude::*;
 use serde_json::Value;
@@ -109,7 +115,7 @@ pub fn OnDemand(screen: Screen) -> impl IntoView {
                         Screen::Caseload => load!(caseload_screen()),
                         Screen::Participant(id) => load!(participant_screen(id)),
                         Screen::Form(form, participant) => {
-                            let id = crate::caseload::text(&participant, "id");
+                            let id = crate::ui::records::text(&participant, "id");
                             match form {
                                 Form::CheckIn => load!(check_in_form(participant)),
                                 Form::Absence => load!(absence_form(id)),
@@ -140,7 +146,7 @@ pub fn OnDemand(screen: Screen) -> impl IntoView {
     wasm_split_helpers::wasm_split(sign_in, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn sign_in_screen() -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::account_pages::LoginPage /> }.into_any())
+    Ok(view! { <LoginPage /> }.into_any())
 }
 
 /// The caseload, and for a case manager the form that registers a new participant.
@@ -153,7 +159,7 @@ fn caseload_screen() -> Result<AnyView, ScreenUnavailable> {
     Ok(view! {
         <CaseloadList />
         <Show when=move || status.roles.with(|roles| roles.contains(&crate::domain::Role::CaseManager))>
-            <crate::planning::RegisterForm />
+            <RegisterForm />
         </Show>
     }
     .into_any())
@@ -165,7 +171,7 @@ fn caseload_screen() -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(participant, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn participant_screen(id: String) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::participant::ParticipantView id=id /> }.into_any())
+    Ok(view! { <ParticipantView id=id /> }.into_any())
 }
 
 #[cfg_attr(
@@ -173,7 +179,7 @@ fn participant_screen(id: String) -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(check_in, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn check_in_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::participant::CheckInForm participant=participant /> }.into_any())
+    Ok(view! { <CheckInForm participant=participant /> }.into_any())
 }
 
 // The forms that add to the participant's journal share a chunk (`journal`), and so do the
@@ -184,7 +190,7 @@ fn check_in_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn absence_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::journal_forms::AbsenceForm participant_id=participant_id /> }.into_any())
+    Ok(view! { <AbsenceForm participant_id=participant_id /> }.into_any())
 }
 
 #[cfg_attr(
@@ -192,7 +198,7 @@ fn absence_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn review_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::journal_forms::ReviewForm participant_id=participant_id /> }.into_any())
+    Ok(view! { <ReviewForm participant_id=participant_id /> }.into_any())
 }
 
 #[cfg_attr(
@@ -200,7 +206,7 @@ fn review_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn contact_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::journal_forms::ContactForm participant_id=participant_id /> }.into_any())
+    Ok(view! { <ContactForm participant_id=participant_id /> }.into_any())
 }
 
 #[cfg_attr(
@@ -208,7 +214,7 @@ fn contact_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn closing_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::journal_forms::ClosingForm participant_id=participant_id /> }.into_any())
+    Ok(view! { <ClosingForm participant_id=participant_id /> }.into_any())
 }
 
 #[cfg_attr(
@@ -216,7 +222,7 @@ fn closing_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn placement_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::planning::PlacementForm participant=participant /> }.into_any())
+    Ok(view! { <PlacementForm participant=participant /> }.into_any())
 }
 
 #[cfg_attr(
@@ -224,5 +230,5 @@ fn placement_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
     wasm_split_helpers::wasm_split(planning, wasm_split_path = ::wasm_split_helpers, fallible)
 )]
 fn event_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
-    Ok(view! { <crate::planning::EventForm participant=participant /> }.into_any())
+    Ok(view! { <EventForm participant=participant /> }.into_any())
 }

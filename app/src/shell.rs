@@ -1,8 +1,8 @@
 //! The HTML document around the app, rendered on the server only.
 
-use crate::account_pages::SIGN_IN_PATH;
 use crate::app::StaticPage;
 use crate::csp::content_security_policy;
+use crate::screens::account::SIGN_IN_PATH;
 use crate::App;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags};

@@ -2,7 +2,7 @@
 
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
-use app::store::{stores, DeviceStore, StoreError, SCHEMA_VERSION};
+use app::sync::store::{stores, DeviceStore, StoreError, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::*;
 

@@ -1,7 +1,7 @@
 //! The browser entry point: hydrates the server-rendered page (which starts the device's
 //! sync) and registers the service worker that lets the app start without a network.
 
-use app::store::request_persistent_storage;
+use app::sync::store::request_persistent_storage;
 use app::App;
 use wasm_bindgen::prelude::wasm_bindgen;
 

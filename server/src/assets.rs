@@ -1,7 +1,7 @@
 //! The built site's files: precompressed copies for the big ones, and the service worker that
 //! precaches the app shell under a name tied to the build.
 
-use app::account_pages::SignInProblem;
+use app::screens::account::SignInProblem;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};

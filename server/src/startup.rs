@@ -200,7 +200,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         // The sign-in page's own forms (it runs without the app's code). Leptos serves the
         // page itself (GET) on the same path.
         .route(
-            app::account_pages::SIGN_IN_PATH,
+            app::screens::account::SIGN_IN_PATH,
             post(crate::page_forms::sign_in).layer(axum::middleware::from_fn_with_state(
                 crate::auth::SiteScheme::new(settings.secure_cookies),
                 crate::auth::refuse_cross_site,

@@ -11,8 +11,8 @@
 use super::protocol::{SyncResponse, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use super::replica::{self, Held, Mirror, Notice, Pending};
 use super::status::{SyncPhase, SyncStatus};
+use super::store::{stores, DeviceStore, StoreError};
 use crate::change::Change;
-use crate::store::{stores, DeviceStore, StoreError};
 use futures::channel::mpsc;
 use futures::lock::Mutex;
 use futures::{FutureExt, StreamExt};

@@ -1,9 +1,9 @@
-//! The pages reachable by URL.
+//! The welcome page and the page for an address nothing is at, for everyone.
 
-use crate::app::PageTitle;
 use crate::domain::Role;
 use crate::i18n::*;
 use crate::sync::status::SyncStatus;
+use crate::ui::page_title::PageTitle;
 use leptos::prelude::*;
 
 /// Where someone with `roles` starts: their role's own screen. Only the case manager's

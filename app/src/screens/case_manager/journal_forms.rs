@@ -3,15 +3,15 @@
 //! 6 months after exit), a follow-up call's result, and training-goal progress. Each is
 //! parsed with the server's rules before it is queued, and shown at once.
 
-use crate::caseload::{of_kind, text};
 use crate::domain::{
     from_json, stockholm_day, Absence, Closing, ContactEntry, FollowUp, Kind, Record, Review,
     TrainingGoal,
 };
 use crate::i18n::*;
-use crate::notices::refusal_text;
-use crate::participant::{save_on_device, Saving};
 use crate::sync::status::SyncStatus;
+use crate::ui::forms::{save_on_device, Choice, Saving};
+use crate::ui::notices::refusal_text;
+use crate::ui::records::{of_kind, text};
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
@@ -28,26 +28,6 @@ pub fn follow_up_days(closed_on: chrono::NaiveDate) -> [chrono::NaiveDate; 2] {
 
 fn today() -> String {
     stockholm_day(chrono::Utc::now()).to_string()
-}
-
-/// A `<select>` whose options are `(value, label)`; `value` follows the choice.
-#[component]
-pub(crate) fn Choice(
-    name: &'static str,
-    #[prop(into)] label: String,
-    options: Vec<(&'static str, String)>,
-    value: RwSignal<String>,
-) -> impl IntoView {
-    view! {
-        <label>
-            {label}
-            <select name=name on:change=move |ev| value.set(event_target_value(&ev))>
-                {options.into_iter().map(|(option, text)| view! {
-                    <option value=option selected=move || value.get() == option>{text}</option>
-                }).collect_view()}
-            </select>
-        </label>
-    }
 }
 
 #[component]

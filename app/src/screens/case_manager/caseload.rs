@@ -1,45 +1,21 @@
-//! The case manager's screens: the caseload, a participant's page and the workplace
-//! check-in. Everything is read from the device's copy (online or not) and every save goes
-//! through the sync outbox, so it is on screen at once and sent when there is a network.
+//! The caseload, the case manager's start page.
 //!
 //! All of it lives on one address, `/caseload` (`?p=<id>` for a participant), and renders
 //! only after hydration: the server and the cached offline page then send the same HTML
 //! whichever participant is asked for.
 
-use crate::app::PageTitle;
 use crate::attention::Attention;
 use crate::domain::{stockholm_day, Kind};
 use crate::i18n::*;
 use crate::on_demand::{OnDemand, Screen};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
+use crate::ui::attention::AttentionList;
+use crate::ui::labels::phase_label;
+use crate::ui::page_title::PageTitle;
+use crate::ui::records::{current_placement, full_name, of_kind, text};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use serde_json::Value;
-use std::collections::BTreeMap;
-
-/// The records of one kind in the view.
-pub(crate) fn of_kind(
-    view: &BTreeMap<String, Value>,
-    kind: Kind,
-) -> impl Iterator<Item = (&String, &Value)> {
-    let prefix = format!("{}/", kind.as_str());
-    view.range(prefix.clone()..)
-        .take_while(move |(key, _)| key.starts_with(&prefix))
-}
-
-pub(crate) fn text(value: &Value, field: &str) -> String {
-    value[field].as_str().unwrap_or_default().to_owned()
-}
-
-/// A participant's or supervisor's first and last name.
-pub(crate) fn full_name(person: &Value) -> String {
-    format!(
-        "{} {}",
-        text(person, "first_name"),
-        text(person, "last_name")
-    )
-}
 
 #[component]
 pub fn CaseloadPage() -> impl IntoView {
@@ -75,21 +51,6 @@ struct Line {
     next: Option<String>,
 }
 
-/// The placement a participant is in today, or else their next one.
-pub(crate) fn current_placement<'a>(
-    view: &'a BTreeMap<String, Value>,
-    participant_id: &str,
-    today: &str,
-) -> Option<&'a Value> {
-    let mut placements: Vec<&Value> = of_kind(view, Kind::Placement)
-        .map(|(_, placement)| placement)
-        .filter(|placement| placement["participant_id"] == participant_id)
-        .filter(|placement| text(placement, "ends_on").as_str() >= today)
-        .collect();
-    placements.sort_by_key(|placement| text(placement, "starts_on"));
-    placements.into_iter().next()
-}
-
 #[component]
 pub(crate) fn CaseloadList() -> impl IntoView {
     let i18n = use_i18n();
@@ -119,7 +80,7 @@ pub(crate) fn CaseloadList() -> impl IntoView {
                         supervisor: linked(Kind::Supervisor, "supervisor_id").map(full_name),
                         needs: needs.remove(&id).unwrap_or_default(),
                         next: next.remove(&id).map(|next| {
-                            let what = crate::participant::event_label(i18n, &next.event);
+                            let what = crate::ui::labels::event_label(i18n, &next.event);
                             let when = format!("{} {}", next.day, next.starts_at);
                             t_string!(i18n, caseload_next, when = when, what = what).to_string()
                         }),
@@ -183,82 +144,4 @@ pub(crate) fn CaseloadList() -> impl IntoView {
             </Show>
         </section>
     }
-}
-
-/// What needs attention, as short tags.
-#[component]
-pub(crate) fn AttentionList(needs: Vec<Attention>) -> impl IntoView {
-    let i18n = use_i18n();
-    (!needs.is_empty()).then(|| {
-        view! {
-            <ul class="attention" data-testid="attention" aria-label=t_string!(i18n, attention_heading)>
-                {needs
-                    .into_iter()
-                    .map(|need| {
-                        let (testid, label) = attention_label(i18n, &need);
-                        view! { <li data-attention=testid>{label}</li> }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-    })
-}
-
-fn attention_label(
-    i18n: leptos_i18n::I18nContext<Locale>,
-    need: &Attention,
-) -> (&'static str, String) {
-    match need {
-        Attention::AbsentToday => (
-            "absent-today",
-            t_string!(i18n, attention_absent_today).to_owned(),
-        ),
-        Attention::FollowUpDue { due_on } => (
-            "follow-up-due",
-            t_string!(i18n, attention_follow_up_due, date = due_on.to_string()).to_string(),
-        ),
-        Attention::NoRecentCheckIn { .. } => (
-            "no-check-in",
-            t_string!(i18n, attention_no_check_in).to_owned(),
-        ),
-        Attention::PlacementEnding { ends_on } => (
-            "placement-ending",
-            t_string!(i18n, attention_placement_ending, date = ends_on.to_string()).to_string(),
-        ),
-        Attention::LowAttendance { percent } => (
-            "low-attendance",
-            t_string!(i18n, attention_low_attendance, percent = *percent).to_string(),
-        ),
-        Attention::InvitePending { until } => (
-            "invite-pending",
-            t_string!(i18n, attention_invite_pending, date = until.to_string()).to_string(),
-        ),
-        Attention::InviteExpired { on } => (
-            "invite-expired",
-            t_string!(i18n, attention_invite_expired, date = on.to_string()).to_string(),
-        ),
-    }
-}
-
-pub(crate) fn phase_label(i18n: leptos_i18n::I18nContext<Locale>, phase: &str) -> String {
-    match phase {
-        "recruited" => t_string!(i18n, phase_recruited),
-        "introduction" => t_string!(i18n, phase_introduction),
-        "placement" => t_string!(i18n, phase_placement),
-        "closing" => t_string!(i18n, phase_closing),
-        "follow_up" => t_string!(i18n, phase_follow_up),
-        "ended" => t_string!(i18n, phase_ended),
-        _ => "",
-    }
-    .to_owned()
-}
-
-pub(crate) fn going_label(i18n: leptos_i18n::I18nContext<Locale>, going: &str) -> String {
-    match going {
-        "well" => t_string!(i18n, going_well),
-        "mixed" => t_string!(i18n, going_mixed),
-        "poorly" => t_string!(i18n, going_poorly),
-        _ => "",
-    }
-    .to_owned()
 }

@@ -29,7 +29,7 @@ pub fn InviteCard(role: &'static str, id: String) -> impl IntoView {
                 .is_some_and(|record| record["user_id"].is_string())
         })
     });
-    let connectivity = expect_context::<crate::connectivity::Connectivity>();
+    let connectivity = expect_context::<crate::ui::connectivity::Connectivity>();
     let offline = move || !connectivity.online.get();
     let made = RwSignal::new(None::<Made>);
     let (error, set_error) = signal(None::<String>);

@@ -3,17 +3,18 @@
 //! that happened, and the forms to record a check-in or plan a placement. Read from the
 //! device's copy and saved through the sync outbox, online or not.
 
-use crate::caseload::{
-    current_placement, full_name, going_label, of_kind, phase_label, text, AttentionList,
-};
+use super::invite_card::InviteCard;
+use super::journal_forms::{FollowUps, GoalProgress};
 use crate::domain::{from_json, stockholm_day, Area, CheckIn, Kind, Rating, Record, ScheduleEvent};
 use crate::i18n::*;
-use crate::invite_card::InviteCard;
-use crate::journal_forms::{FollowUps, GoalProgress};
-use crate::notices::refusal_text;
 use crate::on_demand::{Form, OnDemand, Screen};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
+use crate::ui::attention::AttentionList;
+use crate::ui::forms::{save_on_device, Saving};
+use crate::ui::labels::{event_label, phase_label};
+use crate::ui::notices::refusal_text;
+use crate::ui::records::{current_placement, full_name, of_kind, text};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -21,74 +22,6 @@ use std::collections::BTreeMap;
 #[cfg(feature = "hydrate")]
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// Whether a form's save is under way: a second tap meanwhile (a double tap) saves nothing.
-/// Not a signal: nothing on the page redraws for it.
-#[derive(Clone, Copy)]
-pub(crate) struct Saving(StoredValue<bool>);
-
-impl Default for Saving {
-    fn default() -> Self {
-        Self(StoredValue::new(false))
-    }
-}
-
-/// Saves records through the device's outbox, in order; `done` runs once all are queued.
-/// Errors are put in `error` in words the user can act on. Nothing is saved while the same
-/// form's last save (`saving`) is still under way.
-pub(crate) fn save_on_device(
-    records: Vec<Record>,
-    error: WriteSignal<Option<String>>,
-    saving: Saving,
-    done: impl FnOnce() + 'static,
-) {
-    save_then(records, error, saving, Box::new(done));
-}
-
-/// [`save_on_device`] with `done` boxed: one copy of the saving code in the bundle, not one
-/// per form.
-fn save_then(
-    records: Vec<Record>,
-    error: WriteSignal<Option<String>>,
-    saving: Saving,
-    done: Box<dyn FnOnce()>,
-) {
-    if saving.0.get_value() {
-        return;
-    }
-    #[cfg(feature = "hydrate")]
-    {
-        let i18n = use_i18n();
-        saving.0.set_value(true);
-        leptos::task::spawn_local(async move {
-            let saved = queue(records).await;
-            saving.0.set_value(false);
-            match saved {
-                Ok(()) => done(),
-                Err(None) => error.set(Some(t_string!(i18n, check_in_no_device).to_owned())),
-                Err(Some(crate::store::StoreError::QuotaExceeded)) => {
-                    error.set(Some(t_string!(i18n, storage_full).to_owned()))
-                }
-                Err(Some(problem)) => error.set(Some(problem.to_string())),
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (records, error, done);
-}
-
-/// Puts `records` in the device's outbox; `Err(None)` when no device is open.
-#[cfg(feature = "hydrate")]
-async fn queue(records: Vec<Record>) -> Result<(), Option<crate::store::StoreError>> {
-    let device = crate::sync::device::current().ok_or(None)?;
-    for record in records {
-        device
-            .change(crate::change::Change::Save(Box::new(record)))
-            .await
-            .map_err(Some)?;
-    }
-    Ok(())
-}
 
 /// One entry of the timeline.
 #[derive(Clone, PartialEq)]
@@ -335,6 +268,16 @@ fn timeline(
     events
 }
 
+fn going_label(i18n: leptos_i18n::I18nContext<Locale>, going: &str) -> String {
+    match going {
+        "well" => t_string!(i18n, going_well),
+        "mixed" => t_string!(i18n, going_mixed),
+        "poorly" => t_string!(i18n, going_poorly),
+        _ => "",
+    }
+    .to_owned()
+}
+
 fn attendance_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> String {
     match status {
         "present" => t_string!(i18n, attendance_present),
@@ -514,21 +457,6 @@ fn PlacementCard(participant_id: String) -> impl IntoView {
             {move || supervisor_id.get().map(|id| view! { <InviteCard role="supervisor" id=id /> })}
         </section>
     }
-}
-
-pub(crate) fn event_label(i18n: leptos_i18n::I18nContext<Locale>, event: &Value) -> String {
-    if let Some(title) = event["title"].as_str() {
-        return title.to_owned();
-    }
-    match event["kind"].as_str().unwrap_or_default() {
-        "workplace_shift" => t_string!(i18n, event_workplace_shift),
-        "training_day" => t_string!(i18n, event_training_day),
-        "language_class" => t_string!(i18n, event_language_class),
-        "introduction" => t_string!(i18n, event_introduction),
-        "study_visit" => t_string!(i18n, event_study_visit),
-        _ => t_string!(i18n, event_meeting),
-    }
-    .to_owned()
 }
 
 /// The participant's next two weeks: each event's occurrences, in Swedish time.

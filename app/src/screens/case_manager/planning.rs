@@ -2,16 +2,15 @@
 //! working week, and training days, language classes and meetings in the schedule. Each is
 //! checked with the server's rules before it is queued in the device's outbox.
 
-use crate::caseload::{full_name, of_kind, text};
 use crate::domain::{
     from_json, Kind, Participant, Placement, PlacementLimit, Record, ScheduleEvent, ShortText,
 };
 use crate::i18n::*;
-use crate::journal_forms::Choice;
-use crate::notices::refusal_text;
-use crate::participant::{save_on_device, Saving};
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
+use crate::ui::forms::{save_on_device, Choice, Saving};
+use crate::ui::notices::refusal_text;
+use crate::ui::records::{full_name, of_kind, text};
 use leptos::prelude::*;
 use serde_json::{json, Value};
 

@@ -1,13 +1,13 @@
-//! Signing in, and accepting an invite. The sign-in page is served without the app's code
+//! Signing in, and accepting an invite, for every role. The sign-in page is served without the app's code
 //! (see `shell`): its forms post to the server, which answers with a redirect to the start
 //! page, or back to the sign-in page with a [`SignInProblem`]. When the page is shown by the
 //! running app instead (after a session ended), the same forms post JSON to the API from the
 //! browser, through the device. The invite page always posts JSON.
 
-use crate::app::PageTitle;
 use crate::demo::DemoLogin;
 use crate::domain::Role;
 use crate::i18n::*;
+use crate::ui::page_title::PageTitle;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
