@@ -737,13 +737,16 @@ async fn a_project_leaders_first_sync_of_the_demo_comes_in_pages() {
 #[tokio::test]
 async fn a_device_syncs_one_request_at_a_time_across_server_processes() {
     use chrono::{TimeDelta, Utc};
+    use server::db::Leased;
     use std::time::Duration;
     let app = TestApp::spawn().await;
-    let _programme = Programme::create(&app).await;
+    let programme = Programme::create(&app).await;
     let mut device = Device::new(&app, "cm1").await;
     device.sync(&app, json!([])).await;
     assert_eq!(
-        app.database.count("SELECT COUNT(*) FROM sync_leases").await,
+        app.database
+            .count("SELECT COUNT(*) FROM sync_clients WHERE lease_token IS NOT NULL")
+            .await,
         0,
         "a sync gives its lease back"
     );
@@ -751,11 +754,21 @@ async fn a_device_syncs_one_request_at_a_time_across_server_processes() {
     let elsewhere = Uuid::new_v4();
     let now = Utc::now();
     let until = now + TimeDelta::minutes(1);
-    assert!(app
+    let taken = app
         .db
-        .lease_device(device.id, elsewhere, now, until)
+        .lease_client(device.id, programme.cm, elsewhere, now, until)
         .await
-        .unwrap());
+        .unwrap();
+    assert!(matches!(taken, Leased::Taken(_)), "{taken:?}");
+    let again = app
+        .db
+        .lease_client(device.id, programme.cm, Uuid::new_v4(), now, until)
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, Leased::Busy),
+        "a held device is busy: {again:?}"
+    );
     let (client, url, id) = (device.client.clone(), app.url("/api/v1/sync"), device.id);
     let waiting = tokio::spawn(async move {
         let body = json!({ "client_id": id, "cursor": null, "mutations": [] });
@@ -766,7 +779,7 @@ async fn a_device_syncs_one_request_at_a_time_across_server_processes() {
         !waiting.is_finished(),
         "the sync waits while another process holds the device"
     );
-    app.db.release_device(device.id, elsewhere).await.unwrap();
+    app.db.release_client(device.id, elsewhere).await.unwrap();
     let status = tokio::time::timeout(Duration::from_secs(10), waiting)
         .await
         .expect("the sync goes on once the device is given back")
@@ -776,11 +789,12 @@ async fn a_device_syncs_one_request_at_a_time_across_server_processes() {
     // A process that died holding the device: its lease ran out a minute ago.
     let then = Utc::now() - TimeDelta::minutes(2);
     let expired = then + TimeDelta::minutes(1);
-    assert!(app
+    let dead = app
         .db
-        .lease_device(device.id, elsewhere, then, expired)
+        .lease_client(device.id, programme.cm, elsewhere, then, expired)
         .await
-        .unwrap());
+        .unwrap();
+    assert!(matches!(dead, Leased::Taken(_)), "{dead:?}");
     tokio::time::timeout(Duration::from_secs(10), device.sync(&app, json!([])))
         .await
         .expect("an expired lease does not hold the device");
@@ -792,6 +806,15 @@ async fn a_device_syncs_one_request_at_a_time_across_server_processes() {
     };
     let refused = intruder.send(&app, None, json!([])).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let taken_by_another = app
+        .db
+        .lease_client(device.id, programme.cm2, Uuid::new_v4(), Utc::now(), until)
+        .await
+        .unwrap();
+    assert!(
+        matches!(taken_by_another, Leased::AnotherUser),
+        "another user's request takes nothing: {taken_by_another:?}"
+    );
     tokio::time::timeout(Duration::from_secs(10), device.sync(&app, json!([])))
         .await
         .expect("a refused request gives the device back");

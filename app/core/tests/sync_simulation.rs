@@ -369,6 +369,18 @@ impl Server {
                 && Selection::MEMBER_KINDS.contains(&row.kind))
     }
 
+    /// The rows the selection could show with a version above `after`, oldest first, at
+    /// most `limit`.
+    fn after(&self, selection: &Selection, after: i64, limit: usize) -> Vec<StoredRecord> {
+        let mut rows: Vec<&Row> = self
+            .rows
+            .values()
+            .filter(|row| row.version > after && Self::selected(selection, row))
+            .collect();
+        rows.sort_by_key(|row| row.version);
+        rows.into_iter().take(limit).map(Row::stored).collect()
+    }
+
     fn visible(viewer: &Viewer, row: &Row) -> Option<Value> {
         row.stored().visible_to(viewer, today())
     }
@@ -523,8 +535,14 @@ impl SyncStore for SimStore {
         })
     }
 
-    async fn current_version(&mut self) -> Result<i64, Crashed> {
-        Ok(self.tables().await.counter)
+    async fn committed_after(
+        &mut self,
+        selection: &Selection,
+        after: i64,
+        limit: usize,
+    ) -> Result<(i64, Vec<StoredRecord>), Crashed> {
+        let server = self.tables().await;
+        Ok((server.counter, server.after(selection, after, limit)))
     }
 
     async fn new_cursor(&mut self) -> Result<i64, Crashed> {
@@ -539,14 +557,7 @@ impl SyncStore for SimStore {
         after: i64,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, Crashed> {
-        let server = self.tables().await;
-        let mut rows: Vec<&Row> = server
-            .rows
-            .values()
-            .filter(|row| row.version > after && Server::selected(selection, row))
-            .collect();
-        rows.sort_by_key(|row| row.version);
-        Ok(rows.into_iter().take(limit).map(Row::stored).collect())
+        Ok(self.tables().await.after(selection, after, limit))
     }
 
     async fn records_in_scopes(&mut self, scopes: &[Scope]) -> Result<Vec<StoredRecord>, Crashed> {

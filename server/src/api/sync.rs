@@ -6,7 +6,7 @@ use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
 use crate::db::{
-    AccessAction, AccessEntry, Actor, Database, DbError, MutationRef, Narrow, StoredRecord,
+    AccessAction, AccessEntry, Actor, Database, DbError, Leased, MutationRef, Narrow, StoredRecord,
     SyncClient, WriteOutcome,
 };
 use crate::startup::AppState;
@@ -40,8 +40,9 @@ const LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The right to sync one device. One sync at a time per device, whichever server process a
 /// request reaches: a retry that overlaps a request still being processed waits for it, so
-/// two pulls never decide the device's scopes from the same old state. The lease lives in
-/// the database, not in a process.
+/// two pulls never decide the device's scopes from the same old state. The lease lives on
+/// the device's row in the database, not in a process; it is taken with the device's state
+/// and given back with what the response told the device.
 struct DeviceLease {
     db: std::sync::Arc<dyn crate::db::Database>,
     client_id: Uuid,
@@ -50,29 +51,42 @@ struct DeviceLease {
 }
 
 impl DeviceLease {
-    async fn take(state: &AppState, client_id: Uuid) -> Result<Self, ApiError> {
-        let token = Uuid::new_v4();
-        loop {
-            let now = Utc::now();
-            if state
-                .db
-                .lease_device(client_id, token, now, now + LEASE)
-                .await?
-            {
-                return Ok(Self {
-                    db: state.db.clone(),
-                    client_id,
-                    token,
-                    held: true,
-                });
-            }
-            tokio::time::sleep(LEASE_POLL).await;
+    fn new(state: &AppState, client_id: Uuid) -> Self {
+        Self {
+            db: state.db.clone(),
+            client_id,
+            token: Uuid::new_v4(),
+            held: false,
         }
     }
 
-    /// Gives the device back before the answer leaves; should that fail, the lease expires.
-    async fn release(mut self) {
-        match self.db.release_device(self.client_id, self.token).await {
+    /// Takes the device, waiting while another request holds it, and reads its state;
+    /// `None` if it belongs to another user.
+    async fn take(&mut self, user_id: Uuid) -> Result<Option<SyncClient>, DbError> {
+        loop {
+            let now = Utc::now();
+            match self
+                .db
+                .lease_client(self.client_id, user_id, self.token, now, now + LEASE)
+                .await?
+            {
+                Leased::Taken(client) => {
+                    self.held = true;
+                    return Ok(Some(client));
+                }
+                Leased::AnotherUser => return Ok(None),
+                Leased::Busy => tokio::time::sleep(LEASE_POLL).await,
+            }
+        }
+    }
+
+    /// Gives the device back before the answer leaves, if the response's save did not;
+    /// should that fail, the lease expires.
+    async fn release(&mut self) {
+        if !self.held {
+            return;
+        }
+        match self.db.release_client(self.client_id, self.token).await {
             Ok(()) => self.held = false,
             Err(error) => tracing::warn!(error = %error, "releasing a device's sync lease"),
         }
@@ -89,7 +103,7 @@ impl Drop for DeviceLease {
         if self.held {
             let (db, client_id, token) = (self.db.clone(), self.client_id, self.token);
             runtime.spawn(async move {
-                if let Err(error) = db.release_device(client_id, token).await {
+                if let Err(error) = db.release_client(client_id, token).await {
                     tracing::warn!(error = %error, "releasing a dropped request's sync lease");
                 }
             });
@@ -138,13 +152,14 @@ pub async fn sync(
     let today = stockholm_day(now);
     let mut store = DbSync {
         db: state.db.as_ref(),
+        lease: DeviceLease::new(&state, request.client_id),
+        viewer: None,
         actor,
         today,
         now,
     };
-    let lease = DeviceLease::take(&state, request.client_id).await?;
     let answer = engine::sync(&mut store, request, today, PAGE_SIZE).await;
-    lease.release().await;
+    store.lease.release().await;
     match answer {
         Ok(response) => Ok(Json(response)),
         Err(SyncError::AnotherUsersDevice) => Err(ApiError::Conflict(
@@ -175,6 +190,10 @@ fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
 /// The engine's store: the database, as one signed-in user on one day.
 struct DbSync<'a> {
     db: &'a dyn Database,
+    lease: DeviceLease,
+    /// The user as the last write's permission check saw them, while no write since changed
+    /// who they are tied to.
+    viewer: Option<Viewer>,
     actor: Actor,
     today: NaiveDate,
     now: DateTime<Utc>,
@@ -184,12 +203,14 @@ impl SyncStore for DbSync<'_> {
     type Error = DbError;
 
     async fn client(&mut self, client_id: Uuid) -> Result<Option<SyncClient>, DbError> {
-        self.db
-            .sync_client(client_id, self.actor.user_id, self.now)
-            .await
+        debug_assert_eq!(client_id, self.lease.client_id);
+        self.lease.take(self.actor.user_id).await
     }
 
     async fn viewer(&mut self) -> Result<Viewer, DbError> {
+        if let Some(viewer) = self.viewer.take() {
+            return Ok(viewer);
+        }
         self.db
             .viewer(self.actor.user_id, &self.actor.roles, self.today)
             .await
@@ -208,13 +229,25 @@ impl SyncStore for DbSync<'_> {
         change: Change,
         mutation: MutationRef,
     ) -> Result<WriteOutcome, DbError> {
-        self.db
-            .write(&self.actor, change, Some(mutation), self.today, self.now)
-            .await
+        let (outcome, viewer) = self
+            .db
+            .write_seen(&self.actor, change, Some(mutation), self.today, self.now)
+            .await?;
+        // A duplicate was not looked at: what was seen before still holds.
+        if outcome != WriteOutcome::Duplicate {
+            self.viewer = viewer;
+        }
+        Ok(outcome)
     }
 
-    async fn current_version(&mut self) -> Result<i64, DbError> {
-        self.db.current_version().await
+    async fn committed_after(
+        &mut self,
+        selection: &Selection,
+        after: i64,
+        limit: usize,
+    ) -> Result<(i64, Vec<StoredRecord>), DbError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db.committed_after(selection, after, limit).await
     }
 
     async fn new_cursor(&mut self) -> Result<i64, DbError> {
@@ -247,8 +280,13 @@ impl SyncStore for DbSync<'_> {
             .await
     }
 
+    /// Also gives the device back: nothing after this reads or writes its state.
     async fn save_sent(&mut self, client_id: Uuid, sent: &Sent) -> Result<(), DbError> {
-        self.db.update_client(client_id, sent).await
+        self.db
+            .update_client(client_id, sent, self.lease.token)
+            .await?;
+        self.lease.held = false;
+        Ok(())
     }
 
     async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, DbError> {

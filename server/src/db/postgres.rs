@@ -34,4 +34,9 @@ impl PostgresDatabase {
 }
 
 super::accounts::impl_database!(PostgresDatabase, "postgres");
+impl PostgresDatabase {
+    /// The aggregate that joins strings with a separator.
+    const GROUP_CONCAT: &'static str = "string_agg";
+}
+
 super::records::impl_record_store!(PostgresDatabase, sqlx::PgConnection);

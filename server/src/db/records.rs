@@ -25,6 +25,17 @@ pub struct Actor {
     pub address: Option<String>,
 }
 
+/// What asking for the right to sync a device found.
+#[derive(Debug)]
+pub enum Leased {
+    /// The lease is the asking request's; what the server remembers of the device.
+    Taken(SyncClient),
+    /// Another request holds an unexpired lease on the device.
+    Busy,
+    /// The device belongs to another user; nothing was taken.
+    AnotherUser,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessAction {
@@ -127,6 +138,17 @@ impl Narrow {
 /// The columns [`stored`] reads, in the order [`RECORD_COLUMNS`] names them.
 pub(super) type RecordRow = (String, String, String, String, i64, bool, String);
 pub(super) const RECORD_COLUMNS: &str = "kind, id, programme_id, scope, version, deleted, data";
+/// The counter's value beside a record's columns, which are missing when no record joins it.
+pub(super) type CommittedRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<bool>,
+    Option<String>,
+);
 
 pub(super) fn stored(
     (kind, id, programme_id, scope, version, deleted, data): &RecordRow,
@@ -153,6 +175,35 @@ pub(super) fn stored(
 
 /// Scopes written by one statement: far below both backends' limits on bound values.
 pub(super) const SCOPES_PER_STATEMENT: usize = 300;
+
+/// A device's scopes as `lease_client` reads them: `scope since dropped_at` items (`-` for
+/// none) separated by commas, or nothing for a device with none.
+pub(super) fn parse_scope_rows(
+    raw: Option<&str>,
+) -> Result<std::collections::BTreeMap<Scope, lotsa_core::sync::scopes::ScopeRow>, DbError> {
+    let corrupt = |item: &str| DbError::Corrupt(format!("sync scope {item}"));
+    raw.into_iter()
+        .flat_map(|raw| raw.split(','))
+        .map(|item| {
+            let mut fields = item.split(' ');
+            let (Some(scope), Some(since), Some(dropped_at), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(corrupt(item));
+            };
+            let scope = scope.parse().map_err(|_| corrupt(item))?;
+            let since = since.parse().map_err(|_| corrupt(item))?;
+            let dropped_at = match dropped_at {
+                "-" => None,
+                at => Some(at.parse().map_err(|_| corrupt(item))?),
+            };
+            Ok((
+                scope,
+                lotsa_core::sync::scopes::ScopeRow { since, dropped_at },
+            ))
+        })
+        .collect()
+}
 
 /// Every link of a user (`$1`) and of the records the user is (their `myself` links), as
 /// [`link_from_row`] reads them.
@@ -295,29 +346,39 @@ pub trait RecordStore: Send + Sync {
         mutation: Option<MutationRef>,
         today: NaiveDate,
         now: DateTime<Utc>,
-    ) -> Result<WriteOutcome, DbError>;
+    ) -> Result<WriteOutcome, DbError> {
+        Ok(self
+            .write_seen(actor, change, mutation, today, now)
+            .await?
+            .0)
+    }
 
-    /// Takes the right to sync a device until `until`, under `token`; false while another
-    /// request holds an unexpired lease on it (in this server process or another).
-    async fn lease_device(
+    /// [`RecordStore::write`], also giving the actor as the permission rules saw them, when
+    /// the write left them so (it changed no links): a sync reads them once per request.
+    async fn write_seen(
         &self,
-        client_id: Uuid,
-        token: Uuid,
+        actor: &Actor,
+        change: Change,
+        mutation: Option<MutationRef>,
+        today: NaiveDate,
         now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, DbError>;
+    ) -> Result<(WriteOutcome, Option<Viewer>), DbError>;
 
-    /// Gives back a lease taken with `token` (a lease another request took after this one
-    /// expired stays).
-    async fn release_device(&self, client_id: Uuid, token: Uuid) -> Result<(), DbError>;
-
-    /// Registers a device for `user_id`, or finds it; `None` if it belongs to another user.
-    async fn sync_client(
+    /// Takes the right to sync a device until `until`, under `token`, registering the device
+    /// for `user_id` if it is new, and reads what the server remembers of it: one statement,
+    /// so two requests (in this server process or another) never both hold a device.
+    async fn lease_client(
         &self,
         client_id: Uuid,
         user_id: Uuid,
+        token: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<Option<SyncClient>, DbError>;
+        until: DateTime<Utc>,
+    ) -> Result<Leased, DbError>;
+
+    /// Gives back a lease taken with `token` (a lease another request took after this one
+    /// expired stays).
+    async fn release_client(&self, client_id: Uuid, token: Uuid) -> Result<(), DbError>;
 
     /// Marks a refused mutation as processed and keeps why, in one transaction.
     async fn reject_mutation(
@@ -329,15 +390,24 @@ pub trait RecordStore: Send + Sync {
     /// Why an already processed mutation was refused, if it was.
     async fn rejection(&self, mutation: MutationRef) -> Result<Option<Refused>, DbError>;
 
-    /// Remembers what a response told a device (its scopes, the day of its limited views).
+    /// Remembers what a response told a device (its scopes, the day of its limited views) and
+    /// gives back the lease taken with `token`.
     async fn update_client(
         &self,
         client_id: Uuid,
         sent: &lotsa_core::sync::engine::Sent,
+        token: Uuid,
     ) -> Result<(), DbError>;
 
-    /// The newest version given out: every change up to it is committed.
-    async fn current_version(&self) -> Result<i64, DbError>;
+    /// The newest version given out, every change up to it committed, and the records the
+    /// selection could show with a version above `after` and up to it, oldest first, at most
+    /// `limit`: one statement, so both come from one snapshot.
+    async fn committed_after(
+        &self,
+        selection: &Selection,
+        after: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<StoredRecord>), DbError>;
 
     /// Draws a new version that no record has, once every write before it has committed:
     /// the cursor of a response that changes what a device holds.
@@ -822,14 +892,17 @@ macro_rules! impl_record_store {
                     .collect()
             }
 
-            async fn write(
+            async fn write_seen(
                 &self,
                 actor: &$crate::db::records::Actor,
                 change: lotsa_core::change::Change,
                 mutation: Option<$crate::db::records::MutationRef>,
                 today: chrono::NaiveDate,
                 now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<$crate::db::records::WriteOutcome, $crate::db::DbError> {
+            ) -> Result<
+                ($crate::db::records::WriteOutcome, Option<lotsa_core::access::Viewer>),
+                $crate::db::DbError,
+            > {
                 use $crate::db::records::{AccessAction, AccessEntry, WriteOutcome};
                 let mut tx = self.pool.begin().await?;
                 // Taking the next version first serialises writers, so versions become
@@ -849,7 +922,7 @@ macro_rules! impl_record_store {
                     .execute(&mut *tx)
                     .await?;
                     if claimed.rows_affected() != 1 {
-                        return Ok(WriteOutcome::Duplicate);
+                        return Ok((WriteOutcome::Duplicate, None));
                     }
                     let current = existing.as_ref().and_then(|(stored, author)| {
                         Some((stored.version, (*author)?))
@@ -870,8 +943,13 @@ macro_rules! impl_record_store {
                         .await?;
                 let planned = match lotsa_core::change::plan(&viewer, change, &context, today) {
                     Ok(planned) => planned,
-                    Err(rejection) => return Ok(WriteOutcome::Rejected(rejection)),
+                    Err(rejection) => return Ok((WriteOutcome::Rejected(rejection), Some(viewer))),
                 };
+                let changes_links = had_links
+                    || planned
+                        .record
+                        .as_ref()
+                        .is_some_and(|record| !record.links().is_empty());
                 let user = actor.user_id.to_string();
                 Self::store(&mut tx, &planned, had_links, version, &user, now).await?;
                 if let Some((author, replaced_version)) = replaced {
@@ -905,7 +983,7 @@ macro_rules! impl_record_store {
                     Self::insert_access(&mut tx, std::slice::from_ref(&entry)).await?;
                 }
                 tx.commit().await?;
-                Ok(WriteOutcome::Applied { version })
+                Ok((WriteOutcome::Applied { version }, (!changes_links).then_some(viewer)))
             }
 
             async fn log_access(
@@ -1147,88 +1225,55 @@ macro_rules! impl_record_store {
                 Ok(Ok(user_id.to_string()))
             }
 
-            async fn lease_device(
-                &self,
-                client_id: uuid::Uuid,
-                token: uuid::Uuid,
-                now: chrono::DateTime<chrono::Utc>,
-                until: chrono::DateTime<chrono::Utc>,
-            ) -> Result<bool, $crate::db::DbError> {
-                // One statement, so two processes cannot both find the lease free: the
-                // update happens only over an expired lease, and returns no row otherwise.
-                let taken: Option<String> = sqlx::query_scalar(
-                    "INSERT INTO sync_leases (client_id, token, held_until) VALUES ($1, $2, $3) \
-                     ON CONFLICT (client_id) DO UPDATE \
-                     SET token = excluded.token, held_until = excluded.held_until \
-                     WHERE sync_leases.held_until < $4 \
-                     RETURNING client_id",
-                )
-                .bind(client_id.to_string())
-                .bind(token.to_string())
-                .bind(until)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(taken.is_some())
-            }
-
-            async fn release_device(
-                &self,
-                client_id: uuid::Uuid,
-                token: uuid::Uuid,
-            ) -> Result<(), $crate::db::DbError> {
-                sqlx::query("DELETE FROM sync_leases WHERE client_id = $1 AND token = $2")
-                    .bind(client_id.to_string())
-                    .bind(token.to_string())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn sync_client(
+            async fn lease_client(
                 &self,
                 client_id: uuid::Uuid,
                 user_id: uuid::Uuid,
+                token: uuid::Uuid,
                 now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<Option<$crate::db::records::SyncClient>, $crate::db::DbError> {
+                until: chrono::DateTime<chrono::Utc>,
+            ) -> Result<$crate::db::records::Leased, $crate::db::DbError> {
+                use $crate::db::records::Leased;
                 let client = client_id.to_string();
-                let (owner, last_mutation_id, views_on, views_cursor): (
-                    String,
-                    i64,
-                    Option<String>,
-                    i64,
-                ) = sqlx::query_as(
+                let user = user_id.to_string();
+                // The update happens only over a free or expired lease of this user's device,
+                // and returns no row otherwise. The device's scopes come along as one string
+                // of `scope since dropped_at` items.
+                let sql = format!(
                     "INSERT INTO sync_clients (client_id, user_id, last_mutation_id, \
-                     created_at, last_seen_at) VALUES ($1, $2, 0, $3, $3) \
-                     ON CONFLICT (client_id) DO UPDATE SET last_seen_at = excluded.last_seen_at \
-                     RETURNING user_id, last_mutation_id, views_on, views_cursor",
-                )
-                .bind(&client)
-                .bind(user_id.to_string())
-                .bind(now)
-                .fetch_one(&self.pool)
-                .await?;
-                if owner != user_id.to_string() {
-                    return Ok(None);
-                }
-                let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT scope, since, dropped_at FROM sync_client_scopes WHERE client_id = $1",
-                )
-                .bind(&client)
-                .fetch_all(&self.pool)
-                .await?;
-                let scopes = rows
-                    .into_iter()
-                    .map(|(scope, since, dropped_at)| {
-                        let parsed = scope.parse().map_err(|_| {
-                            $crate::db::DbError::Corrupt(format!("sync scope {scope}"))
-                        })?;
-                        Ok((
-                            parsed,
-                            lotsa_core::sync::scopes::ScopeRow { since, dropped_at },
-                        ))
-                    })
-                    .collect::<Result<_, $crate::db::DbError>>()?;
+                     created_at, last_seen_at, lease_token, lease_until) \
+                     VALUES ($1, $2, 0, $3, $3, $4, $5) \
+                     ON CONFLICT (client_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, \
+                     lease_token = excluded.lease_token, lease_until = excluded.lease_until \
+                     WHERE sync_clients.user_id = excluded.user_id \
+                     AND (sync_clients.lease_until IS NULL \
+                     OR sync_clients.lease_until < excluded.last_seen_at) \
+                     RETURNING last_mutation_id, views_on, views_cursor, \
+                     (SELECT {}(s.scope || ' ' || s.since || ' ' \
+                     || COALESCE(CAST(s.dropped_at AS TEXT), '-'), ',') \
+                     FROM sync_client_scopes s WHERE s.client_id = $1)",
+                    Self::GROUP_CONCAT
+                );
+                let row: Option<(i64, Option<String>, i64, Option<String>)> =
+                    sqlx::query_as(&sql)
+                        .bind(&client)
+                        .bind(&user)
+                        .bind(now)
+                        .bind(token.to_string())
+                        .bind(until)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let Some((last_mutation_id, views_on, views_cursor, scopes)) = row else {
+                    let owner: Option<String> =
+                        sqlx::query_scalar("SELECT user_id FROM sync_clients WHERE client_id = $1")
+                            .bind(&client)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    return Ok(match owner {
+                        Some(owner) if owner != user => Leased::AnotherUser,
+                        _ => Leased::Busy,
+                    });
+                };
                 let views = views_on
                     .map(|day| {
                         day.parse().map(|on| lotsa_core::sync::scopes::ViewsSent {
@@ -1238,11 +1283,27 @@ macro_rules! impl_record_store {
                     })
                     .transpose()
                     .map_err(|_| $crate::db::DbError::Corrupt("sync_clients.views_on".to_owned()))?;
-                Ok(Some($crate::db::records::SyncClient {
+                Ok(Leased::Taken($crate::db::records::SyncClient {
                     last_mutation_id,
-                    scopes,
+                    scopes: $crate::db::records::parse_scope_rows(scopes.as_deref())?,
                     views,
                 }))
+            }
+
+            async fn release_client(
+                &self,
+                client_id: uuid::Uuid,
+                token: uuid::Uuid,
+            ) -> Result<(), $crate::db::DbError> {
+                sqlx::query(
+                    "UPDATE sync_clients SET lease_token = NULL, lease_until = NULL \
+                     WHERE client_id = $1 AND lease_token = $2",
+                )
+                .bind(client_id.to_string())
+                .bind(token.to_string())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn reject_mutation(
@@ -1299,26 +1360,30 @@ macro_rules! impl_record_store {
                 &self,
                 client_id: uuid::Uuid,
                 sent: &lotsa_core::sync::engine::Sent,
+                token: uuid::Uuid,
             ) -> Result<(), $crate::db::DbError> {
                 let plan = &sent.scopes;
                 let client = client_id.to_string();
-                if let Some(views) = sent.views {
-                    sqlx::query(
-                        "UPDATE sync_clients SET views_on = $1, views_cursor = $2 \
-                         WHERE client_id = $3",
-                    )
-                    .bind(views.on.to_string())
-                    .bind(views.cursor)
-                    .bind(&client)
-                    .execute(&self.pool)
-                    .await?;
-                }
+                // The device's row: the day of its limited views, and its lease given back
+                // (unless another request took it over after this one's expired).
+                let finish = sqlx::query(
+                    "UPDATE sync_clients SET views_on = COALESCE($3, views_on), \
+                     views_cursor = COALESCE($4, views_cursor), \
+                     lease_until = CASE WHEN lease_token = $2 THEN NULL ELSE lease_until END, \
+                     lease_token = CASE WHEN lease_token = $2 THEN NULL ELSE lease_token END \
+                     WHERE client_id = $1",
+                )
+                .bind(&client)
+                .bind(token.to_string())
+                .bind(sent.views.map(|views| views.on.to_string()))
+                .bind(sent.views.map(|views| views.cursor));
                 if plan.gained.is_empty()
                     && plan.lost.is_empty()
                     && plan.settled.is_empty()
                     && plan.confirmed.is_empty()
                     && plan.adopted.is_empty()
                 {
+                    finish.execute(&self.pool).await?;
                     return Ok(());
                 }
                 let cursor = sent.cursor;
@@ -1377,6 +1442,7 @@ macro_rules! impl_record_store {
                     }
                     query.execute(&mut *tx).await?;
                 }
+                finish.execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1414,10 +1480,39 @@ macro_rules! impl_record_store {
                     .collect())
             }
 
-            async fn current_version(&self) -> Result<i64, $crate::db::DbError> {
-                Ok(sqlx::query_scalar("SELECT value FROM version_counter WHERE id = 1")
-                    .fetch_one(&self.pool)
-                    .await?)
+            async fn committed_after(
+                &self,
+                selection: &lotsa_core::access::Selection,
+                after: i64,
+                limit: i64,
+            ) -> Result<(i64, Vec<$crate::db::records::StoredRecord>), $crate::db::DbError> {
+                let (clause, values) = $crate::db::records::selection_clause(selection, 3);
+                // The counter's row joins the page, so an empty page still carries it.
+                let sql = format!(
+                    "SELECT c.value, r.kind, r.id, r.programme_id, r.scope, r.version, r.deleted, \
+                     r.data FROM version_counter c LEFT JOIN (SELECT {} FROM records \
+                     WHERE version > $1 AND {clause} ORDER BY version LIMIT $2) r \
+                     ON r.version <= c.value WHERE c.id = 1 ORDER BY r.version",
+                    $crate::db::records::RECORD_COLUMNS,
+                );
+                let mut query = sqlx::query_as::<_, $crate::db::records::CommittedRow>(&sql)
+                    .bind(after)
+                    .bind(limit);
+                for value in values {
+                    query = query.bind(value);
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                let newest = rows.first().map(|row| row.0).ok_or_else(|| {
+                    $crate::db::DbError::Corrupt("version_counter has no row".to_owned())
+                })?;
+                let page = rows
+                    .into_iter()
+                    .filter_map(|(_, kind, id, programme, scope, version, deleted, data)| {
+                        Some((kind?, id?, programme?, scope?, version?, deleted?, data?))
+                    })
+                    .map(|row| $crate::db::records::stored(&row))
+                    .collect::<Result<_, _>>()?;
+                Ok((newest, page))
             }
 
             async fn records_in_scopes(

@@ -76,4 +76,9 @@ fn own_file(path: &Path) -> std::io::Result<()> {
 }
 
 super::accounts::impl_database!(SqliteDatabase, "sqlite");
+impl SqliteDatabase {
+    /// The aggregate that joins strings with a separator.
+    const GROUP_CONCAT: &'static str = "group_concat";
+}
+
 super::records::impl_record_store!(SqliteDatabase, sqlx::SqliteConnection);

@@ -129,8 +129,15 @@ pub trait SyncStore: Send {
         mutation: MutationRef,
     ) -> impl Future<Output = Result<WriteOutcome, Self::Error>> + Send;
 
-    /// The newest version given out: every change up to it is committed.
-    fn current_version(&mut self) -> impl Future<Output = Result<i64, Self::Error>> + Send;
+    /// The newest version given out, every change up to it committed, and the records (deleted
+    /// ones too) the selection could show with a version above `after` and up to it, oldest
+    /// first, at most `limit`: read together, so the page and its cursor agree.
+    fn committed_after(
+        &mut self,
+        selection: &Selection,
+        after: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<(i64, Vec<StoredRecord>), Self::Error>> + Send;
 
     /// Draws a version no record has, once every write before it has committed.
     fn new_cursor(&mut self) -> impl Future<Output = Result<i64, Self::Error>> + Send;
@@ -323,14 +330,18 @@ async fn pull<S: SyncStore>(
     // is not paged and gets a cursor drawn for it alone: the device's next cursor tells
     // whether it received it (see `scopes::ScopeRow`).
     let unpaged = plan.sends_scope_changes() || !views.is_empty();
-    let (newest, limit) = if unpaged {
-        (store.new_cursor().await?, usize::MAX - 1)
+    let selection = viewer.selection();
+    let (newest, limit, fetched) = if unpaged {
+        let newest = store.new_cursor().await?;
+        let fetched = store.records_after(&selection, cursor, usize::MAX).await?;
+        (newest, usize::MAX - 1, fetched)
     } else {
-        (store.current_version().await?, page_size)
+        let (newest, fetched) = store
+            .committed_after(&selection, cursor, page_size + 1)
+            .await?;
+        (newest, page_size, fetched)
     };
-    let fetched: Vec<StoredRecord> = store
-        .records_after(&viewer.selection(), cursor, limit + 1)
-        .await?
+    let fetched: Vec<StoredRecord> = fetched
         .into_iter()
         .filter(|stored| stored.version <= newest)
         .collect();
