@@ -10,10 +10,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # --split: the code of screens marked as split points (`wasm_split`) goes into chunks of its
 # own that the browser fetches when a screen first shows (see app/src/on_demand.rs).
 LEPTOS_BUILD := cargo leptos build --release --split
-SOURCES := $(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null)
+# The load generator of `make bench-scale` is not part of the site.
+SOURCES := $(filter-out server/scale/%,$(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null))
 BUILT := $(TARGET_DIR)/.lotsa-release-built
 
-.PHONY: run build test setup bench-size bench-load bench-sync bench-device
+.PHONY: run build test setup bench-size bench-load bench-sync bench-device bench-scale
 
 # Demo mode unless told otherwise (`make run LOTSA_DEMO=false`): an empty database gets a
 # fictional programme, and the login page lists its accounts.
@@ -56,3 +57,11 @@ bench-sync:
 bench-device: setup $(BUILT)
 	LOTSA_SERVER_BIN="$(TARGET_DIR)/release/server" LOTSA_SITE_ROOT="$(TARGET_DIR)/site" \
 		node scripts/bench-device-sync.mjs
+
+# Past one machine, on loopback: two server processes on one PostgreSQL behind nginx
+# (round-robin), 200 simulated devices syncing for 60 s (goose; BENCH_USERS, BENCH_SECONDS):
+# p50/p95/p99 sync latency, syncs per second, each process's share, and every device and the
+# database checked against what was pushed.
+bench-scale: setup $(BUILT)
+	LOTSA_SERVER_BIN="$(TARGET_DIR)/release/server" LOTSA_SITE_ROOT="$(TARGET_DIR)/site" \
+		scripts/bench-scale.sh
