@@ -106,11 +106,11 @@ PORT_B=$(free_port)
 for name in a b; do
   if [ "$name" = a ]; then port=$PORT_A; else port=$PORT_B; fi
   mkdir -p "$WORK/data-$name"
-  # tower_http at debug writes one line per answered request: that line is how each
-  # process's share of the requests is counted.
+  # Each process writes one line per answered request: that line is how its share of the
+  # requests is counted.
   DATABASE_URL="$DATABASE_URL" LOTSA_ADDR="127.0.0.1:$port" LOTSA_DEMO=true \
     LOTSA_TRUSTED_PROXIES=127.0.0.1 LOTSA_SITE_ROOT="$SITE_ROOT" LOTSA_DATA_DIR="$WORK/data-$name" \
-    LOTSA_LOG_FORMAT=json RUST_LOG="info,sqlx=warn,tower_http=debug" NO_COLOR=1 \
+    LOTSA_LOG_FORMAT=json NO_COLOR=1 \
     "$SERVER_BIN" >"$LOGS/server-$name.log" 2>&1 &
   PIDS+=($!)
 done

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// The name cargo-leptos gives the browser bundle (`output-name` in Cargo.toml).
 const OUTPUT_NAME: &str = "lotsa";
@@ -226,10 +226,14 @@ fn router(state: AppState, settings: &Settings) -> Router {
         // the big files were compressed ahead of time at the highest level.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let path = crate::telemetry::loggable_path(request.uri().path());
-                tracing::info_span!("request", method = %request.method(), path = %path)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let path = crate::telemetry::loggable_path(request.uri().path());
+                    tracing::info_span!("request", method = %request.method(), path = %path)
+                })
+                // One line per answered request at the default level: the request log
+                // operators read (tower_http's own default is debug, which they never see).
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
 }
