@@ -44,11 +44,32 @@ const SIGN_OUT_PENDING_KEY: &str = "sign_out_pending";
 
 /// A sign-out waiting on the device, with the tag of the session it ends (the server's
 /// readable `lotsa_session_tag` cookie). Kept as `true` by versions before the tag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 enum PendingSignOut {
     Session(String),
     Untagged(bool),
+}
+
+/// Read by what the stored value is, a string or a boolean: serde's untagged enums buffer
+/// the value first, which costs the bundle more than the whole rest of this.
+impl<'de> Deserialize<'de> for PendingSignOut {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl serde::de::Visitor<'_> for Either {
+            type Value = PendingSignOut;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a session tag or true")
+            }
+            fn visit_str<E: serde::de::Error>(self, tag: &str) -> Result<Self::Value, E> {
+                Ok(PendingSignOut::Session(tag.to_owned()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, pending: bool) -> Result<Self::Value, E> {
+                Ok(PendingSignOut::Untagged(pending))
+            }
+        }
+        deserializer.deserialize_any(Either)
+    }
 }
 
 /// The readable tag of the session the browser holds, if any.

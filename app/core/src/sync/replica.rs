@@ -117,7 +117,7 @@ pub struct Notice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(try_from = "WhatFields", into = "WhatFields")]
 pub enum NoticeWhat {
     /// The server refused the change; it is no longer shown, and this says why (the code,
     /// when the server gave one, in the user's language).
@@ -128,6 +128,66 @@ pub enum NoticeWhat {
     },
     /// Someone else's later change replaced this user's; both are in the history.
     Replaced { version: i64 },
+}
+
+/// How a notice's `what` is stored on the device: `{"type": "refused", "error", "code"}` or
+/// `{"type": "replaced", "version"}`. Read as one plain struct rather than as an internally
+/// tagged enum, whose buffering of every field would be a sizeable part of the browser bundle.
+#[derive(Serialize, Deserialize)]
+struct WhatFields {
+    #[serde(rename = "type")]
+    kind: WhatKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "Refusal::known",
+        skip_serializing_if = "Option::is_none"
+    )]
+    code: Option<Refusal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum WhatKind {
+    Refused,
+    Replaced,
+}
+
+impl TryFrom<WhatFields> for NoticeWhat {
+    type Error = &'static str;
+    fn try_from(fields: WhatFields) -> Result<Self, Self::Error> {
+        match (fields.kind, fields.error, fields.version) {
+            (WhatKind::Refused, Some(error), _) => Ok(NoticeWhat::Refused {
+                error,
+                code: fields.code,
+            }),
+            (WhatKind::Replaced, _, Some(version)) => Ok(NoticeWhat::Replaced { version }),
+            (WhatKind::Refused, None, _) => Err("a refused change's notice without its error"),
+            (WhatKind::Replaced, _, None) => Err("a replaced change's notice without its version"),
+        }
+    }
+}
+
+impl From<NoticeWhat> for WhatFields {
+    fn from(what: NoticeWhat) -> Self {
+        match what {
+            NoticeWhat::Refused { error, code } => WhatFields {
+                kind: WhatKind::Refused,
+                error: Some(error),
+                code,
+                version: None,
+            },
+            NoticeWhat::Replaced { version } => WhatFields {
+                kind: WhatKind::Replaced,
+                error: None,
+                code: None,
+                version: Some(version),
+            },
+        }
+    }
 }
 
 impl Notice {
@@ -509,5 +569,57 @@ mod tests {
         let view = mirror.view();
         assert_eq!(view[&held(4, 0, "").key()]["summary"], "other tab");
         assert_eq!(view[&held(5, 0, "").key()]["summary"], "later");
+    }
+
+    #[test]
+    fn notices_kept_on_a_device_read_back_as_they_were_written_and_as_older_versions_wrote_them() {
+        let refused = NoticeWhat::Refused {
+            error: "you may not make this change".into(),
+            code: Some(Refusal::NotPermitted),
+        };
+        let replaced = NoticeWhat::Replaced { version: 42 };
+        assert_eq!(
+            serde_json::to_value(&refused).unwrap(),
+            json!({ "type": "refused", "error": "you may not make this change", "code": "not_permitted" })
+        );
+        assert_eq!(
+            serde_json::to_value(&replaced).unwrap(),
+            json!({ "type": "replaced", "version": 42 })
+        );
+        for what in [refused, replaced] {
+            let written = serde_json::to_value(&what).unwrap();
+            assert_eq!(serde_json::from_value::<NoticeWhat>(written).unwrap(), what);
+        }
+        // As the internally tagged enum of earlier versions wrote them, with a null code and
+        // a code this app does not know.
+        for (old, code) in [
+            (
+                json!({ "type": "refused", "error": "no", "code": null }),
+                None,
+            ),
+            (
+                json!({ "type": "refused", "error": "no", "code": "from_a_newer_server" }),
+                None,
+            ),
+            (
+                json!({ "type": "refused", "error": "no", "code": "not_permitted" }),
+                Some(Refusal::NotPermitted),
+            ),
+        ] {
+            assert_eq!(
+                serde_json::from_value::<NoticeWhat>(old).unwrap(),
+                NoticeWhat::Refused {
+                    error: "no".into(),
+                    code
+                }
+            );
+        }
+        for broken in [
+            json!({ "type": "refused" }),
+            json!({ "type": "replaced" }),
+            json!({ "type": "other" }),
+        ] {
+            assert!(serde_json::from_value::<NoticeWhat>(broken).is_err());
+        }
     }
 }
