@@ -20,7 +20,8 @@ use lotsa_core::access::{Selection, Viewer};
 use lotsa_core::change::{plan, Change, Context, Rejection};
 use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
 use lotsa_core::sync::engine::{
-    self, MutationRef, Sent, StoredRecord, SyncClient, SyncError, SyncStore, WriteOutcome,
+    self, Committed, MutationRef, Sent, StoredRecord, SyncClient, SyncError, SyncStore,
+    WriteOutcome,
 };
 use lotsa_core::sync::replica::{self, Held, Notice, NoticeWhat, Pending, SyncMeta};
 use lotsa_core::sync::scopes::{self, Scope, ScopeRow, ViewsSent};
@@ -381,6 +382,17 @@ impl Server {
         rows.into_iter().take(limit).map(Row::stored).collect()
     }
 
+    /// `user`'s changes that another user's replaced, at versions in `(after, up_to]`.
+    fn replaced(&self, user: Uuid, after: i64, up_to: i64) -> Vec<Replaced> {
+        self.notices
+            .iter()
+            .filter(|(author, notice)| {
+                *author == user && notice.version > after && notice.version <= up_to
+            })
+            .map(|(_, notice)| notice.clone())
+            .collect()
+    }
+
     fn visible(viewer: &Viewer, row: &Row) -> Option<Value> {
         row.stored().visible_to(viewer, today())
     }
@@ -540,9 +552,13 @@ impl SyncStore for SimStore {
         selection: &Selection,
         after: i64,
         limit: usize,
-    ) -> Result<(i64, Vec<StoredRecord>), Crashed> {
+    ) -> Result<Committed, Crashed> {
         let server = self.tables().await;
-        Ok((server.counter, server.after(selection, after, limit)))
+        Ok(Committed {
+            newest: server.counter,
+            records: server.after(selection, after, limit),
+            notices: server.replaced(self.user, after, server.counter),
+        })
     }
 
     async fn new_cursor(&mut self) -> Result<i64, Crashed> {
@@ -596,16 +612,7 @@ impl SyncStore for SimStore {
 
     async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, Crashed> {
         let user = self.user;
-        Ok(self
-            .tables()
-            .await
-            .notices
-            .iter()
-            .filter(|(author, notice)| {
-                *author == user && notice.version > after && notice.version <= up_to
-            })
-            .map(|(_, notice)| notice.clone())
-            .collect())
+        Ok(self.tables().await.replaced(user, after, up_to))
     }
 
     async fn log_reads(&mut self, _participants: BTreeSet<Uuid>) -> Result<(), Crashed> {

@@ -6,8 +6,8 @@ use crate::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
 use crate::db::{
-    AccessAction, AccessEntry, Actor, Database, DbError, Leased, MutationRef, Narrow, StoredRecord,
-    SyncClient, WriteOutcome,
+    AccessAction, AccessEntry, Actor, Committed, Database, DbError, Leased, MutationRef, Narrow,
+    StoredRecord, SyncClient, WriteOutcome,
 };
 use crate::startup::AppState;
 use axum::extract::State;
@@ -245,9 +245,11 @@ impl SyncStore for DbSync<'_> {
         selection: &Selection,
         after: i64,
         limit: usize,
-    ) -> Result<(i64, Vec<StoredRecord>), DbError> {
+    ) -> Result<Committed, DbError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.db.committed_after(selection, after, limit).await
+        self.db
+            .committed_after(selection, self.actor.user_id, after, limit)
+            .await
     }
 
     async fn new_cursor(&mut self) -> Result<i64, DbError> {

@@ -12,8 +12,8 @@ use std::sync::Arc;
 pub use accounts::{Credentials, NewUser, Timestamp, User};
 pub use postgres::PostgresDatabase;
 pub use records::{
-    AccessAction, AccessEntry, AccessQuery, Actor, Invite, InviteProblem, Leased, MutationRef,
-    Narrow, RecordStore, StoredRecord, SyncClient, WriteOutcome,
+    AccessAction, AccessEntry, AccessQuery, Actor, Committed, Invite, InviteProblem, Leased,
+    MutationRef, Narrow, RecordStore, StoredRecord, SyncClient, WriteOutcome,
 };
 pub use sqlite::SqliteDatabase;
 

@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lotsa_core::access::{Selection, Viewer};
 use lotsa_core::change::Change;
 use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
-pub use lotsa_core::sync::engine::{MutationRef, StoredRecord, SyncClient, WriteOutcome};
+pub use lotsa_core::sync::engine::{
+    Committed, MutationRef, StoredRecord, SyncClient, WriteOutcome,
+};
 use lotsa_core::sync::scopes::Scope;
 use lotsa_core::sync::server::Refused;
 use serde::{Deserialize, Serialize};
@@ -138,7 +140,8 @@ impl Narrow {
 /// The columns [`stored`] reads, in the order [`RECORD_COLUMNS`] names them.
 pub(super) type RecordRow = (String, String, String, String, i64, bool, String);
 pub(super) const RECORD_COLUMNS: &str = "kind, id, programme_id, scope, version, deleted, data";
-/// The counter's value beside a record's columns, which are missing when no record joins it.
+/// The counter's value beside a record's columns, which are missing when no record joins it,
+/// and the user's replaced changes.
 pub(super) type CommittedRow = (
     i64,
     Option<String>,
@@ -148,7 +151,32 @@ pub(super) type CommittedRow = (
     Option<i64>,
     Option<bool>,
     Option<String>,
+    Option<String>,
 );
+
+/// A user's replaced changes as `committed_after` reads them: `kind id replaced_version
+/// version` items separated by commas, or nothing.
+pub(super) fn parse_notices(raw: Option<&str>) -> Result<Vec<lotsa_core::sync::Replaced>, DbError> {
+    let corrupt = |item: &str| DbError::Corrupt(format!("sync notice {item}"));
+    let mut notices = raw
+        .into_iter()
+        .flat_map(|raw| raw.split(','))
+        .map(|item| {
+            let fields: Vec<&str> = item.split(' ').collect();
+            let [kind, id, replaced_version, version] = fields[..] else {
+                return Err(corrupt(item));
+            };
+            Ok(lotsa_core::sync::Replaced {
+                kind: kind.to_owned(),
+                id: id.to_owned(),
+                replaced_version: replaced_version.parse().map_err(|_| corrupt(item))?,
+                version: version.parse().map_err(|_| corrupt(item))?,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    notices.sort_by_key(|notice| notice.version);
+    Ok(notices)
+}
 
 pub(super) fn stored(
     (kind, id, programme_id, scope, version, deleted, data): &RecordRow,
@@ -399,15 +427,16 @@ pub trait RecordStore: Send + Sync {
         token: Uuid,
     ) -> Result<(), DbError>;
 
-    /// The newest version given out, every change up to it committed, and the records the
-    /// selection could show with a version above `after` and up to it, oldest first, at most
-    /// `limit`: one statement, so both come from one snapshot.
+    /// What is committed past `after` for `user_id`'s sync: the newest version, the records
+    /// the selection could show (at most `limit`) and the user's replaced changes, in one
+    /// statement, so all come from one snapshot.
     async fn committed_after(
         &self,
         selection: &Selection,
+        user_id: Uuid,
         after: i64,
         limit: i64,
-    ) -> Result<(i64, Vec<StoredRecord>), DbError>;
+    ) -> Result<Committed, DbError>;
 
     /// Draws a new version that no record has, once every write before it has committed:
     /// the cursor of a response that changes what a device holds.
@@ -1483,36 +1512,51 @@ macro_rules! impl_record_store {
             async fn committed_after(
                 &self,
                 selection: &lotsa_core::access::Selection,
+                user_id: uuid::Uuid,
                 after: i64,
                 limit: i64,
-            ) -> Result<(i64, Vec<$crate::db::records::StoredRecord>), $crate::db::DbError> {
-                let (clause, values) = $crate::db::records::selection_clause(selection, 3);
-                // The counter's row joins the page, so an empty page still carries it.
+            ) -> Result<$crate::db::records::Committed, $crate::db::DbError> {
+                let (clause, values) = $crate::db::records::selection_clause(selection, 4);
+                // The counter's row joins the page, so an empty page still carries it; the
+                // user's replaced changes come along as one string of
+                // `kind id replaced_version version` items.
                 let sql = format!(
                     "SELECT c.value, r.kind, r.id, r.programme_id, r.scope, r.version, r.deleted, \
-                     r.data FROM version_counter c LEFT JOIN (SELECT {} FROM records \
+                     r.data, (SELECT {}(n.kind || ' ' || n.record_id || ' ' \
+                     || n.replaced_version || ' ' || n.version, ',') FROM sync_notices n \
+                     WHERE n.user_id = $3 AND n.version > $1 AND n.version <= c.value) \
+                     FROM version_counter c LEFT JOIN (SELECT {} FROM records \
                      WHERE version > $1 AND {clause} ORDER BY version LIMIT $2) r \
                      ON r.version <= c.value WHERE c.id = 1 ORDER BY r.version",
+                    Self::GROUP_CONCAT,
                     $crate::db::records::RECORD_COLUMNS,
                 );
                 let mut query = sqlx::query_as::<_, $crate::db::records::CommittedRow>(&sql)
                     .bind(after)
-                    .bind(limit);
+                    .bind(limit)
+                    .bind(user_id.to_string());
                 for value in values {
                     query = query.bind(value);
                 }
                 let rows = query.fetch_all(&self.pool).await?;
-                let newest = rows.first().map(|row| row.0).ok_or_else(|| {
-                    $crate::db::DbError::Corrupt("version_counter has no row".to_owned())
-                })?;
-                let page = rows
+                let (newest, notices) = rows
+                    .first()
+                    .map(|row| (row.0, row.8.clone()))
+                    .ok_or_else(|| {
+                        $crate::db::DbError::Corrupt("version_counter has no row".to_owned())
+                    })?;
+                let records = rows
                     .into_iter()
-                    .filter_map(|(_, kind, id, programme, scope, version, deleted, data)| {
+                    .filter_map(|(_, kind, id, programme, scope, version, deleted, data, _)| {
                         Some((kind?, id?, programme?, scope?, version?, deleted?, data?))
                     })
                     .map(|row| $crate::db::records::stored(&row))
                     .collect::<Result<_, _>>()?;
-                Ok((newest, page))
+                Ok($crate::db::records::Committed {
+                    newest,
+                    records,
+                    notices: $crate::db::records::parse_notices(notices.as_deref())?,
+                })
             }
 
             async fn records_in_scopes(

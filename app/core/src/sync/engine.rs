@@ -82,6 +82,19 @@ pub struct SyncClient {
     pub views: Option<ViewsSent>,
 }
 
+/// What is committed past a cursor, as one read sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Committed {
+    /// The newest version given out; every change up to it is committed.
+    pub newest: i64,
+    /// The records (deleted ones too) the selection could show with a version above the
+    /// cursor and up to `newest`, oldest first.
+    pub records: Vec<StoredRecord>,
+    /// This user's changes that another user's replaced, at versions above the cursor and up
+    /// to `newest`.
+    pub notices: Vec<Replaced>,
+}
+
 /// What a response told a device, for the server to remember.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sent {
@@ -129,15 +142,14 @@ pub trait SyncStore: Send {
         mutation: MutationRef,
     ) -> impl Future<Output = Result<WriteOutcome, Self::Error>> + Send;
 
-    /// The newest version given out, every change up to it committed, and the records (deleted
-    /// ones too) the selection could show with a version above `after` and up to it, oldest
-    /// first, at most `limit`: read together, so the page and its cursor agree.
+    /// What is committed past `after`, read together so that the page, its cursor and the
+    /// notices agree (see [`Committed`]); at most `limit` records.
     fn committed_after(
         &mut self,
         selection: &Selection,
         after: i64,
         limit: usize,
-    ) -> impl Future<Output = Result<(i64, Vec<StoredRecord>), Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Committed, Self::Error>> + Send;
 
     /// Draws a version no record has, once every write before it has committed.
     fn new_cursor(&mut self) -> impl Future<Output = Result<i64, Self::Error>> + Send;
@@ -250,7 +262,13 @@ pub async fn sync<S: SyncStore>(
     let page = pull(store, &viewer, &client, cursor, today, page_size).await?;
     store.save_sent(request.client_id, &page.sent).await?;
     store.log_reads(page.read).await?;
-    let notices = store.replaced_changes(cursor, page.sent.cursor).await?;
+    let notices = match page.notices {
+        Some(notices) => notices
+            .into_iter()
+            .filter(|notice| notice.version <= page.sent.cursor)
+            .collect(),
+        None => store.replaced_changes(cursor, page.sent.cursor).await?,
+    };
     Ok(SyncResponse {
         cursor: page.sent.cursor,
         results,
@@ -266,6 +284,8 @@ struct Page {
     more: bool,
     /// The participants whose data the page carries.
     read: BTreeSet<Uuid>,
+    /// The user's replaced changes past the cursor, when the page's read brought them.
+    notices: Option<Vec<Replaced>>,
 }
 
 impl Page {
@@ -331,15 +351,16 @@ async fn pull<S: SyncStore>(
     // whether it received it (see `scopes::ScopeRow`).
     let unpaged = plan.sends_scope_changes() || !views.is_empty();
     let selection = viewer.selection();
-    let (newest, limit, fetched) = if unpaged {
+    let (newest, limit, fetched, notices) = if unpaged {
         let newest = store.new_cursor().await?;
         let fetched = store.records_after(&selection, cursor, usize::MAX).await?;
-        (newest, usize::MAX - 1, fetched)
+        (newest, usize::MAX - 1, fetched, None)
     } else {
-        let (newest, fetched) = store
+        let committed = store
             .committed_after(&selection, cursor, page_size + 1)
             .await?;
-        (newest, page_size, fetched)
+        let notices = Some(committed.notices);
+        (committed.newest, page_size, committed.records, notices)
     };
     let fetched: Vec<StoredRecord> = fetched
         .into_iter()
@@ -370,6 +391,7 @@ async fn pull<S: SyncStore>(
         changes: Vec::new(),
         more: end.more,
         read: BTreeSet::new(),
+        notices,
     };
     for stored in &views {
         page.push_visible(viewer, stored, today);
