@@ -819,3 +819,54 @@ async fn a_device_syncs_one_request_at_a_time_across_server_processes() {
         .await
         .expect("a refused request gives the device back");
 }
+
+/// A request that takes a device's lease just as another process's request gives it back,
+/// after saving the device's scopes in the same transaction, reads the scopes that request
+/// saved: what it decides next starts from the device's newest state.
+#[tokio::test]
+async fn a_lease_taken_as_another_process_gives_it_back_reads_the_scopes_it_saved() {
+    use chrono::{TimeDelta, Utc};
+    use lotsa_core::sync::scopes::Scope;
+    use server::db::Leased;
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut device = Device::new(&app, "cm1").await;
+    device.sync(&app, json!([])).await;
+    let client = device.id.to_string();
+    let saved = format!("participant:{}", Uuid::new_v4());
+    let now = Utc::now();
+    let taken = app
+        .database
+        .in_open_transaction(
+            &[
+                (
+                    "UPDATE sync_clients SET scopes_version = scopes_version + 1, \
+                     lease_token = NULL, lease_until = NULL WHERE client_id = $1",
+                    &[client.as_str()],
+                ),
+                (
+                    "INSERT INTO sync_client_scopes (client_id, scope, since, dropped_at) \
+                     VALUES ($1, $2, 77, NULL)",
+                    &[client.as_str(), saved.as_str()],
+                ),
+            ],
+            app.db.lease_client(
+                device.id,
+                programme.cm,
+                Uuid::new_v4(),
+                now,
+                now + TimeDelta::minutes(1),
+            ),
+        )
+        .await
+        .unwrap();
+    let Leased::Taken(state) = taken else {
+        panic!("the device was free once the other request committed: {taken:?}");
+    };
+    let scope: Scope = saved.parse().unwrap();
+    assert_eq!(
+        state.scopes.get(&scope).map(|row| row.since),
+        Some(77),
+        "the scopes saved by the request that gave the device back"
+    );
+}

@@ -3,4 +3,7 @@
 -- response told the device also gives it back.
 ALTER TABLE sync_clients ADD COLUMN lease_token TEXT;
 ALTER TABLE sync_clients ADD COLUMN lease_until TEXT;
+-- Counts the changes to the device's scopes, so that a lease taken after waiting for the
+-- previous holder's commit can tell whether the scopes it read are older than that commit.
+ALTER TABLE sync_clients ADD COLUMN scopes_version INTEGER NOT NULL DEFAULT 0;
 DROP TABLE sync_leases;

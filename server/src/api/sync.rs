@@ -65,17 +65,23 @@ impl DeviceLease {
     async fn take(&mut self, user_id: Uuid) -> Result<Option<SyncClient>, DbError> {
         loop {
             let now = Utc::now();
+            // Held from the moment the statement may have taken it: an error after its commit
+            // (a lost connection, an unreadable row) still gives the device back.
+            self.held = true;
             match self
                 .db
                 .lease_client(self.client_id, user_id, self.token, now, now + LEASE)
                 .await?
             {
-                Leased::Taken(client) => {
-                    self.held = true;
-                    return Ok(Some(client));
+                Leased::Taken(client) => return Ok(Some(client)),
+                Leased::AnotherUser => {
+                    self.held = false;
+                    return Ok(None);
                 }
-                Leased::AnotherUser => return Ok(None),
-                Leased::Busy => tokio::time::sleep(LEASE_POLL).await,
+                Leased::Busy => {
+                    self.held = false;
+                    tokio::time::sleep(LEASE_POLL).await;
+                }
             }
         }
     }

@@ -524,6 +524,17 @@ macro_rules! impl_record_store {
                 .await
             }
 
+            /// A subquery giving the scopes of the device `$1` as one string of
+            /// `scope since dropped_at` items (`-` for none), or NULL for none.
+            fn scopes_of_client() -> String {
+                format!(
+                    "SELECT {}(s.scope || ' ' || s.since || ' ' \
+                     || COALESCE(CAST(s.dropped_at AS TEXT), '-'), ',') \
+                     FROM sync_client_scopes s WHERE s.client_id = $1",
+                    Self::GROUP_CONCAT
+                )
+            }
+
             async fn load_record(
                 conn: &mut $conn,
                 kind: &str,
@@ -1267,7 +1278,10 @@ macro_rules! impl_record_store {
                 let user = user_id.to_string();
                 // The update happens only over a free or expired lease of this user's device,
                 // and returns no row otherwise. The device's scopes come along as one string
-                // of `scope since dropped_at` items.
+                // of `scope since dropped_at` items, read in the statement's snapshot: on
+                // PostgreSQL a statement that waited for the previous holder's commit updates
+                // the newest row but reads the scopes from before it, which the two
+                // `scopes_version`s (the row's newest, the snapshot's) show.
                 let sql = format!(
                     "INSERT INTO sync_clients (client_id, user_id, last_mutation_id, \
                      created_at, last_seen_at, lease_token, lease_until) \
@@ -1277,13 +1291,13 @@ macro_rules! impl_record_store {
                      WHERE sync_clients.user_id = excluded.user_id \
                      AND (sync_clients.lease_until IS NULL \
                      OR sync_clients.lease_until < excluded.last_seen_at) \
-                     RETURNING last_mutation_id, views_on, views_cursor, \
-                     (SELECT {}(s.scope || ' ' || s.since || ' ' \
-                     || COALESCE(CAST(s.dropped_at AS TEXT), '-'), ',') \
-                     FROM sync_client_scopes s WHERE s.client_id = $1)",
-                    Self::GROUP_CONCAT
+                     RETURNING last_mutation_id, views_on, views_cursor, ({}), \
+                     scopes_version, \
+                     (SELECT seen.scopes_version FROM sync_clients seen WHERE seen.client_id = $1)",
+                    Self::scopes_of_client()
                 );
-                let row: Option<(i64, Option<String>, i64, Option<String>)> =
+                #[allow(clippy::type_complexity)]
+                let row: Option<(i64, Option<String>, i64, Option<String>, i64, Option<i64>)> =
                     sqlx::query_as(&sql)
                         .bind(&client)
                         .bind(&user)
@@ -1292,7 +1306,8 @@ macro_rules! impl_record_store {
                         .bind(until)
                         .fetch_optional(&self.pool)
                         .await?;
-                let Some((last_mutation_id, views_on, views_cursor, scopes)) = row else {
+                let Some((last_mutation_id, views_on, views_cursor, scopes, newest, seen)) = row
+                else {
                     let owner: Option<String> =
                         sqlx::query_scalar("SELECT user_id FROM sync_clients WHERE client_id = $1")
                             .bind(&client)
@@ -1302,6 +1317,15 @@ macro_rules! impl_record_store {
                         Some(owner) if owner != user => Leased::AnotherUser,
                         _ => Leased::Busy,
                     });
+                };
+                // A device new to the snapshot has no scopes yet: none were missed.
+                let scopes = if seen.is_some_and(|seen| seen != newest) {
+                    sqlx::query_scalar(&format!("SELECT ({})", Self::scopes_of_client()))
+                        .bind(&client)
+                        .fetch_one(&self.pool)
+                        .await?
+                } else {
+                    scopes
                 };
                 let views = views_on
                     .map(|day| {
@@ -1395,9 +1419,15 @@ macro_rules! impl_record_store {
                 let client = client_id.to_string();
                 // The device's row: the day of its limited views, and its lease given back
                 // (unless another request took it over after this one's expired).
+                let changes_scopes = !(plan.gained.is_empty()
+                    && plan.lost.is_empty()
+                    && plan.settled.is_empty()
+                    && plan.confirmed.is_empty()
+                    && plan.adopted.is_empty());
                 let finish = sqlx::query(
                     "UPDATE sync_clients SET views_on = COALESCE($3, views_on), \
                      views_cursor = COALESCE($4, views_cursor), \
+                     scopes_version = scopes_version + $5, \
                      lease_until = CASE WHEN lease_token = $2 THEN NULL ELSE lease_until END, \
                      lease_token = CASE WHEN lease_token = $2 THEN NULL ELSE lease_token END \
                      WHERE client_id = $1",
@@ -1405,13 +1435,9 @@ macro_rules! impl_record_store {
                 .bind(&client)
                 .bind(token.to_string())
                 .bind(sent.views.map(|views| views.on.to_string()))
-                .bind(sent.views.map(|views| views.cursor));
-                if plan.gained.is_empty()
-                    && plan.lost.is_empty()
-                    && plan.settled.is_empty()
-                    && plan.confirmed.is_empty()
-                    && plan.adopted.is_empty()
-                {
+                .bind(sent.views.map(|views| views.cursor))
+                .bind(i64::from(changes_scopes));
+                if !changes_scopes {
                     finish.execute(&self.pool).await?;
                     return Ok(());
                 }
@@ -1518,13 +1544,15 @@ macro_rules! impl_record_store {
             ) -> Result<$crate::db::records::Committed, $crate::db::DbError> {
                 let (clause, values) = $crate::db::records::selection_clause(selection, 4);
                 // The counter's row joins the page, so an empty page still carries it; the
-                // user's replaced changes come along as one string of
-                // `kind id replaced_version version` items.
+                // user's replaced changes come along on the first row as one string of
+                // `kind id replaced_version version` items (none past the counter can be in
+                // the statement's snapshot).
                 let sql = format!(
                     "SELECT c.value, r.kind, r.id, r.programme_id, r.scope, r.version, r.deleted, \
-                     r.data, (SELECT {}(n.kind || ' ' || n.record_id || ' ' \
+                     r.data, CASE WHEN ROW_NUMBER() OVER (ORDER BY r.version) = 1 THEN \
+                     (SELECT {}(n.kind || ' ' || n.record_id || ' ' \
                      || n.replaced_version || ' ' || n.version, ',') FROM sync_notices n \
-                     WHERE n.user_id = $3 AND n.version > $1 AND n.version <= c.value) \
+                     WHERE n.user_id = $3 AND n.version > $1) END \
                      FROM version_counter c LEFT JOIN (SELECT {} FROM records \
                      WHERE version > $1 AND {clause} ORDER BY version LIMIT $2) r \
                      ON r.version <= c.value WHERE c.id = 1 ORDER BY r.version",

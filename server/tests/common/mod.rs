@@ -76,6 +76,37 @@ impl TestDb {
         self.try_execute_sql(sql, binds).await.unwrap()
     }
 
+    /// Runs `statements` in one transaction straight on the database, as another server
+    /// process would, and commits it only once `then` has run for a while: whatever `then`
+    /// does meanwhile meets that transaction in flight.
+    pub async fn in_open_transaction<T>(
+        &self,
+        statements: &[(&str, &[&str])],
+        then: impl std::future::Future<Output = T>,
+    ) -> T {
+        use sqlx::Connection;
+        let hold = std::time::Duration::from_millis(300);
+        let then = std::pin::pin!(then);
+        match self.direct().await {
+            Direct::Postgres(mut conn) => {
+                let mut tx = conn.begin().await.unwrap();
+                for (sql, binds) in statements {
+                    let query = binds.iter().fold(sqlx::query(sql), |q, bind| q.bind(*bind));
+                    query.execute(&mut *tx).await.unwrap();
+                }
+                finish_after(then, hold, async { tx.commit().await.unwrap() }).await
+            }
+            Direct::Sqlite(mut conn) => {
+                let mut tx = conn.begin().await.unwrap();
+                for (sql, binds) in statements {
+                    let query = binds.iter().fold(sqlx::query(sql), |q, bind| q.bind(*bind));
+                    query.execute(&mut *tx).await.unwrap();
+                }
+                finish_after(then, hold, async { tx.commit().await.unwrap() }).await
+            }
+        }
+    }
+
     /// The number a `SELECT COUNT(*) ...` answers.
     pub async fn count(&self, sql: &str) -> i64 {
         match self.direct().await {
@@ -84,6 +115,19 @@ impl TestDb {
         }
         .unwrap()
     }
+}
+
+/// Polls `then` for `hold`, runs `commit`, then waits for `then` to finish.
+async fn finish_after<T>(
+    mut then: std::pin::Pin<&mut impl std::future::Future<Output = T>>,
+    hold: std::time::Duration,
+    commit: impl std::future::Future<Output = ()>,
+) -> T {
+    if let Ok(done) = tokio::time::timeout(hold, then.as_mut()).await {
+        return done;
+    }
+    commit.await;
+    then.await
 }
 
 pub struct TestApp {
