@@ -17,7 +17,7 @@
 use chrono::NaiveDate;
 use futures::executor::block_on;
 use lotsa_core::access::{Selection, Viewer};
-use lotsa_core::change::{plan, Change, Context, Rejection};
+use lotsa_core::change::{plan, Change, Context};
 use lotsa_core::domain::{Entity, Kind, Link, Record, Role};
 use lotsa_core::sync::engine::{
     self, Committed, MutationRef, Sent, StoredRecord, SyncClient, SyncError, SyncStore,
@@ -310,7 +310,8 @@ impl Server {
     }
 
     /// The real `write`: claim the mutation id, plan, store, tell whoever was replaced; or
-    /// nothing at all. `None` when the mutation was claimed before.
+    /// nothing at all. Like the server's `write_seen`, it also gives the viewer its
+    /// permission check used, unless the write changed links.
     fn write(
         &mut self,
         user: Uuid,
@@ -318,9 +319,9 @@ impl Server {
         mutation_id: i64,
         base: Option<i64>,
         change: Change,
-    ) -> Result<Option<i64>, Rejection> {
+    ) -> (WriteOutcome, Option<Viewer>) {
         if self.clients[&client].last_mutation_id >= mutation_id {
-            return Ok(None);
+            return (WriteOutcome::Duplicate, None);
         }
         let viewer = self.viewer(user);
         let context = self.context(&change);
@@ -328,7 +329,18 @@ impl Server {
             .rows
             .get(&(change.kind(), change.id()))
             .map(|row| (row.version, row.author));
-        let planned = plan(&viewer, change, &context, today())?;
+        let had_links = self
+            .live(change.kind(), change.id())
+            .is_some_and(|record| !record.links().is_empty());
+        let planned = match plan(&viewer, change, &context, today()) {
+            Ok(planned) => planned,
+            Err(rejection) => return (WriteOutcome::Rejected(rejection), Some(viewer)),
+        };
+        let changes_links = had_links
+            || planned
+                .record
+                .as_ref()
+                .is_some_and(|record| !record.links().is_empty());
         let version = self.store(
             planned.kind,
             planned.id,
@@ -349,7 +361,10 @@ impl Server {
                 },
             ));
         }
-        Ok(Some(version))
+        (
+            WriteOutcome::Applied { version },
+            (!changes_links).then_some(viewer),
+        )
     }
 
     fn reject(&mut self, client: Uuid, mutation_id: i64, refused: &Refused) {
@@ -428,6 +443,7 @@ async fn handle(
     let mut store = SimStore {
         server: server.clone(),
         user,
+        viewer: None,
         crash_at,
         writes: 0,
     };
@@ -465,6 +481,8 @@ impl Future for Turn {
 struct SimStore {
     server: Shared,
     user: Uuid,
+    /// The viewer the last write saw, while no write since changed links.
+    viewer: Option<Viewer>,
     crash_at: Option<usize>,
     writes: usize,
 }
@@ -506,6 +524,9 @@ impl SyncStore for SimStore {
     }
 
     async fn viewer(&mut self) -> Result<Viewer, Crashed> {
+        if let Some(viewer) = self.viewer.take() {
+            return Ok(viewer);
+        }
         Ok(self.tables().await.viewer(self.user))
     }
 
@@ -533,18 +554,18 @@ impl SyncStore for SimStore {
     ) -> Result<WriteOutcome, Crashed> {
         self.durable()?;
         let user = self.user;
-        let written = self.tables().await.write(
+        let (outcome, viewer) = self.tables().await.write(
             user,
             mutation.client_id,
             mutation.id,
             mutation.base_version,
             change,
         );
-        Ok(match written {
-            Ok(Some(version)) => WriteOutcome::Applied { version },
-            Ok(None) => WriteOutcome::Duplicate,
-            Err(rejection) => WriteOutcome::Rejected(rejection),
-        })
+        // As the server's store does: the viewer a write saw serves the pull.
+        if outcome != WriteOutcome::Duplicate {
+            self.viewer = viewer;
+        }
+        Ok(outcome)
     }
 
     async fn committed_after(
