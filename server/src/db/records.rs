@@ -155,27 +155,38 @@ pub(super) type CommittedRow = (
 );
 
 /// A user's replaced changes as `committed_after` reads them: `kind id replaced_version
-/// version` items separated by commas, or nothing.
+/// version` items, oldest first.
 pub(super) fn parse_notices(raw: Option<&str>) -> Result<Vec<lotsa_core::sync::Replaced>, DbError> {
-    let corrupt = |item: &str| DbError::Corrupt(format!("sync notice {item}"));
-    let mut notices = raw
-        .into_iter()
+    let mut notices = parse_aggregated(raw, "sync notice", |[kind, id, replaced, version]| {
+        Some(lotsa_core::sync::Replaced {
+            kind: kind.to_owned(),
+            id: id.to_owned(),
+            replaced_version: replaced.parse().ok()?,
+            version: version.parse().ok()?,
+        })
+    })?;
+    notices.sort_by_key(|notice| notice.version);
+    Ok(notices)
+}
+
+/// The items of a string a query aggregated with `GROUP_CONCAT` (`string_agg`): separated by
+/// commas, each of `N` fields separated by spaces, none for NULL; `what` names an item
+/// `parse` cannot read in the error.
+fn parse_aggregated<'a, const N: usize, T>(
+    raw: Option<&'a str>,
+    what: &str,
+    parse: impl Fn([&'a str; N]) -> Option<T>,
+) -> Result<Vec<T>, DbError> {
+    raw.into_iter()
         .flat_map(|raw| raw.split(','))
         .map(|item| {
             let fields: Vec<&str> = item.split(' ').collect();
-            let [kind, id, replaced_version, version] = fields[..] else {
-                return Err(corrupt(item));
-            };
-            Ok(lotsa_core::sync::Replaced {
-                kind: kind.to_owned(),
-                id: id.to_owned(),
-                replaced_version: replaced_version.parse().map_err(|_| corrupt(item))?,
-                version: version.parse().map_err(|_| corrupt(item))?,
-            })
+            <[&str; N]>::try_from(fields)
+                .ok()
+                .and_then(&parse)
+                .ok_or_else(|| DbError::Corrupt(format!("{what} {item}")))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    notices.sort_by_key(|notice| notice.version);
-    Ok(notices)
+        .collect()
 }
 
 pub(super) fn stored(
@@ -205,32 +216,22 @@ pub(super) fn stored(
 pub(super) const SCOPES_PER_STATEMENT: usize = 300;
 
 /// A device's scopes as `lease_client` reads them: `scope since dropped_at` items (`-` for
-/// none) separated by commas, or nothing for a device with none.
+/// none), or nothing for a device with none.
 pub(super) fn parse_scope_rows(
     raw: Option<&str>,
 ) -> Result<std::collections::BTreeMap<Scope, lotsa_core::sync::scopes::ScopeRow>, DbError> {
-    let corrupt = |item: &str| DbError::Corrupt(format!("sync scope {item}"));
-    raw.into_iter()
-        .flat_map(|raw| raw.split(','))
-        .map(|item| {
-            let mut fields = item.split(' ');
-            let (Some(scope), Some(since), Some(dropped_at), None) =
-                (fields.next(), fields.next(), fields.next(), fields.next())
-            else {
-                return Err(corrupt(item));
-            };
-            let scope = scope.parse().map_err(|_| corrupt(item))?;
-            let since = since.parse().map_err(|_| corrupt(item))?;
-            let dropped_at = match dropped_at {
-                "-" => None,
-                at => Some(at.parse().map_err(|_| corrupt(item))?),
-            };
-            Ok((
-                scope,
-                lotsa_core::sync::scopes::ScopeRow { since, dropped_at },
-            ))
-        })
-        .collect()
+    let rows = parse_aggregated(raw, "sync scope", |[scope, since, dropped_at]| {
+        let dropped_at = match dropped_at {
+            "-" => None,
+            at => Some(at.parse().ok()?),
+        };
+        let row = lotsa_core::sync::scopes::ScopeRow {
+            since: since.parse().ok()?,
+            dropped_at,
+        };
+        Some((scope.parse().ok()?, row))
+    })?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Every link of a user (`$1`) and of the records the user is (their `myself` links), as
@@ -1419,11 +1420,7 @@ macro_rules! impl_record_store {
                 let client = client_id.to_string();
                 // The device's row: the day of its limited views, and its lease given back
                 // (unless another request took it over after this one's expired).
-                let changes_scopes = !(plan.gained.is_empty()
-                    && plan.lost.is_empty()
-                    && plan.settled.is_empty()
-                    && plan.confirmed.is_empty()
-                    && plan.adopted.is_empty());
+                let changes_scopes = *plan != lotsa_core::sync::scopes::ScopePlan::default();
                 let finish = sqlx::query(
                     "UPDATE sync_clients SET views_on = COALESCE($3, views_on), \
                      views_cursor = COALESCE($4, views_cursor), \
@@ -1706,6 +1703,42 @@ pub(crate) use impl_record_store;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aggregated_scopes_and_notices_read_back_and_a_malformed_item_is_corrupt() {
+        let participant = Uuid::from_u128(7);
+        let scopes = parse_scope_rows(Some(&format!(
+            "participant:{participant} 0 -,programme-all:{participant} 5 9"
+        )))
+        .unwrap();
+        assert_eq!(
+            scopes[&Scope::Entity(Entity::Participant(participant))],
+            lotsa_core::sync::scopes::ScopeRow {
+                since: 0,
+                dropped_at: None
+            }
+        );
+        assert_eq!(scopes.len(), 2);
+        assert!(parse_scope_rows(None).unwrap().is_empty());
+        let notices = parse_notices(Some("contact a 4 9,check_in b 2 6")).unwrap();
+        let versions: Vec<i64> = notices.iter().map(|notice| notice.version).collect();
+        assert_eq!(versions, [6, 9], "oldest first");
+        // An unreadable scope, one field too few and one too many.
+        for broken in [
+            "participant:x 0 -".to_owned(),
+            format!("participant:{participant} 0"),
+            format!("participant:{participant} 0 - 1"),
+        ] {
+            assert!(
+                matches!(parse_scope_rows(Some(&broken)), Err(DbError::Corrupt(_))),
+                "{broken}"
+            );
+        }
+        assert!(matches!(
+            parse_notices(Some("contact a four 9")),
+            Err(DbError::Corrupt(_))
+        ));
+    }
 
     #[test]
     fn an_empty_selection_matches_nothing() {
