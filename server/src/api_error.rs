@@ -36,6 +36,9 @@ pub enum ApiError {
     /// A change the rules refused, with the code the app translates.
     #[error("{0}")]
     Refused(lotsa_core::change::Rejection),
+    /// Nothing is wrong with the request, but it cannot be answered now; the client retries.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("too many failed sign-ins; wait {retry_after_minutes} minutes and try again")]
     TooManyAttempts { retry_after_minutes: i64 },
     #[error("internal error")]
@@ -86,6 +89,7 @@ impl IntoResponse for ApiError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => {
                 self.log_if_internal();
                 StatusCode::INTERNAL_SERVER_ERROR

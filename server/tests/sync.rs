@@ -870,3 +870,161 @@ async fn a_lease_taken_as_another_process_gives_it_back_reads_the_scopes_it_save
         "the scopes saved by the request that gave the device back"
     );
 }
+
+/// A programme whose case manager's device has synced its caseload, the project leader, and
+/// the address of the case manager's entries in the access log.
+async fn synced_under_watch(app: &TestApp) -> (Programme, Device, reqwest::Client, String) {
+    let programme = Programme::create(app).await;
+    let leader = signed_in(app, "leader").await;
+    let log = format!("/api/v1/access-log?user_id={}", programme.cm);
+    let mut device = Device::new(app, "cm1").await;
+    device.pull_all(app).await;
+    (programme, device, leader, log)
+}
+
+/// What a sync applies and what it sends are in the access log: the change, and a read for
+/// each participant whose data a response carried.
+#[tokio::test]
+async fn a_sync_logs_the_change_it_applied_and_each_participant_it_sent() {
+    let app = TestApp::spawn().await;
+    let (programme, mut device, leader, log) = synced_under_watch(&app).await;
+    let of = |entries: &[Value], action: &str, kind: &str| -> Vec<Value> {
+        entries
+            .iter()
+            .filter(|entry| entry["action"] == action && entry["kind"] == kind)
+            .cloned()
+            .collect()
+    };
+    let before: Vec<Value> = get_json(&app, &leader, &log).await;
+    let first_reads = of(&before, "read", "sync");
+    assert!(!first_reads.is_empty(), "the first sync sent the caseload");
+
+    let (id, check_in) = new_check_in(&programme);
+    let body = device
+        .sync(
+            &app,
+            json!([{ "id": 1, "name": "check_in.save", "args": check_in }]),
+        )
+        .await;
+    assert_eq!(body["results"][0]["status"], "applied", "{body}");
+    assert_eq!(
+        ids_of(body["changes"].as_array().unwrap(), "check_in"),
+        BTreeSet::from([id.to_string()]),
+        "the response carries the check-in back"
+    );
+    let after: Vec<Value> = get_json(&app, &leader, &log).await;
+    let created = of(&after, "create", "check_in");
+    assert_eq!(created.len(), 1, "{after:?}");
+    assert_eq!(created[0]["record_id"], id.to_string());
+    let reads = of(&after, "read", "sync");
+    assert_eq!(
+        reads.len(),
+        first_reads.len() + 1,
+        "one read for the response that carried the check-in"
+    );
+    let participant = programme.participant_a.to_string();
+    for entry in created.iter().chain(&reads) {
+        assert_eq!(entry["participant_id"], participant.as_str(), "{entry}");
+        assert_eq!(entry["address"], "127.0.0.1", "{entry}");
+    }
+}
+
+/// A request that outlived its lease, once a newer request of the device took it over, saves
+/// nothing of what it decided for the device and logs no read: the device goes on from the
+/// newer request's answer, and this one is told to sync again.
+#[tokio::test]
+async fn a_request_that_outlived_its_lease_saves_nothing() {
+    use chrono::{TimeDelta, Utc};
+    use lotsa_core::sync::engine::Sent;
+    use lotsa_core::sync::scopes::{Scope, ScopePlan};
+    use server::db::{AccessAction, AccessEntry, DbError, Leased};
+    let app = TestApp::spawn().await;
+    let (programme, device, leader, log) = synced_under_watch(&app).await;
+    let logged: Vec<Value> = get_json(&app, &leader, &log).await;
+
+    let then = Utc::now() - TimeDelta::minutes(2);
+    let slow = Uuid::new_v4();
+    let taken = app
+        .db
+        .lease_client(
+            device.id,
+            programme.cm,
+            slow,
+            then,
+            then + TimeDelta::seconds(30),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(taken, Leased::Taken(_)), "{taken:?}");
+    let now = Utc::now();
+    let newer = Uuid::new_v4();
+    let Leased::Taken(state) = app
+        .db
+        .lease_client(
+            device.id,
+            programme.cm,
+            newer,
+            now,
+            now + TimeDelta::seconds(30),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("an expired lease is taken over");
+    };
+
+    let gained: Scope = format!("participant:{}", Uuid::new_v4()).parse().unwrap();
+    let read = AccessEntry {
+        at: now,
+        user_id: programme.cm.to_string(),
+        participant_id: Some(programme.participant_a.to_string()),
+        action: AccessAction::Read,
+        kind: "sync".to_owned(),
+        record_id: None,
+        address: None,
+    };
+    let read_only = Sent {
+        cursor: state.last_mutation_id + 1_000,
+        read: BTreeSet::from([programme.participant_a]),
+        ..Sent::default()
+    };
+    let with_scopes = Sent {
+        scopes: ScopePlan {
+            gained: vec![gained],
+            ..ScopePlan::default()
+        },
+        ..read_only.clone()
+    };
+    for sent in [&read_only, &with_scopes] {
+        let saved = app
+            .db
+            .update_client(device.id, sent, slow, std::slice::from_ref(&read))
+            .await;
+        assert!(matches!(saved, Err(DbError::LeaseLost)), "{saved:?}");
+    }
+
+    app.db
+        .update_client(device.id, &Sent::default(), newer, &[])
+        .await
+        .expect("the newer request still holds the device");
+    let Leased::Taken(after) = app
+        .db
+        .lease_client(
+            device.id,
+            programme.cm,
+            Uuid::new_v4(),
+            now,
+            now + TimeDelta::seconds(30),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("the newer request gave the device back");
+    };
+    assert_eq!(
+        after.scopes, state.scopes,
+        "the outlived request saved no scopes"
+    );
+    let still: Vec<Value> = get_json(&app, &leader, &log).await;
+    assert_eq!(still.len(), logged.len(), "nor logged a read: {still:?}");
+}

@@ -635,10 +635,6 @@ impl SyncStore for SimStore {
         let user = self.user;
         Ok(self.tables().await.replaced(user, after, up_to))
     }
-
-    async fn log_reads(&mut self, _participants: BTreeSet<Uuid>) -> Result<(), Crashed> {
-        Ok(())
-    }
 }
 
 /// A device: its IndexedDB (survives reloads) and what it is waiting for (does not).

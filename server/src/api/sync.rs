@@ -21,7 +21,6 @@ use lotsa_core::sync::engine::{self, Sent, SyncError, SyncStore};
 use lotsa_core::sync::scopes::Scope;
 use lotsa_core::sync::server::Refused;
 use lotsa_core::sync::{Replaced, SyncRequest, SyncResponse, PROTOCOL_HEADER, PROTOCOL_VERSION};
-use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// Changes per response: a first sync of a caseload takes a few round trips, each small
@@ -131,6 +130,7 @@ impl Drop for DeviceLease {
         (status = 409, description = "This client id belongs to another user", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 426, description = "The app is too old for this server: reload it", body = ErrorBody),
+        (status = 503, description = "The request took so long that a newer one of this device took over; sync again (what it applied stays applied)", body = ErrorBody),
     ),
     tag = "sync"
 )]
@@ -170,6 +170,9 @@ pub async fn sync(
         Ok(response) => Ok(Json(response)),
         Err(SyncError::AnotherUsersDevice) => Err(ApiError::Conflict(
             "this device's sync id belongs to another user; sign out and sign in again".to_owned(),
+        )),
+        Err(SyncError::Store(DbError::LeaseLost)) => Err(ApiError::Unavailable(
+            "this device's sync was taken over by a newer request; sync again".to_owned(),
         )),
         Err(SyncError::Store(error)) => Err(error.into()),
     }
@@ -290,23 +293,10 @@ impl SyncStore for DbSync<'_> {
 
     /// Also gives the device back: nothing after this reads or writes its state.
     async fn save_sent(&mut self, client_id: Uuid, sent: &Sent) -> Result<(), DbError> {
-        self.db
-            .update_client(client_id, sent, self.lease.token)
-            .await?;
-        self.lease.held = false;
-        Ok(())
-    }
-
-    async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, DbError> {
-        self.db
-            .replaced_changes(self.actor.user_id, after, up_to)
-            .await
-    }
-
-    /// One access-log entry per participant whose data a pull sent.
-    async fn log_reads(&mut self, participants: BTreeSet<Uuid>) -> Result<(), DbError> {
-        let entries: Vec<AccessEntry> = participants
-            .into_iter()
+        // One access-log entry per participant whose data the response carries.
+        let reads: Vec<AccessEntry> = sent
+            .read
+            .iter()
             .map(|participant| AccessEntry {
                 at: self.now,
                 user_id: self.actor.user_id.to_string(),
@@ -317,6 +307,20 @@ impl SyncStore for DbSync<'_> {
                 address: self.actor.address.clone(),
             })
             .collect();
-        self.db.log_access(&entries).await
+        let saved = self
+            .db
+            .update_client(client_id, sent, self.lease.token, &reads)
+            .await;
+        // Given back, or taken over by another request: not this one's to give back again.
+        if matches!(saved, Ok(()) | Err(DbError::LeaseLost)) {
+            self.lease.held = false;
+        }
+        saved
+    }
+
+    async fn replaced_changes(&mut self, after: i64, up_to: i64) -> Result<Vec<Replaced>, DbError> {
+        self.db
+            .replaced_changes(self.actor.user_id, after, up_to)
+            .await
     }
 }

@@ -29,6 +29,10 @@ pub enum DbError {
     UsernameTaken,
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
+    /// A sync request outlived its lease on the device and another request took it over:
+    /// what this one planned for the device must not be saved.
+    #[error("the device's sync lease was taken over by a newer request")]
+    LeaseLost,
 }
 
 /// What `/health` reports about the database.

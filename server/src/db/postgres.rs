@@ -35,6 +35,9 @@ impl PostgresDatabase {
 
 super::accounts::impl_database!(PostgresDatabase, "postgres");
 impl PostgresDatabase {
+    /// Whether a statement may write in its `WITH` part, so that writes that belong
+    /// together cost one round trip.
+    const WRITING_CTES: bool = true;
     /// The aggregate that joins strings with a separator.
     const GROUP_CONCAT: &'static str = "string_agg";
 }

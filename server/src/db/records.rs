@@ -137,6 +137,91 @@ impl Narrow {
     }
 }
 
+/// Stores a record as `$1`–`$10`: kind, id, programme, scope, participant, version, deleted,
+/// data, when, by whom.
+pub(super) const RECORD_UPSERT: &str =
+    "INSERT INTO records (kind, id, programme_id, scope, participant_id, version, deleted, data, \
+     updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (kind, id) DO UPDATE SET programme_id = excluded.programme_id, \
+     scope = excluded.scope, participant_id = excluded.participant_id, \
+     version = excluded.version, deleted = excluded.deleted, data = excluded.data, \
+     updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+
+/// The history row of what [`RECORD_UPSERT`] stores, from the same values (one statement
+/// with it, on PostgreSQL).
+pub(super) const HISTORY_OF_UPSERT: &str =
+    "INSERT INTO record_history (kind, id, version, deleted, data, changed_at, changed_by) \
+     VALUES ($1, $2, $6, $7, $8, $9, $10)";
+
+/// A row of a write's read: a record's columns and who wrote it (all missing when no
+/// record matched), and the actor's links aggregated.
+pub(super) type WriteReadRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<bool>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// What a write reads before it plans (see `read_for_write`).
+#[derive(Debug, Default)]
+pub(super) struct WriteReads {
+    /// The record the change is to, deleted or not, and who wrote its current version.
+    pub existing: Option<(StoredRecord, Option<Uuid>)>,
+    /// A journal record's participant, live.
+    pub participant: Option<Record>,
+    /// The programme the change belongs to, live.
+    pub programme: Option<Record>,
+    /// The actor's links and those of the records the actor is.
+    pub links: Vec<Link>,
+}
+
+impl WriteReads {
+    pub(super) fn from_rows(rows: Vec<WriteReadRow>, change: &Change) -> Result<Self, DbError> {
+        let mut reads = WriteReads {
+            links: parse_links(rows.first().and_then(|row| row.8.as_deref()))?,
+            ..WriteReads::default()
+        };
+        for (kind, id, programme, scope, version, deleted, data, author, _) in rows {
+            let (Some(kind), Some(id), Some(programme), Some(scope), Some(version)) =
+                (kind, id, programme, scope, version)
+            else {
+                continue;
+            };
+            let row = (
+                kind,
+                id,
+                programme,
+                scope,
+                version,
+                deleted.unwrap_or_default(),
+                data.unwrap_or_default(),
+            );
+            let stored = stored(&row)?;
+            if stored.kind == change.kind() && stored.id == change.id() {
+                let author = author.and_then(|author| author.parse().ok());
+                reads.existing = Some((stored.clone(), author));
+            }
+            // What else matched is context for a save only (a deletion reads none).
+            if !matches!(change, Change::Save(_)) {
+                continue;
+            }
+            match (stored.kind, stored.record) {
+                (Kind::Participant, Some(record)) if change.kind() != Kind::Participant => {
+                    reads.participant = Some(record)
+                }
+                (Kind::Programme, Some(record)) => reads.programme = Some(record),
+                _ => {}
+            }
+        }
+        Ok(reads)
+    }
+}
+
 /// The columns [`stored`] reads, in the order [`RECORD_COLUMNS`] names them.
 pub(super) type RecordRow = (String, String, String, String, i64, bool, String);
 pub(super) const RECORD_COLUMNS: &str = "kind, id, programme_id, scope, version, deleted, data";
@@ -212,6 +297,10 @@ pub(super) fn stored(
     })
 }
 
+/// Access-log entries written by one statement (seven values each): far below both
+/// backends' limits on bound values.
+pub(super) const ACCESS_PER_STATEMENT: usize = 500;
+
 /// Scopes written by one statement: far below both backends' limits on bound values.
 pub(super) const SCOPES_PER_STATEMENT: usize = 300;
 
@@ -234,11 +323,42 @@ pub(super) fn parse_scope_rows(
     Ok(rows.into_iter().collect())
 }
 
+/// A user's links as [`viewer_links_aggregated`] reads them: `principal link target from
+/// until` items (`-` for an open end).
+pub(super) fn parse_links(raw: Option<&str>) -> Result<Vec<Link>, DbError> {
+    let date = |raw: &str| match raw {
+        "-" => Some(None),
+        day => day.parse().ok().map(Some),
+    };
+    let rows = parse_aggregated(raw, "link", |[principal, link, target, from, until]| {
+        Some((
+            principal.to_owned(),
+            link.to_owned(),
+            target.to_owned(),
+            date(from)?,
+            date(until)?,
+        ))
+    })?;
+    rows.into_iter().map(link_from_row).collect()
+}
+
 /// Every link of a user (`$1`) and of the records the user is (their `myself` links), as
 /// [`link_from_row`] reads them.
 pub(super) const VIEWER_LINKS: &str =
     "SELECT principal, link, target, valid_from, valid_until FROM links WHERE principal = $1 \
      OR principal IN (SELECT target FROM links WHERE principal = $1 AND link = 'myself')";
+
+/// [`VIEWER_LINKS`] of the user `$5` as one string for [`parse_links`], given the aggregate
+/// that joins strings (`GROUP_CONCAT`).
+pub(super) fn viewer_links_aggregated(group_concat: &str) -> String {
+    format!(
+        "SELECT {group_concat}(l.principal || ' ' || l.link || ' ' || l.target || ' ' \
+         || COALESCE(CAST(l.valid_from AS TEXT), '-') || ' ' \
+         || COALESCE(CAST(l.valid_until AS TEXT), '-'), ',') FROM links l \
+         WHERE l.principal = $5 OR l.principal IN \
+         (SELECT m.target FROM links m WHERE m.principal = $5 AND m.link = 'myself')"
+    )
+}
 
 /// Every link of one principal, as [`link_from_row`] reads them.
 pub(super) const LINKS_OF: &str =
@@ -419,13 +539,15 @@ pub trait RecordStore: Send + Sync {
     /// Why an already processed mutation was refused, if it was.
     async fn rejection(&self, mutation: MutationRef) -> Result<Option<Refused>, DbError>;
 
-    /// Remembers what a response told a device (its scopes, the day of its limited views) and
-    /// gives back the lease taken with `token`.
+    /// Remembers what a response told a device (its scopes, the day of its limited views),
+    /// logs `reads` (what it was sent) and gives back the lease taken with `token`; nothing,
+    /// and [`DbError::LeaseLost`], if another request holds the device now.
     async fn update_client(
         &self,
         client_id: Uuid,
         sent: &lotsa_core::sync::engine::Sent,
         token: Uuid,
+        reads: &[AccessEntry],
     ) -> Result<(), DbError>;
 
     /// What is committed past `after` for `user_id`'s sync: the newest version, the records
@@ -619,7 +741,7 @@ macro_rules! impl_record_store {
                     created: false,
                     record: Some(record),
                 };
-                Self::store(conn, &planned, true, version, user, now).await?;
+                Self::store(conn, &planned, true, version, user, now, None).await?;
                 Ok(true)
             }
 
@@ -660,15 +782,64 @@ macro_rules! impl_record_store {
                 ))
             }
 
-            /// Loads the records a change refers to, for [`lotsa_core::change::plan`].
+            /// What a write reads before it plans, in one statement: the record it changes
+            /// (deleted too, with who wrote its current version), the records it refers to
+            /// that [`Self::change_context`] needs most (a journal record's participant and
+            /// that participant's programme, or another record's own programme), and the
+            /// actor's links. Read after the version counter is taken, so that it sees every
+            /// write before this one.
+            async fn read_for_write(
+                conn: &mut $conn,
+                change: &lotsa_core::change::Change,
+                user_id: uuid::Uuid,
+            ) -> Result<$crate::db::records::WriteReads, $crate::db::DbError> {
+                use lotsa_core::domain::Kind;
+                let (participant, programme) = match change {
+                    lotsa_core::change::Change::Save(record) => match record.participant_id() {
+                        Some(participant) if record.kind() != Kind::Participant => {
+                            (Some(participant), None)
+                        }
+                        _ => (None, record.own_programme_id()),
+                    },
+                    lotsa_core::change::Change::Delete { .. } => (None, None),
+                };
+                // One row with no record when nothing matches, so the links always come.
+                let sql = format!(
+                    "SELECT r.kind, r.id, r.programme_id, r.scope, r.version, r.deleted, r.data, \
+                     r.updated_by, ({}) FROM (SELECT 1 AS one) o LEFT JOIN records r \
+                     ON (r.kind = $1 AND r.id = $2) \
+                     OR (r.kind = 'participant' AND r.id = $3) \
+                     OR (r.kind = 'programme' AND (r.id = $4 OR r.id = (SELECT p.programme_id \
+                     FROM records p WHERE p.kind = 'participant' AND p.id = $3)))",
+                    $crate::db::records::viewer_links_aggregated(Self::GROUP_CONCAT)
+                );
+                let kind = change.kind().as_str();
+                let id = change.id().to_string();
+                let rows: Vec<$crate::db::records::WriteReadRow> = sqlx::query_as(&sql)
+                    .bind(kind)
+                    .bind(&id)
+                    .bind(participant.map(|id| id.to_string()))
+                    .bind(programme.map(|id| id.to_string()))
+                    .bind(lotsa_core::domain::Entity::User(user_id).to_string())
+                    .fetch_all(&mut *conn)
+                    .await?;
+                $crate::db::records::WriteReads::from_rows(rows, change)
+            }
+
+            /// The records a change refers to, for [`lotsa_core::change::plan`]: those
+            /// [`Self::read_for_write`] brought, and the rarer ones read here.
             async fn change_context(
                 conn: &mut $conn,
                 change: &lotsa_core::change::Change,
-                existing: Option<$crate::db::records::StoredRecord>,
+                reads: $crate::db::records::WriteReads,
             ) -> Result<lotsa_core::change::Context, $crate::db::DbError> {
                 use lotsa_core::domain::{Kind, Record};
-                let mut context = lotsa_core::change::Context::default();
-                if let Some(stored) = existing {
+                let mut context = lotsa_core::change::Context {
+                    participant: reads.participant,
+                    programme: reads.programme,
+                    ..Default::default()
+                };
+                if let Some((stored, _)) = reads.existing {
                     match stored.record {
                         Some(record) => context.existing = Some((record, stored.programme_id)),
                         None => context.deleted = Some((stored.scope, stored.programme_id)),
@@ -687,34 +858,6 @@ macro_rules! impl_record_store {
                     }
                     return Ok(context);
                 };
-                match record.participant_id() {
-                    // A journal record: its participant, and the participant's programme.
-                    Some(participant) if record.kind() != Kind::Participant => {
-                        let sql = format!(
-                            "SELECT {} FROM records WHERE NOT deleted AND \
-                             ((kind = 'participant' AND id = $1) OR (kind = 'programme' AND id = \
-                             (SELECT programme_id FROM records WHERE kind = 'participant' AND id = $1)))",
-                            $crate::db::records::RECORD_COLUMNS
-                        );
-                        let rows: Vec<$crate::db::records::RecordRow> = sqlx::query_as(&sql)
-                            .bind(participant.to_string())
-                            .fetch_all(&mut *conn)
-                            .await?;
-                        for row in &rows {
-                            let stored = $crate::db::records::stored(row)?;
-                            match stored.kind {
-                                Kind::Participant => context.participant = stored.record,
-                                _ => context.programme = stored.record,
-                            }
-                        }
-                    }
-                    _ => {
-                        if let Some(programme) = record.own_programme_id() {
-                            context.programme =
-                                Self::live_record(conn, Kind::Programme, programme).await?;
-                        }
-                    }
-                }
                 match record.as_ref() {
                     Record::Participant(participant) => {
                         context.case_manager_roles =
@@ -741,7 +884,47 @@ macro_rules! impl_record_store {
                 Ok(context)
             }
 
-            /// Stores a planned change: the row, its history and its links.
+            /// Takes the next version and, for a sync mutation, claims it for its device:
+            /// `None` when the device's mutation was processed before. Taking the version
+            /// first serialises writers, so versions become visible in the order they were
+            /// given and no pull skips one. On PostgreSQL one statement does both.
+            async fn claim_version(
+                conn: &mut $conn,
+                mutation: Option<$crate::db::records::MutationRef>,
+            ) -> Result<Option<i64>, sqlx::Error> {
+                let Some(mutation) = mutation else {
+                    return Self::next_version(conn).await.map(Some);
+                };
+                let client = mutation.client_id.to_string();
+                if Self::WRITING_CTES {
+                    return sqlx::query_scalar(
+                        "WITH claim AS (UPDATE sync_clients SET last_mutation_id = $1 \
+                         WHERE client_id = $2 AND last_mutation_id < $1 RETURNING client_id) \
+                         UPDATE version_counter SET value = value + 1 \
+                         WHERE id = 1 AND EXISTS (SELECT 1 FROM claim) RETURNING value",
+                    )
+                    .bind(mutation.id)
+                    .bind(&client)
+                    .fetch_optional(conn)
+                    .await;
+                }
+                let version = Self::next_version(&mut *conn).await?;
+                let claimed = sqlx::query(
+                    "UPDATE sync_clients SET last_mutation_id = $1 \
+                     WHERE client_id = $2 AND last_mutation_id < $1",
+                )
+                .bind(mutation.id)
+                .bind(&client)
+                .execute(conn)
+                .await?;
+                Ok((claimed.rows_affected() == 1).then_some(version))
+            }
+
+            /// Stores a planned change: the row, its history, its links and, if `logged`
+            /// gives its action and the actor's address, the change's access-log entry (for
+            /// a participant's record). On PostgreSQL the row, its history and the entry are
+            /// one statement.
+            #[allow(clippy::too_many_arguments)]
             async fn store(
                 conn: &mut $conn,
                 planned: &lotsa_core::change::Planned,
@@ -749,7 +932,11 @@ macro_rules! impl_record_store {
                 version: i64,
                 user: &str,
                 now: chrono::DateTime<chrono::Utc>,
+                logged: Option<($crate::db::records::AccessAction, Option<&str>)>,
             ) -> Result<(), $crate::db::DbError> {
+                use $crate::db::records::{HISTORY_OF_UPSERT, RECORD_UPSERT};
+                let participant = planned.participant_id.map(|id| id.to_string());
+                let access = logged.filter(|_| participant.is_some());
                 let kind = planned.kind.as_str();
                 let id = planned.id.to_string();
                 let data = planned
@@ -757,40 +944,60 @@ macro_rules! impl_record_store {
                     .as_ref()
                     .map_or_else(|| "{}".to_owned(), |record| record.to_json().to_string());
                 let deleted = planned.record.is_none();
-                sqlx::query(
-                    "INSERT INTO records (kind, id, programme_id, scope, participant_id, version, \
-                     deleted, data, updated_at, updated_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                     ON CONFLICT (kind, id) DO UPDATE SET programme_id = excluded.programme_id, \
-                     scope = excluded.scope, participant_id = excluded.participant_id, \
-                     version = excluded.version, deleted = excluded.deleted, data = excluded.data, \
-                     updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                )
-                .bind(kind)
-                .bind(&id)
-                .bind(planned.programme_id.to_string())
-                .bind(planned.scope.to_string())
-                .bind(planned.participant_id.map(|id| id.to_string()))
-                .bind(version)
-                .bind(deleted)
-                .bind(&data)
-                .bind(now)
-                .bind(user)
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO record_history (kind, id, version, deleted, data, changed_at, \
-                     changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(kind)
-                .bind(&id)
-                .bind(version)
-                .bind(deleted)
-                .bind(&data)
-                .bind(now)
-                .bind(user)
-                .execute(&mut *conn)
-                .await?;
+                let sql = match (Self::WRITING_CTES, access) {
+                    (false, _) => RECORD_UPSERT.to_owned(),
+                    (true, None) => format!("WITH saved AS ({RECORD_UPSERT}) {HISTORY_OF_UPSERT}"),
+                    (true, Some(_)) => format!(
+                        "WITH saved AS ({RECORD_UPSERT}), history AS ({HISTORY_OF_UPSERT}) \
+                         INSERT INTO access_log (at, user_id, participant_id, action, kind, \
+                         record_id, address) VALUES ($9, $10, $11, $12, $1, $2, $13)"
+                    ),
+                };
+                let mut query = sqlx::query(&sql)
+                    .bind(kind)
+                    .bind(&id)
+                    .bind(planned.programme_id.to_string())
+                    .bind(planned.scope.to_string())
+                    .bind(&participant)
+                    .bind(version)
+                    .bind(deleted)
+                    .bind(&data)
+                    .bind(now)
+                    .bind(user);
+                if let (true, Some((action, address))) = (Self::WRITING_CTES, access) {
+                    query = query
+                        .bind(&participant)
+                        .bind(action.as_str())
+                        .bind(address);
+                }
+                query.execute(&mut *conn).await?;
+                if !Self::WRITING_CTES {
+                    sqlx::query(
+                        "INSERT INTO record_history (kind, id, version, deleted, data, changed_at, \
+                         changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(kind)
+                    .bind(&id)
+                    .bind(version)
+                    .bind(deleted)
+                    .bind(&data)
+                    .bind(now)
+                    .bind(user)
+                    .execute(&mut *conn)
+                    .await?;
+                    if let Some((action, address)) = access {
+                        let entry = $crate::db::records::AccessEntry {
+                            at: now,
+                            user_id: user.to_owned(),
+                            participant_id: participant.clone(),
+                            action,
+                            kind: kind.to_owned(),
+                            record_id: Some(id.clone()),
+                            address: address.map(str::to_owned),
+                        };
+                        Self::insert_access(&mut *conn, std::slice::from_ref(&entry)).await?;
+                    }
+                }
                 if had_links {
                     sqlx::query("DELETE FROM links WHERE source_kind = $1 AND source_id = $2")
                         .bind(kind)
@@ -817,13 +1024,77 @@ macro_rules! impl_record_store {
                 Ok(())
             }
 
+            /// Writes a device's scope changes: one statement per kind of change (and per
+            /// 300 scopes), not one per scope.
+            async fn save_scopes(
+                conn: &mut $conn,
+                client: &str,
+                plan: &lotsa_core::sync::scopes::ScopePlan,
+                cursor: i64,
+            ) -> Result<(), sqlx::Error> {
+                let upserts: Vec<(String, i64)> = plan
+                    .gained
+                    .iter()
+                    .map(|scope| (scope.to_string(), cursor))
+                    .chain(plan.adopted.iter().map(|scope| {
+                        (scope.to_string(), lotsa_core::sync::scopes::CONFIRMED)
+                    }))
+                    .collect();
+                for chunk in upserts.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("($1, ${}, ${}, NULL)", 2 + 2 * i, 3 + 2 * i))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO sync_client_scopes (client_id, scope, since, dropped_at) \
+                         VALUES {} ON CONFLICT (client_id, scope) \
+                         DO UPDATE SET since = excluded.since, dropped_at = NULL",
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(client);
+                    for (scope, since) in chunk {
+                        query = query.bind(scope).bind(since);
+                    }
+                    query.execute(&mut *conn).await?;
+                }
+                let updates = [
+                    ("dropped_at", cursor, &plan.lost),
+                    ("since", lotsa_core::sync::scopes::CONFIRMED, &plan.confirmed),
+                ];
+                for (column, value, scopes) in updates {
+                    for chunk in scopes.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
+                        let sql = format!(
+                            "UPDATE sync_client_scopes SET {column} = $2 \
+                             WHERE client_id = $1 AND scope IN {}",
+                            $crate::db::records::placeholders(3, chunk.len())
+                        );
+                        let mut query = sqlx::query(&sql).bind(client).bind(value);
+                        for scope in chunk {
+                            query = query.bind(scope.to_string());
+                        }
+                        query.execute(&mut *conn).await?;
+                    }
+                }
+                for chunk in plan.settled.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
+                    let sql = format!(
+                        "DELETE FROM sync_client_scopes WHERE client_id = $1 AND scope IN {}",
+                        $crate::db::records::placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query(&sql).bind(client);
+                    for scope in chunk {
+                        query = query.bind(scope.to_string());
+                    }
+                    query.execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
             /// Appends to the access log: one statement per 500 entries (a sync pull logs
             /// one per participant sent), as every statement is a round trip.
             async fn insert_access(
                 conn: &mut $conn,
                 entries: &[$crate::db::records::AccessEntry],
             ) -> Result<(), sqlx::Error> {
-                for chunk in entries.chunks(500) {
+                for chunk in entries.chunks($crate::db::records::ACCESS_PER_STATEMENT) {
                     let mut insert =
                         sqlx::QueryBuilder::<<$conn as sqlx::Connection>::Database>::new(
                             "INSERT INTO access_log (at, user_id, participant_id, action, kind, \
@@ -944,44 +1215,34 @@ macro_rules! impl_record_store {
                 ($crate::db::records::WriteOutcome, Option<lotsa_core::access::Viewer>),
                 $crate::db::DbError,
             > {
-                use $crate::db::records::{AccessAction, AccessEntry, WriteOutcome};
+                use $crate::db::records::{AccessAction, WriteOutcome};
                 let mut tx = self.pool.begin().await?;
-                // Taking the next version first serialises writers, so versions become
-                // visible in the order they were given and no pull skips one.
-                let version = Self::next_version(&mut tx).await?;
-                let existing =
-                    Self::load_with_author(&mut tx, change.kind().as_str(), &change.id().to_string())
-                        .await?;
-                let mut replaced = None;
-                if let Some(mutation) = mutation {
-                    let claimed = sqlx::query(
-                        "UPDATE sync_clients SET last_mutation_id = $1 \
-                         WHERE client_id = $2 AND last_mutation_id < $1",
-                    )
-                    .bind(mutation.id)
-                    .bind(mutation.client_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                    if claimed.rows_affected() != 1 {
-                        return Ok((WriteOutcome::Duplicate, None));
-                    }
-                    let current = existing.as_ref().and_then(|(stored, author)| {
-                        Some((stored.version, (*author)?))
-                    });
-                    replaced = lotsa_core::sync::server::replaced_author(
+                let Some(version) = Self::claim_version(&mut tx, mutation).await? else {
+                    return Ok((WriteOutcome::Duplicate, None));
+                };
+                let reads = Self::read_for_write(&mut tx, &change, actor.user_id).await?;
+                let viewer = lotsa_core::access::Viewer::new(
+                    actor.user_id,
+                    actor.roles.iter().copied(),
+                    &reads.links,
+                    today,
+                );
+                let current = reads
+                    .existing
+                    .as_ref()
+                    .and_then(|(stored, author)| Some((stored.version, (*author)?)));
+                let replaced = mutation.and_then(|mutation| {
+                    lotsa_core::sync::server::replaced_author(
                         mutation.base_version,
                         current,
                         actor.user_id,
                     )
-                    .zip(current.map(|(version, _)| version));
-                }
-                let viewer = Self::load_viewer(&mut tx, actor.user_id, &actor.roles, today).await?;
-                let had_links = existing.as_ref().is_some_and(|(stored, _)| {
+                    .zip(current.map(|(version, _)| version))
+                });
+                let had_links = reads.existing.as_ref().is_some_and(|(stored, _)| {
                     stored.record.as_ref().is_some_and(|record| !record.links().is_empty())
                 });
-                let context =
-                    Self::change_context(&mut tx, &change, existing.map(|(stored, _)| stored))
-                        .await?;
+                let context = Self::change_context(&mut tx, &change, reads).await?;
                 let planned = match lotsa_core::change::plan(&viewer, change, &context, today) {
                     Ok(planned) => planned,
                     Err(rejection) => return Ok((WriteOutcome::Rejected(rejection), Some(viewer))),
@@ -991,8 +1252,14 @@ macro_rules! impl_record_store {
                         .record
                         .as_ref()
                         .is_some_and(|record| !record.links().is_empty());
+                let action = match (&planned.record, planned.created) {
+                    (None, _) => AccessAction::Delete,
+                    (Some(_), true) => AccessAction::Create,
+                    (Some(_), false) => AccessAction::Update,
+                };
                 let user = actor.user_id.to_string();
-                Self::store(&mut tx, &planned, had_links, version, &user, now).await?;
+                let logged = Some((action, actor.address.as_deref()));
+                Self::store(&mut tx, &planned, had_links, version, &user, now, logged).await?;
                 if let Some((author, replaced_version)) = replaced {
                     sqlx::query(
                         "INSERT INTO sync_notices (user_id, version, kind, record_id, \
@@ -1005,23 +1272,6 @@ macro_rules! impl_record_store {
                     .bind(replaced_version)
                     .execute(&mut *tx)
                     .await?;
-                }
-                if let Some(participant) = planned.participant_id {
-                    let action = match (&planned.record, planned.created) {
-                        (None, _) => AccessAction::Delete,
-                        (Some(_), true) => AccessAction::Create,
-                        (Some(_), false) => AccessAction::Update,
-                    };
-                    let entry = AccessEntry {
-                        at: now,
-                        user_id: user.clone(),
-                        participant_id: Some(participant.to_string()),
-                        action,
-                        kind: planned.kind.as_str().to_owned(),
-                        record_id: Some(planned.id.to_string()),
-                        address: actor.address.clone(),
-                    };
-                    Self::insert_access(&mut tx, std::slice::from_ref(&entry)).await?;
                 }
                 tx.commit().await?;
                 Ok((WriteOutcome::Applied { version }, (!changes_links).then_some(viewer)))
@@ -1415,86 +1665,92 @@ macro_rules! impl_record_store {
                 client_id: uuid::Uuid,
                 sent: &lotsa_core::sync::engine::Sent,
                 token: uuid::Uuid,
+                reads: &[$crate::db::records::AccessEntry],
             ) -> Result<(), $crate::db::DbError> {
+                use $crate::db::records::ACCESS_PER_STATEMENT;
                 let plan = &sent.scopes;
                 let client = client_id.to_string();
-                // The device's row: the day of its limited views, and its lease given back
-                // (unless another request took it over after this one's expired).
                 let changes_scopes = *plan != lotsa_core::sync::scopes::ScopePlan::default();
-                let finish = sqlx::query(
-                    "UPDATE sync_clients SET views_on = COALESCE($3, views_on), \
+                // The device's row: the day of its limited views, and its lease given back;
+                // no row when another request took the lease over after this one's expired.
+                const FINISH: &str = "UPDATE sync_clients SET views_on = COALESCE($3, views_on), \
                      views_cursor = COALESCE($4, views_cursor), \
-                     scopes_version = scopes_version + $5, \
-                     lease_until = CASE WHEN lease_token = $2 THEN NULL ELSE lease_until END, \
-                     lease_token = CASE WHEN lease_token = $2 THEN NULL ELSE lease_token END \
-                     WHERE client_id = $1",
-                )
-                .bind(&client)
-                .bind(token.to_string())
-                .bind(sent.views.map(|views| views.on.to_string()))
-                .bind(sent.views.map(|views| views.cursor))
-                .bind(i64::from(changes_scopes));
+                     scopes_version = scopes_version + $5, lease_until = NULL, lease_token = NULL \
+                     WHERE client_id = $1 AND lease_token = $2";
+                let views_on = sent.views.map(|views| views.on.to_string());
+                let views_cursor = sent.views.map(|views| views.cursor);
+                let lost = |finished: u64| {
+                    if finished == 1 {
+                        Ok(())
+                    } else {
+                        Err($crate::db::DbError::LeaseLost)
+                    }
+                };
+                if Self::WRITING_CTES && !changes_scopes && reads.len() <= ACCESS_PER_STATEMENT {
+                    // The row and the read log in one statement; the log only if the lease
+                    // was still this request's.
+                    let mut sql = format!("WITH finish AS ({FINISH} RETURNING client_id)");
+                    if !reads.is_empty() {
+                        let rows: Vec<String> = (0..reads.len())
+                            .map(|i| {
+                                let n = 6 + 7 * i;
+                                format!(
+                                    "(CAST(${} AS TIMESTAMPTZ), CAST(${} AS TEXT), \
+                                     CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT), \
+                                     CAST(${} AS TEXT), CAST(${} AS TEXT))",
+                                    n,
+                                    n + 1,
+                                    n + 2,
+                                    n + 3,
+                                    n + 4,
+                                    n + 5,
+                                    n + 6
+                                )
+                            })
+                            .collect();
+                        sql.push_str(&format!(
+                            ", logged AS (INSERT INTO access_log (at, user_id, participant_id, \
+                             action, kind, record_id, address) SELECT * FROM (VALUES {}) entry \
+                             WHERE EXISTS (SELECT 1 FROM finish))",
+                            rows.join(", ")
+                        ));
+                    }
+                    sql.push_str(" SELECT COUNT(*) FROM finish");
+                    let mut query = sqlx::query_scalar::<_, i64>(&sql)
+                        .bind(&client)
+                        .bind(token.to_string())
+                        .bind(&views_on)
+                        .bind(views_cursor)
+                        .bind(0_i64);
+                    for entry in reads {
+                        query = query
+                            .bind(entry.at)
+                            .bind(&entry.user_id)
+                            .bind(&entry.participant_id)
+                            .bind(entry.action.as_str())
+                            .bind(&entry.kind)
+                            .bind(&entry.record_id)
+                            .bind(&entry.address);
+                    }
+                    let finished = query.fetch_one(&self.pool).await?;
+                    return lost(u64::try_from(finished).unwrap_or_default());
+                }
+                let finish = sqlx::query(FINISH)
+                    .bind(&client)
+                    .bind(token.to_string())
+                    .bind(&views_on)
+                    .bind(views_cursor)
+                    .bind(i64::from(changes_scopes));
                 if !changes_scopes {
-                    finish.execute(&self.pool).await?;
+                    lost(finish.execute(&self.pool).await?.rows_affected())?;
+                    let mut conn = self.pool.acquire().await?;
+                    Self::insert_access(&mut conn, reads).await?;
                     return Ok(());
                 }
-                let cursor = sent.cursor;
                 let mut tx = self.pool.begin().await?;
-                // One statement per kind of change (and per 300 scopes), not one per scope.
-                let upserts: Vec<(String, i64)> = plan
-                    .gained
-                    .iter()
-                    .map(|scope| (scope.to_string(), cursor))
-                    .chain(plan.adopted.iter().map(|scope| {
-                        (scope.to_string(), lotsa_core::sync::scopes::CONFIRMED)
-                    }))
-                    .collect();
-                for chunk in upserts.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
-                    let rows: Vec<String> = (0..chunk.len())
-                        .map(|i| format!("($1, ${}, ${}, NULL)", 2 + 2 * i, 3 + 2 * i))
-                        .collect();
-                    let sql = format!(
-                        "INSERT INTO sync_client_scopes (client_id, scope, since, dropped_at) \
-                         VALUES {} ON CONFLICT (client_id, scope) \
-                         DO UPDATE SET since = excluded.since, dropped_at = NULL",
-                        rows.join(", ")
-                    );
-                    let mut query = sqlx::query(&sql).bind(&client);
-                    for (scope, since) in chunk {
-                        query = query.bind(scope).bind(since);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
-                let updates = [
-                    ("dropped_at", cursor, &plan.lost),
-                    ("since", lotsa_core::sync::scopes::CONFIRMED, &plan.confirmed),
-                ];
-                for (column, value, scopes) in updates {
-                    for chunk in scopes.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
-                        let sql = format!(
-                            "UPDATE sync_client_scopes SET {column} = $2 \
-                             WHERE client_id = $1 AND scope IN {}",
-                            $crate::db::records::placeholders(3, chunk.len())
-                        );
-                        let mut query = sqlx::query(&sql).bind(&client).bind(value);
-                        for scope in chunk {
-                            query = query.bind(scope.to_string());
-                        }
-                        query.execute(&mut *tx).await?;
-                    }
-                }
-                for chunk in plan.settled.chunks($crate::db::records::SCOPES_PER_STATEMENT) {
-                    let sql = format!(
-                        "DELETE FROM sync_client_scopes WHERE client_id = $1 AND scope IN {}",
-                        $crate::db::records::placeholders(2, chunk.len())
-                    );
-                    let mut query = sqlx::query(&sql).bind(&client);
-                    for scope in chunk {
-                        query = query.bind(scope.to_string());
-                    }
-                    query.execute(&mut *tx).await?;
-                }
-                finish.execute(&mut *tx).await?;
+                lost(finish.execute(&mut *tx).await?.rows_affected())?;
+                Self::save_scopes(&mut tx, &client, plan, sent.cursor).await?;
+                Self::insert_access(&mut tx, reads).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1690,7 +1946,7 @@ macro_rules! impl_record_store {
                         record: Some(record.clone()),
                     };
                     let version = Self::next_version(&mut *tx).await?;
-                    Self::store(&mut *tx, &planned, false, version, "import", now).await?;
+                    Self::store(&mut *tx, &planned, false, version, "import", now, None).await?;
                 }
                 Ok(())
             }
@@ -1705,7 +1961,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aggregated_scopes_and_notices_read_back_and_a_malformed_item_is_corrupt() {
+    fn aggregated_scopes_notices_and_links_read_back_and_a_malformed_item_is_corrupt() {
         let participant = Uuid::from_u128(7);
         let scopes = parse_scope_rows(Some(&format!(
             "participant:{participant} 0 -,programme-all:{participant} 5 9"
@@ -1738,6 +1994,24 @@ mod tests {
             parse_notices(Some("contact a four 9")),
             Err(DbError::Corrupt(_))
         ));
+        let user = Entity::User(participant);
+        let links = parse_links(Some(&format!(
+            "{user} case_manager participant:{participant} 2026-01-05 -,{user} staff programme:{participant} - 2026-12-31"
+        )))
+        .unwrap();
+        assert_eq!(links.len(), 2);
+        assert_eq!(links[0].from, NaiveDate::from_ymd_opt(2026, 1, 5));
+        assert_eq!((links[0].until, links[1].from), (None, None));
+        assert_eq!(links[1].until, NaiveDate::from_ymd_opt(2026, 12, 31));
+        for broken in [
+            format!("{user} case_manager participant:{participant} 2026-13-01 -"),
+            format!("{user} friend participant:{participant} - -"),
+        ] {
+            assert!(
+                matches!(parse_links(Some(&broken)), Err(DbError::Corrupt(_))),
+                "{broken}"
+            );
+        }
     }
 
     #[test]

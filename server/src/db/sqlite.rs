@@ -77,6 +77,9 @@ fn own_file(path: &Path) -> std::io::Result<()> {
 
 super::accounts::impl_database!(SqliteDatabase, "sqlite");
 impl SqliteDatabase {
+    /// Whether a statement may write in its `WITH` part, so that writes that belong
+    /// together cost one round trip.
+    const WRITING_CTES: bool = false;
     /// The aggregate that joins strings with a separator.
     const GROUP_CONCAT: &'static str = "group_concat";
 }

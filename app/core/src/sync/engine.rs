@@ -103,6 +103,8 @@ pub struct Sent {
     pub scopes: ScopePlan,
     /// What to remember of its limited views, if that changed.
     pub views: Option<ViewsSent>,
+    /// The participants whose data it carried, for the access log.
+    pub read: BTreeSet<Uuid>,
 }
 
 /// What the engine needs of the server's storage, for one signed-in user's request. Each
@@ -175,7 +177,8 @@ pub trait SyncStore: Send {
         scopes: &[Scope],
     ) -> impl Future<Output = Result<Vec<StoredRecord>, Self::Error>> + Send;
 
-    /// Remembers what a response told the device.
+    /// Remembers what a response told the device, and notes in the access log that the
+    /// user's device was sent the data of the participants it read.
     fn save_sent(
         &mut self,
         client_id: Uuid,
@@ -188,12 +191,6 @@ pub trait SyncStore: Send {
         after: i64,
         up_to: i64,
     ) -> impl Future<Output = Result<Vec<Replaced>, Self::Error>> + Send;
-
-    /// Notes in the access log that this user's device was sent these participants' data.
-    fn log_reads(
-        &mut self,
-        participants: BTreeSet<Uuid>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// Why a request got no answer.
@@ -261,7 +258,6 @@ pub async fn sync<S: SyncStore>(
     let cursor = request.cursor.unwrap_or(0);
     let page = pull(store, &viewer, &client, cursor, today, page_size).await?;
     store.save_sent(request.client_id, &page.sent).await?;
-    store.log_reads(page.read).await?;
     let notices = match page.notices {
         Some(notices) => notices
             .into_iter()
@@ -282,8 +278,6 @@ struct Page {
     sent: Sent,
     changes: Vec<RecordChange>,
     more: bool,
-    /// The participants whose data the page carries.
-    read: BTreeSet<Uuid>,
     /// The user's replaced changes past the cursor, when the page's read brought them.
     notices: Option<Vec<Replaced>>,
 }
@@ -300,7 +294,7 @@ impl Page {
             return;
         };
         if let Some(data) = stored.visible_to(viewer, today) {
-            self.read.extend(record.participant_id());
+            self.sent.read.extend(record.participant_id());
             self.changes.push(RecordChange {
                 kind: stored.kind.as_str().to_owned(),
                 id: stored.id.to_string(),
@@ -387,10 +381,10 @@ async fn pull<S: SyncStore>(
             cursor: end.cursor,
             scopes: ScopePlan::default(),
             views: views_sent,
+            read: BTreeSet::new(),
         },
         changes: Vec::new(),
         more: end.more,
-        read: BTreeSet::new(),
         notices,
     };
     for stored in &views {
