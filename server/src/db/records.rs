@@ -1667,7 +1667,6 @@ macro_rules! impl_record_store {
                 token: uuid::Uuid,
                 reads: &[$crate::db::records::AccessEntry],
             ) -> Result<(), $crate::db::DbError> {
-                use $crate::db::records::ACCESS_PER_STATEMENT;
                 let plan = &sent.scopes;
                 let client = client_id.to_string();
                 let changes_scopes = *plan != lotsa_core::sync::scopes::ScopePlan::default();
@@ -1686,70 +1685,47 @@ macro_rules! impl_record_store {
                         Err($crate::db::DbError::LeaseLost)
                     }
                 };
-                if Self::WRITING_CTES && !changes_scopes && reads.len() <= ACCESS_PER_STATEMENT {
-                    // The row and the read log in one statement; the log only if the lease
-                    // was still this request's.
-                    let mut sql = format!("WITH finish AS ({FINISH} RETURNING client_id)");
-                    if !reads.is_empty() {
-                        let rows: Vec<String> = (0..reads.len())
-                            .map(|i| {
-                                let n = 6 + 7 * i;
-                                format!(
-                                    "(CAST(${} AS TIMESTAMPTZ), CAST(${} AS TEXT), \
-                                     CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT), \
-                                     CAST(${} AS TEXT), CAST(${} AS TEXT))",
-                                    n,
-                                    n + 1,
-                                    n + 2,
-                                    n + 3,
-                                    n + 4,
-                                    n + 5,
-                                    n + 6
-                                )
-                            })
-                            .collect();
-                        sql.push_str(&format!(
-                            ", logged AS (INSERT INTO access_log (at, user_id, participant_id, \
-                             action, kind, record_id, address) SELECT * FROM (VALUES {}) entry \
-                             WHERE EXISTS (SELECT 1 FROM finish))",
-                            rows.join(", ")
-                        ));
-                    }
-                    sql.push_str(" SELECT COUNT(*) FROM finish");
-                    let mut query = sqlx::query_scalar::<_, i64>(&sql)
+                if Self::WRITING_CTES && !changes_scopes {
+                    // The row and the read log in one statement of a fixed text (the entries
+                    // come as one JSON array); the log only if the lease was still this
+                    // request's.
+                    let entries = serde_json::to_string(reads)
+                        .map_err(|error| $crate::db::DbError::Corrupt(error.to_string()))?;
+                    let sql = format!(
+                        "WITH finish AS ({FINISH} RETURNING client_id), \
+                         logged AS (INSERT INTO access_log (at, user_id, participant_id, action, \
+                         kind, record_id, address) SELECT e.at, e.user_id, e.participant_id, \
+                         e.action, e.kind, e.record_id, e.address \
+                         FROM json_to_recordset(CAST($6 AS JSON)) AS e (at TIMESTAMPTZ, \
+                         user_id TEXT, participant_id TEXT, action TEXT, kind TEXT, \
+                         record_id TEXT, address TEXT) WHERE EXISTS (SELECT 1 FROM finish)) \
+                         SELECT COUNT(*) FROM finish"
+                    );
+                    let finished: i64 = sqlx::query_scalar(&sql)
                         .bind(&client)
                         .bind(token.to_string())
                         .bind(&views_on)
                         .bind(views_cursor)
-                        .bind(0_i64);
-                    for entry in reads {
-                        query = query
-                            .bind(entry.at)
-                            .bind(&entry.user_id)
-                            .bind(&entry.participant_id)
-                            .bind(entry.action.as_str())
-                            .bind(&entry.kind)
-                            .bind(&entry.record_id)
-                            .bind(&entry.address);
-                    }
-                    let finished = query.fetch_one(&self.pool).await?;
+                        .bind(0_i64)
+                        .bind(entries)
+                        .fetch_one(&self.pool)
+                        .await?;
                     return lost(u64::try_from(finished).unwrap_or_default());
                 }
-                let finish = sqlx::query(FINISH)
+                // The row, the scopes and the read log commit together.
+                let mut tx = self.pool.begin().await?;
+                let finished = sqlx::query(FINISH)
                     .bind(&client)
                     .bind(token.to_string())
                     .bind(&views_on)
                     .bind(views_cursor)
-                    .bind(i64::from(changes_scopes));
-                if !changes_scopes {
-                    lost(finish.execute(&self.pool).await?.rows_affected())?;
-                    let mut conn = self.pool.acquire().await?;
-                    Self::insert_access(&mut conn, reads).await?;
-                    return Ok(());
+                    .bind(i64::from(changes_scopes))
+                    .execute(&mut *tx)
+                    .await?;
+                lost(finished.rows_affected())?;
+                if changes_scopes {
+                    Self::save_scopes(&mut tx, &client, plan, sent.cursor).await?;
                 }
-                let mut tx = self.pool.begin().await?;
-                lost(finish.execute(&mut *tx).await?.rows_affected())?;
-                Self::save_scopes(&mut tx, &client, plan, sent.cursor).await?;
                 Self::insert_access(&mut tx, reads).await?;
                 tx.commit().await?;
                 Ok(())
