@@ -110,6 +110,88 @@ async fn upgrading_from_the_previous_version_keeps_the_data() {
     upgraded.close();
 }
 
+/// Values that versions before JSON text wrote as the values themselves (a JavaScript object,
+/// number or string) still read, and what is written now is JSON text.
+#[wasm_bindgen_test]
+async fn values_an_earlier_version_wrote_as_objects_still_read() {
+    use indexed_db_futures::database::Database;
+    use indexed_db_futures::prelude::*;
+    use indexed_db_futures::transaction::TransactionMode;
+    use wasm_bindgen::JsValue;
+    let name = unique_name("earlier");
+    DeviceStore::open_at(&name, SCHEMA_VERSION)
+        .await
+        .unwrap()
+        .close();
+    let client_id = uuid::Uuid::new_v4();
+    let earlier = [
+        (
+            stores::RECORDS,
+            "check_in/1",
+            js_sys::JSON::parse(&serde_json::to_string(&sample()).unwrap()).unwrap(),
+        ),
+        (
+            stores::META,
+            "client_id",
+            JsValue::from_str(&client_id.to_string()),
+        ),
+        (stores::META, "cursor", JsValue::from_f64(41.0)),
+    ];
+    let db = Database::open(&name).await.unwrap();
+    let transaction = db
+        .transaction([stores::RECORDS, stores::META])
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    for (store, key, value) in earlier {
+        transaction
+            .object_store(store)
+            .unwrap()
+            .put(value)
+            .with_key(key.to_owned())
+            .await
+            .unwrap();
+    }
+    transaction.commit().await.unwrap();
+    db.close();
+
+    let store = DeviceStore::open_at(&name, SCHEMA_VERSION).await.unwrap();
+    assert_eq!(
+        store
+            .get::<CheckIn>(stores::RECORDS, "check_in/1")
+            .await
+            .unwrap(),
+        Some(sample())
+    );
+    assert_eq!(store.client_id().await.unwrap(), client_id);
+    assert_eq!(
+        store.get::<u64>(stores::META, "cursor").await.unwrap(),
+        Some(41)
+    );
+    store
+        .put(stores::RECORDS, "check_in/2", &sample())
+        .await
+        .unwrap();
+    store.close();
+
+    let db = Database::open(&name).await.unwrap();
+    let transaction = db.transaction(stores::RECORDS).build().unwrap();
+    let written: Option<JsValue> = transaction
+        .object_store(stores::RECORDS)
+        .unwrap()
+        .get("check_in/2".to_owned())
+        .await
+        .unwrap();
+    let text = written.and_then(|value| value.as_string());
+    assert_eq!(
+        text.map(|text| serde_json::from_str::<CheckIn>(&text).unwrap()),
+        Some(sample()),
+        "kept as JSON text"
+    );
+    drop(transaction);
+    db.close();
+}
+
 #[wasm_bindgen_test]
 async fn a_fresh_database_gets_every_store_at_once() {
     let store = DeviceStore::open_at(&unique_name("fresh"), SCHEMA_VERSION)

@@ -4,6 +4,11 @@
 //! The schema is versioned. [`MIGRATIONS`] lists what each version adds; opening the database
 //! runs every step between the version on the device and [`SCHEMA_VERSION`], so a device
 //! can skip app releases and still arrive at the current shape with its data intact.
+//!
+//! Values are kept as JSON text: a record crosses into the browser as one string, where
+//! converting it field by field would cost a call into JavaScript per field (and a converter
+//! in the bundle). Values that earlier versions wrote as JavaScript objects, numbers or plain
+//! strings still read (see [`decode`]), so no migration rewrites them.
 
 use crate::change::Change;
 use crate::sync::replica::{self, Absorbed, Held, Pending, SyncMeta};
@@ -13,6 +18,7 @@ use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::JsValue;
 
 /// The database's name on the device.
 pub const DB_NAME: &str = "lotsa";
@@ -72,7 +78,6 @@ impl From<IdbError> for StoreError {
             {
                 StoreError::NewerSchema
             }
-            IdbError::Serialisation(error) => StoreError::Corrupt(error.to_string()),
             other => StoreError::Other(other.to_string()),
         }
     }
@@ -86,6 +91,33 @@ impl From<OpenDbError> for StoreError {
             }
             OpenDbError::Base(error) => error.into(),
             other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+/// A value as the store keeps it: its JSON text.
+fn encode<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
+    serde_json::to_string(value)
+        .map(|text| JsValue::from_str(&text))
+        .map_err(|error| StoreError::Corrupt(error.to_string()))
+}
+
+/// A stored value: JSON text, or what an earlier version wrote (an object or a number, read
+/// through the browser's `JSON.stringify`; a plain string, such as the device's client id).
+fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, StoreError> {
+    let corrupt = |error: serde_json::Error| StoreError::Corrupt(error.to_string());
+    match value.as_string() {
+        // Read as the JSON string it would be now: the same parser, not a second one.
+        Some(text) => serde_json::from_str(&text).or_else(|error| {
+            let quoted = serde_json::Value::String(text).to_string();
+            serde_json::from_str(&quoted).map_err(|_| corrupt(error))
+        }),
+        None => {
+            let text = js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|text| text.as_string())
+                .ok_or_else(|| StoreError::Corrupt("a stored value is not JSON".to_owned()))?;
+            serde_json::from_str(&text).map_err(corrupt)
         }
     }
 }
@@ -151,9 +183,8 @@ impl DeviceStore {
             .build()?;
         transaction
             .object_store(store)?
-            .put(value)
+            .put(encode(value)?)
             .with_key(key.to_owned())
-            .serde()?
             .await?;
         // Without an explicit commit the transaction rolls back when dropped.
         transaction.commit().await?;
@@ -169,10 +200,9 @@ impl DeviceStore {
         let transaction = self.db.transaction(store).build()?;
         let value = transaction
             .object_store(store)?
-            .get::<T, _, _>(key.to_owned())
-            .serde()?
+            .get::<JsValue, _, _>(key.to_owned())
             .await?;
-        Ok(value)
+        value.map(decode).transpose()
     }
 
     /// This device's id for the sync protocol, created on first use and kept from then on.
@@ -218,13 +248,12 @@ impl DeviceStore {
         store: &'static str,
     ) -> Result<Vec<T>, StoreError> {
         let transaction = self.db.transaction(store).build()?;
-        let values = transaction
+        transaction
             .object_store(store)?
-            .get_all::<T>()
-            .serde()?
+            .get_all::<JsValue>()
             .await?
-            .collect::<Result<Vec<T>, _>>()?;
-        Ok(values)
+            .map(|value| decode(value?))
+            .collect()
     }
 
     pub async fn sync_meta(&self) -> Result<SyncMeta, StoreError> {
@@ -243,31 +272,32 @@ impl DeviceStore {
             .transaction([stores::OUTBOX, stores::META, stores::RECORDS])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        let base_version = transaction
+        let held = transaction
             .object_store(stores::RECORDS)?
-            .get::<Held, _, _>(replica::key(
+            .get::<JsValue, _, _>(replica::key(
                 change.kind().as_str(),
                 &change.id().to_string(),
             ))
-            .serde()?
-            .await?
+            .await?;
+        let base_version = held
+            .map(decode::<Held>)
+            .transpose()?
             .map(|held| held.version);
         let meta = transaction.object_store(stores::META)?;
         let last: i64 = meta
-            .get::<i64, _, _>(LAST_MUTATION_KEY.to_owned())
-            .serde()?
+            .get::<JsValue, _, _>(LAST_MUTATION_KEY.to_owned())
             .await?
+            .map(decode)
+            .transpose()?
             .unwrap_or(0);
         let pending = replica::enqueue(last, change, base_version);
-        meta.put(&pending.mutation.id)
+        meta.put(encode(&pending.mutation.id)?)
             .with_key(LAST_MUTATION_KEY.to_owned())
-            .serde()?
             .await?;
         transaction
             .object_store(stores::OUTBOX)?
-            .put(&pending)
+            .put(encode(&pending)?)
             .with_key(outbox_key(pending.mutation.id))
-            .serde()?
             .await?;
         transaction.commit().await?;
         Ok(pending)
@@ -304,9 +334,8 @@ impl DeviceStore {
         let notices = transaction.object_store(stores::NOTICES)?;
         for notice in &absorbed.notices {
             notices
-                .put(notice)
+                .put(encode(notice)?)
                 .with_key(notice.key.clone())
-                .serde()?
                 .await?;
         }
         let records = transaction.object_store(stores::RECORDS)?;
@@ -314,7 +343,7 @@ impl DeviceStore {
         // through the browser's event loop per record (about 0.5 ms, measured).
         let mut puts = Vec::with_capacity(absorbed.puts.len());
         for held in &absorbed.puts {
-            puts.push(records.put(held).with_key(held.key()).serde()?);
+            puts.push(records.put(encode(held)?).with_key(held.key()).build()?);
         }
         futures::future::try_join_all(puts).await?;
         for key in &absorbed.deletes {
@@ -326,9 +355,8 @@ impl DeviceStore {
         }
         transaction
             .object_store(stores::META)?
-            .put(meta)
+            .put(encode(meta)?)
             .with_key(SYNC_META_KEY.to_owned())
-            .serde()?
             .await?;
         transaction.commit().await?;
         Ok(())
