@@ -494,6 +494,25 @@ async fn a_participant_handed_over_is_purged_from_the_old_device_and_sent_to_the
         a_records,
         "the new case manager gets all of A, old versions too"
     );
+    // The next request's cursor confirms it; from then on, as the cursor moves on, only
+    // what is new about A comes.
+    let quiet = new.sync(&app, json!([])).await;
+    assert_eq!(quiet["changes"], json!([]), "{quiet}");
+    let (check_in, body) = new_check_in(&programme);
+    let later = new
+        .sync(
+            &app,
+            json!([{ "id": 1, "name": "check_in.save", "args": body }]),
+        )
+        .await;
+    let ids: Vec<&Value> = later["changes"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        ids.iter().map(|change| &change["id"]).collect::<Vec<_>>(),
+        [&json!(check_in)],
+        "only the new check-in: {later}"
+    );
+    let after = new.sync(&app, json!([])).await;
+    assert_eq!(after["changes"], json!([]), "A is not sent again: {after}");
 }
 
 #[tokio::test]

@@ -1024,8 +1024,8 @@ macro_rules! impl_record_store {
                 Ok(())
             }
 
-            /// Writes a device's scope changes: one statement per kind of change (and per
-            /// 300 scopes), not one per scope.
+            /// Writes a device's scope changes where a statement cannot write in its `WITH`
+            /// part: one statement per kind of change (and per 300 scopes), none for none.
             async fn save_scopes(
                 conn: &mut $conn,
                 client: &str,
@@ -1685,14 +1685,50 @@ macro_rules! impl_record_store {
                         Err($crate::db::DbError::LeaseLost)
                     }
                 };
-                if Self::WRITING_CTES && !changes_scopes {
-                    // The row and the read log in one statement of a fixed text (the entries
-                    // come as one JSON array); the log only if the lease was still this
+                if Self::WRITING_CTES {
+                    // The row, the scopes and the read log in one statement of a fixed text
+                    // (lists come as JSON arrays; a plan's lists never share a scope, so no
+                    // row is written twice); the rest only if the lease was still this
                     // request's.
-                    let entries = serde_json::to_string(reads)
-                        .map_err(|error| $crate::db::DbError::Corrupt(error.to_string()))?;
+                    let corrupt = |error: serde_json::Error| {
+                        $crate::db::DbError::Corrupt(error.to_string())
+                    };
+                    let names = |scopes: &[lotsa_core::sync::scopes::Scope]| {
+                        serde_json::Value::from(
+                            scopes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        )
+                        .to_string()
+                    };
+                    let upserts: Vec<serde_json::Value> = plan
+                        .gained
+                        .iter()
+                        .map(|scope| (scope, sent.cursor))
+                        .chain(
+                            plan.adopted
+                                .iter()
+                                .map(|scope| (scope, lotsa_core::sync::scopes::CONFIRMED)),
+                        )
+                        .map(|(scope, since)| {
+                            serde_json::json!({ "scope": scope.to_string(), "since": since })
+                        })
+                        .collect();
+                    let entries = serde_json::to_string(reads).map_err(corrupt)?;
                     let sql = format!(
                         "WITH finish AS ({FINISH} RETURNING client_id), \
+                         upserted AS (INSERT INTO sync_client_scopes (client_id, scope, since, \
+                         dropped_at) SELECT $1, u.scope, u.since, NULL \
+                         FROM json_to_recordset(CAST($7 AS JSON)) AS u (scope TEXT, since BIGINT) \
+                         WHERE EXISTS (SELECT 1 FROM finish) ON CONFLICT (client_id, scope) \
+                         DO UPDATE SET since = excluded.since, dropped_at = NULL), \
+                         dropped AS (UPDATE sync_client_scopes SET dropped_at = $8 \
+                         WHERE client_id = $1 AND EXISTS (SELECT 1 FROM finish) AND scope IN \
+                         (SELECT value FROM json_array_elements_text(CAST($9 AS JSON)))), \
+                         confirmed AS (UPDATE sync_client_scopes SET since = $10 \
+                         WHERE client_id = $1 AND EXISTS (SELECT 1 FROM finish) AND scope IN \
+                         (SELECT value FROM json_array_elements_text(CAST($11 AS JSON)))), \
+                         settled AS (DELETE FROM sync_client_scopes \
+                         WHERE client_id = $1 AND EXISTS (SELECT 1 FROM finish) AND scope IN \
+                         (SELECT value FROM json_array_elements_text(CAST($12 AS JSON)))), \
                          logged AS (INSERT INTO access_log (at, user_id, participant_id, action, \
                          kind, record_id, address) SELECT e.at, e.user_id, e.participant_id, \
                          e.action, e.kind, e.record_id, e.address \
@@ -1706,8 +1742,14 @@ macro_rules! impl_record_store {
                         .bind(token.to_string())
                         .bind(&views_on)
                         .bind(views_cursor)
-                        .bind(0_i64)
+                        .bind(i64::from(changes_scopes))
                         .bind(entries)
+                        .bind(serde_json::Value::from(upserts).to_string())
+                        .bind(sent.cursor)
+                        .bind(names(&plan.lost))
+                        .bind(lotsa_core::sync::scopes::CONFIRMED)
+                        .bind(names(&plan.confirmed))
+                        .bind(names(&plan.settled))
                         .fetch_one(&self.pool)
                         .await?;
                     return lost(u64::try_from(finished).unwrap_or_default());
@@ -1723,9 +1765,7 @@ macro_rules! impl_record_store {
                     .execute(&mut *tx)
                     .await?;
                 lost(finished.rows_affected())?;
-                if changes_scopes {
-                    Self::save_scopes(&mut tx, &client, plan, sent.cursor).await?;
-                }
+                Self::save_scopes(&mut tx, &client, plan, sent.cursor).await?;
                 Self::insert_access(&mut tx, reads).await?;
                 tx.commit().await?;
                 Ok(())
