@@ -123,6 +123,42 @@ test("an invalid check-in is refused on the phone and keeps what was typed", asy
   });
 });
 
+test("a check-in dated in the future is refused on the phone, in Swedish, and by the server", async () => {
+  await withPage(async (page) => {
+    await (await openCaseload(page, server, "handlaggare2")).first().click();
+    await page.getByTestId("participant-name").waitFor();
+    await openForm(page, "check-in");
+    await page.fill("[data-testid=check-in-form] input[name=held_on]", swedishToday(1));
+    await page.fill("[data-testid=check-in-form] textarea[name=notes]", "Besöket som inte har hänt");
+    await page.click("[data-testid=check-in-form] button[type=submit]");
+    await page.getByTestId("check-in-error").waitFor();
+    assert.match(
+      await page.getByTestId("check-in-error").textContent(),
+      /^En avstämning kan inte ha ett datum i framtiden\. Välj dagens datum eller ett tidigare\.$/,
+    );
+    assert.equal(await page.inputValue("[data-testid=check-in-form] input[name=held_on]"), swedishToday(1));
+    assert.equal(await page.getByTestId("pending-count").count(), 0, "nothing was queued");
+  });
+  // A client that does not check (a script, an older app) is refused by the server.
+  const coach = await apiAs(server, "handlaggare2");
+  const participant = (await (await coach.get("/api/v1/participants")).json())[0];
+  const id = crypto.randomUUID();
+  const refused = await coach.put(`/api/v1/records/check_in/${id}`, {
+    data: {
+      id,
+      participant_id: participant.id,
+      held_on: swedishToday(1),
+      attendees: ["participant", "case_manager"],
+      going: "well",
+      notes: "",
+      ratings: [],
+      agreed_actions: [],
+    },
+  });
+  assert.equal(refused.status(), 400);
+  assert.equal((await refused.json()).code, "check_in_in_the_future");
+});
+
 /** Today in Sweden, as the app counts days (YYYY-MM-DD). */
 async function userId(api) {
   return (await (await api.get("/api/v1/session")).json()).user.id;

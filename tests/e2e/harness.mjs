@@ -295,9 +295,10 @@ export async function deviceData(page) {
   return { names, records: value ?? 0 };
 }
 
-/** What the user's IndexedDB holds under `key` in `store`, or null. */
+/** What the user's IndexedDB holds under `key` in `store` (the app keeps JSON text), or null. */
 export async function storedValue(page, store, key) {
-  return (await readUserStore(page, store, "get", key)).value;
+  const { value } = await readUserStore(page, store, "get", key);
+  return typeof value === "string" ? JSON.parse(value) : value;
 }
 
 /** The draft the app keeps on the device under `name` (such as `check_in/<participant>`), or null. */

@@ -206,6 +206,9 @@ pub fn plan(
         return Err(refusal(viewer, &record, programme_id));
     }
     check_references(&record, context, programme_id)?;
+    if let Record::CheckIn(check_in) = &record {
+        check_in.happened_by(today).map_err(Rejection::Invalid)?;
+    }
     Ok(Planned {
         kind: record.kind(),
         id: record.id(),
@@ -452,5 +455,32 @@ mod tests {
         );
         assert_eq!(hidden, missing);
         assert_eq!(hidden, Err(Rejection::Missing("the participant")));
+    }
+
+    #[test]
+    fn a_check_in_dated_after_today_is_refused_and_one_of_today_is_not() {
+        let check_in = |held_on: &str| {
+            Record::parse(
+                Kind::CheckIn,
+                json!({ "id": Uuid::from_u128(51), "participant_id": PARTICIPANT,
+                    "held_on": held_on, "going": "well" }),
+            )
+            .unwrap()
+        };
+        let context = context_with(None);
+        let tomorrow = plan(
+            &case_manager(),
+            Change::Save(Box::new(check_in("2026-11-23"))),
+            &context,
+            today(),
+        );
+        let Err(Rejection::Invalid(error)) = tomorrow else {
+            panic!("{tomorrow:?}");
+        };
+        assert_eq!(error.refusal, Refusal::CheckInInTheFuture);
+        for held_on in ["2026-11-22", "2026-11-01"] {
+            let change = Change::Save(Box::new(check_in(held_on)));
+            assert!(plan(&case_manager(), change, &context, today()).is_ok());
+        }
     }
 }

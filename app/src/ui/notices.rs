@@ -65,6 +65,7 @@ pub fn refusal_text(i18n: leptos_i18n::I18nContext<Locale>, refusal: Refusal) ->
         Refusal::WeekdayTwice => t_string!(i18n, refusal_weekday_twice).to_string(),
         Refusal::DayEndsBeforeStart => t_string!(i18n, refusal_day_ends_before_start).to_string(),
         Refusal::AreaRatedTwice => t_string!(i18n, refusal_area_rated_twice).to_string(),
+        Refusal::CheckInInTheFuture => t_string!(i18n, refusal_check_in_in_the_future).to_string(),
         Refusal::ConsentWithdrawnBeforeGiven => {
             t_string!(i18n, refusal_consent_withdrawn_before_given).to_string()
         }

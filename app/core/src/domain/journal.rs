@@ -276,6 +276,16 @@ impl CheckIn {
         }
         Ok(())
     }
+
+    /// A check-in records a visit that took place, so it is not dated after `today` (the
+    /// Swedish day the change is made on). Checked when a change is made, not when a stored
+    /// one is read: yesterday's today is not today's.
+    pub fn happened_by(&self, today: NaiveDate) -> Result<(), RecordError> {
+        if self.held_on > today {
+            return Err(RecordError::rule("held_on", Refusal::CheckInInTheFuture));
+        }
+        Ok(())
+    }
 }
 
 impl Absence {

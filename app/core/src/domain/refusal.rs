@@ -65,6 +65,7 @@ refusals! {
     WeekdayTwice = "weekday_twice": "a weekday appears twice",
     DayEndsBeforeStart = "day_ends_before_start": "a day ends before it starts",
     AreaRatedTwice = "area_rated_twice": "an area is rated twice",
+    CheckInInTheFuture = "check_in_in_the_future": "a check-in records a visit that took place: not after today",
     ConsentWithdrawnBeforeGiven = "consent_withdrawn_before_given": "a consent is withdrawn before it was given",
     FollowUpNeedsDoneOn = "follow_up_needs_done_on": "a follow-up with a result needs the day it was done",
     AttendanceId = "attendance_id": "an attendance record's id must be Attendance::id_for(participant_id, day)",

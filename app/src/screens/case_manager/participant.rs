@@ -711,6 +711,7 @@ pub(crate) fn CheckInForm(participant: Value) -> impl IntoView {
         let check_in =
             from_json::<CheckIn>(form.check_in(&participant_id, placement_id)).and_then(|c| {
                 c.validate()?;
+                c.happened_by(stockholm_day(chrono::Utc::now()))?;
                 Ok(c)
             });
         let meeting = form
