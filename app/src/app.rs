@@ -91,6 +91,27 @@ fn remember_language(locale: Locale) {
     }
 }
 
+/// The language the user chose, as this browser keeps it (the cookie the switch writes).
+#[cfg(feature = "hydrate")]
+fn remembered_language() -> Option<Locale> {
+    use wasm_bindgen::JsCast;
+    let cookies = document()
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?
+        .cookie()
+        .ok()?;
+    cookies.split(';').find_map(|pair| {
+        let value = pair
+            .trim()
+            .strip_prefix(LANGUAGE_COOKIE)?
+            .strip_prefix('=')?;
+        <Locale as leptos_i18n::Locale>::get_all()
+            .iter()
+            .copied()
+            .find(|locale| locale.as_str() == value)
+    })
+}
+
 /// The language comes from the user's own choice (a cookie set by the language switch),
 /// never from the browser's Accept-Language: staff devices are often set to English, yet the
 /// programme works in Swedish.
@@ -117,6 +138,16 @@ fn Frame(children: Children) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         remember_language(next);
     };
+    // A page the service worker kept from before the choice (the app started offline) was
+    // rendered in the language of that day: the choice this browser keeps wins.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(chosen) = remembered_language() {
+            if chosen != i18n.get_locale_untracked() {
+                i18n.set_locale(chosen);
+            }
+        }
+    });
     let location = leptos_router::hooks::use_location();
     let here = move || {
         let search = location.search.get();

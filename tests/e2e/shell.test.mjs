@@ -2,7 +2,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, waitForHydration, serviceWorkerReady, PHONE, openSignIn } from "./harness.mjs";
+import { startServer, withPage, waitForHydration, serviceWorkerReady, PHONE, openSignIn, onlineErrors } from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -61,6 +61,32 @@ test("the language switch works once the app has hydrated, and is remembered", a
     await waitForHydration(page);
     assert.equal(await heading.textContent(), "Välkommen till Lotsa");
     assert.deepEqual(errors, []);
+  });
+});
+
+test("the language chosen stays when the app starts offline, and the choice is not overwritten", async () => {
+  await withPage(async (page, errors, context) => {
+    await page.goto(server.url);
+    await waitForHydration(page);
+    await serviceWorkerReady(page);
+    // Chosen on another page than the start page, whose copy the worker cached in Swedish.
+    await openSignIn(page, server);
+    await page.getByTestId("switch-language").click();
+    await page.waitForFunction(() => document.querySelector("h1").textContent === "Sign in");
+
+    await context.setOffline(true);
+    await page.goto(server.url);
+    await waitForHydration(page);
+    await page.waitForFunction(() => document.querySelector("h1").textContent === "Welcome to Lotsa");
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+    assert.match(await page.getByTestId("connection").textContent(), /^Offline/);
+    await page.reload();
+    await waitForHydration(page);
+    await page.waitForFunction(() => document.querySelector("h1").textContent === "Welcome to Lotsa");
+    const [cookie] = (await context.cookies()).filter((c) => c.name === "lotsa_language");
+    assert.equal(cookie?.value, "en", "the choice is kept");
+    await context.setOffline(false);
+    assert.deepEqual(onlineErrors(errors), []);
   });
 });
 
