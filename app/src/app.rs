@@ -139,9 +139,10 @@ fn Frame(children: Children) -> impl IntoView {
         remember_language(next);
     };
     // A page the service worker kept from before the choice (the app started offline) was
-    // rendered in the language of that day: the choice this browser keeps wins.
+    // rendered in the language of that day: the choice this browser keeps wins, once the
+    // page has hydrated as it was rendered.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    leptos::task::spawn_local(async move {
         if let Some(chosen) = remembered_language() {
             if chosen != i18n.get_locale_untracked() {
                 i18n.set_locale(chosen);

@@ -159,6 +159,7 @@ test("a change replaced by someone else's is shown to its author until dismissed
     await signIn(page, server, "handlaggare1");
     await waitForSynced(page);
     const participant = await openFirstParticipant(page);
+    const name = await page.getByTestId("participant-name").textContent();
     const note = `Coachens version ${Date.now()}`;
     await recordCheckIn(page, note);
     await waitUntilSent(page, note);
@@ -181,7 +182,11 @@ test("a change replaced by someone else's is shown to its author until dismissed
     await waitForHydration(page);
     const notice = page.getByTestId("replaced");
     await notice.waitFor();
-    assert.match(await notice.textContent(), /avstämningen ersattes/);
+    // It names whose check-in it was.
+    assert.ok(
+      (await notice.textContent()).includes(`Din ändring av avstämningen för ${name} ersattes`),
+      await notice.textContent(),
+    );
     await page.getByTestId("timeline").locator("li", { hasText: theirs }).waitFor();
     await notice.getByTestId("dismiss-notice").click();
     await notice.waitFor({ state: "detached" });

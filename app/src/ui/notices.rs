@@ -4,9 +4,12 @@
 
 use crate::domain::{Note, Refusal, ShortText};
 use crate::i18n::*;
-use crate::sync::replica::{Notice, NoticeWhat};
+use crate::sync::replica::{key, Notice, NoticeWhat};
 use crate::sync::status::SyncStatus;
+use crate::ui::records::full_name;
 use leptos::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// A record kind in words, for sentences like "the change to the check-in".
 pub fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: &str) -> String {
@@ -107,10 +110,34 @@ pub fn Notices() -> impl IntoView {
     }
 }
 
+/// Whom a notice's record is about, by name, while the device holds the record: the
+/// participant (or supervisor) it is, or whose file it is in.
+fn about_whom(view: &BTreeMap<String, Value>, kind: &str, id: &str) -> Option<String> {
+    let record = view.get(&key(kind, id))?;
+    let person = match kind {
+        "participant" | "supervisor" => record,
+        _ => view.get(&key("participant", record["participant_id"].as_str()?))?,
+    };
+    Some(full_name(person))
+}
+
 #[component]
 fn NoticeLine(notice: Notice) -> impl IntoView {
     let i18n = use_i18n();
+    let status = expect_context::<SyncStatus>();
     let what = kind_label(i18n, &notice.kind);
+    let what = match status
+        .view
+        .with_untracked(|view| about_whom(view, &notice.kind, &notice.record_id))
+    {
+        // "the participant Amina A", "the check-in for Amina A": the same order in both
+        // languages, and plain words rather than templates, which cost the bundle more.
+        Some(who) if matches!(notice.kind.as_str(), "participant" | "supervisor") => {
+            format!("{what} {who}")
+        }
+        Some(who) => format!("{what} {} {who}", t_string!(i18n, notice_for)),
+        None => what,
+    };
     let (text, button, testid) = match &notice.what {
         NoticeWhat::Refused { error, code } => (
             t_string!(
