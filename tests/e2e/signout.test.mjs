@@ -94,8 +94,10 @@ test("a sign-out made offline ends the session when the network comes back, and 
 
 test("a sign-out made offline is sent first when the app starts again, before the session is trusted", async () => {
   const profile = newProfileDir();
+  // Closed also when an assertion fails: an open browser would keep the test run from ending.
+  let context;
   try {
-    let context = await openProfile(profile);
+    context = await openProfile(profile);
     let page = await context.newPage();
     await openCaseload(page, server, "handlaggare3");
     const session = await sessionCookie(context);
@@ -120,8 +122,8 @@ test("a sign-out made offline is sent first when the app starts again, before th
     await caseloadIsShut(page);
     // The app shut the caseload only after the server had ended the session.
     assert.equal(await meWith(session), 401, "the old session is ended");
-    await context.close();
   } finally {
+    await context?.close();
     rmSync(profile, { recursive: true, force: true });
   }
 });
