@@ -100,16 +100,11 @@ fn remembered_language() -> Option<Locale> {
         .ok()?
         .cookie()
         .ok()?;
-    cookies.split(';').find_map(|pair| {
-        let value = pair
-            .trim()
-            .strip_prefix(LANGUAGE_COOKIE)?
-            .strip_prefix('=')?;
-        <Locale as leptos_i18n::Locale>::get_all()
-            .iter()
-            .copied()
-            .find(|locale| locale.as_str() == value)
-    })
+    let chosen = crate::domain::cookie_value(&cookies, LANGUAGE_COOKIE)?;
+    <Locale as leptos_i18n::Locale>::get_all()
+        .iter()
+        .copied()
+        .find(|locale| locale.as_str() == chosen)
 }
 
 /// The language comes from the user's own choice (a cookie set by the language switch),

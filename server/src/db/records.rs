@@ -342,21 +342,16 @@ pub(super) fn parse_links(raw: Option<&str>) -> Result<Vec<Link>, DbError> {
     rows.into_iter().map(link_from_row).collect()
 }
 
-/// Every link of a user (`$1`) and of the records the user is (their `myself` links), as
-/// [`link_from_row`] reads them.
-pub(super) const VIEWER_LINKS: &str =
-    "SELECT principal, link, target, valid_from, valid_until FROM links WHERE principal = $1 \
-     OR principal IN (SELECT target FROM links WHERE principal = $1 AND link = 'myself')";
-
-/// [`VIEWER_LINKS`] of the user `$5` as one string for [`parse_links`], given the aggregate
-/// that joins strings (`GROUP_CONCAT`).
-pub(super) fn viewer_links_aggregated(group_concat: &str) -> String {
+/// Every link of the user named by the placeholder `user` and of the records the user is
+/// (their `myself` links), as one string for [`parse_links`], given the aggregate that joins
+/// strings (`GROUP_CONCAT`).
+pub(super) fn viewer_links_aggregated(group_concat: &str, user: &str) -> String {
     format!(
         "SELECT {group_concat}(l.principal || ' ' || l.link || ' ' || l.target || ' ' \
          || COALESCE(CAST(l.valid_from AS TEXT), '-') || ' ' \
          || COALESCE(CAST(l.valid_until AS TEXT), '-'), ',') FROM links l \
-         WHERE l.principal = $5 OR l.principal IN \
-         (SELECT m.target FROM links m WHERE m.principal = $5 AND m.link = 'myself')"
+         WHERE l.principal = {user} OR l.principal IN \
+         (SELECT m.target FROM links m WHERE m.principal = {user} AND m.link = 'myself')"
     )
 }
 
@@ -658,42 +653,22 @@ macro_rules! impl_record_store {
                 )
             }
 
+            /// A record as stored (deleted ones too).
             async fn load_record(
                 conn: &mut $conn,
                 kind: &str,
                 id: &str,
             ) -> Result<Option<$crate::db::records::StoredRecord>, $crate::db::DbError> {
-                Ok(Self::load_with_author(conn, kind, id)
-                    .await?
-                    .map(|(stored, _)| stored))
-            }
-
-            /// A record as stored (deleted ones too) and who wrote its current version.
-            async fn load_with_author(
-                conn: &mut $conn,
-                kind: &str,
-                id: &str,
-            ) -> Result<
-                Option<($crate::db::records::StoredRecord, Option<uuid::Uuid>)>,
-                $crate::db::DbError,
-            > {
                 let sql = format!(
-                    "SELECT {}, updated_by FROM records WHERE kind = $1 AND id = $2",
+                    "SELECT {} FROM records WHERE kind = $1 AND id = $2",
                     $crate::db::records::RECORD_COLUMNS
                 );
-                let row: Option<(String, String, String, String, i64, bool, String, String)> =
-                    sqlx::query_as(&sql)
-                        .bind(kind)
-                        .bind(id)
-                        .fetch_optional(conn)
-                        .await?;
-                row.map(|(kind, id, programme, scope, version, deleted, data, author)| {
-                    let stored = $crate::db::records::stored(&(
-                        kind, id, programme, scope, version, deleted, data,
-                    ))?;
-                    Ok((stored, author.parse().ok()))
-                })
-                .transpose()
+                let row: Option<$crate::db::records::RecordRow> = sqlx::query_as(&sql)
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_optional(conn)
+                    .await?;
+                row.as_ref().map($crate::db::records::stored).transpose()
             }
 
             async fn live_record(
@@ -766,14 +741,15 @@ macro_rules! impl_record_store {
                 // The user's links and those of the records the user is, in one round trip:
                 // `Viewer::new` keeps only the principals valid today.
                 let me = lotsa_core::domain::Entity::User(user_id).to_string();
-                let mut links = Vec::new();
-                for row in sqlx::query_as($crate::db::records::VIEWER_LINKS)
+                let sql = format!(
+                    "SELECT ({})",
+                    $crate::db::records::viewer_links_aggregated(Self::GROUP_CONCAT, "$1")
+                );
+                let links: Option<String> = sqlx::query_scalar(&sql)
                     .bind(&me)
-                    .fetch_all(&mut *conn)
-                    .await?
-                {
-                    links.push($crate::db::records::link_from_row(row)?);
-                }
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let links = $crate::db::records::parse_links(links.as_deref())?;
                 Ok(lotsa_core::access::Viewer::new(
                     user_id,
                     roles.iter().copied(),
@@ -811,7 +787,7 @@ macro_rules! impl_record_store {
                      OR (r.kind = 'participant' AND r.id = $3) \
                      OR (r.kind = 'programme' AND (r.id = $4 OR r.id = (SELECT p.programme_id \
                      FROM records p WHERE p.kind = 'participant' AND p.id = $3)))",
-                    $crate::db::records::viewer_links_aggregated(Self::GROUP_CONCAT)
+                    $crate::db::records::viewer_links_aggregated(Self::GROUP_CONCAT, "$5")
                 );
                 let kind = change.kind().as_str();
                 let id = change.id().to_string();
