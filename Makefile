@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # own that the browser fetches when a screen first shows (see app/src/on_demand.rs).
 LEPTOS_BUILD := cargo leptos build --release --split
 # The load generator of `make bench-scale` is not part of the site.
-SOURCES := $(filter-out server/scale/%,$(shell git ls-files app frontend server style public Cargo.toml Cargo.lock 2>/dev/null))
+SOURCES := $(filter-out server/scale/%,$(shell git ls-files app frontend server style public scripts/patches Cargo.toml Cargo.lock 2>/dev/null))
 BUILT := $(TARGET_DIR)/.lotsa-release-built
 
 .PHONY: run build test setup bench-size bench-load bench-sync bench-device bench-scale

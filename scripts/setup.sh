@@ -14,6 +14,9 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/,
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+# First: cargo cannot read the workspace before the patched dependencies are in place.
+scripts/patch-deps.sh
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown

@@ -12,6 +12,9 @@ ROOT=$PWD
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH:/usr/lib/postgresql/15/bin"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}
+# Each check builds once: incremental caches would only fill the disk (a CI run once failed
+# with "No space left on device").
+export CARGO_INCREMENTAL=0
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 started=$(date +%s)
