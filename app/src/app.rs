@@ -262,6 +262,21 @@ fn SyncBar() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = pending;
     };
+    // A save's confirmation belongs to the page it was made on.
+    Effect::new(move |_| {
+        location.pathname.track();
+        location.search.track();
+        status.saved.set(false);
+    });
+    let saved_text = move || {
+        status.saved.get().then(|| {
+            if status.pending.get() > 0 {
+                t_string!(i18n, saved_waiting)
+            } else {
+                t_string!(i18n, saved_sent)
+            }
+        })
+    };
     let reload = move |_| {
         #[cfg(feature = "hydrate")]
         let _ = window().location().reload();
@@ -278,11 +293,19 @@ fn SyncBar() -> impl IntoView {
                 when=signed_in
                 fallback=move || view! { <a href="/login" data-testid="sign-in-link">{t!(i18n, login_title)}</a> }
             >
-                <a href="/caseload" data-testid="caseload-link">{t!(i18n, caseload_title)}</a>
+                // Not on the list itself: room for what waits to be sent.
+                <a
+                    href="/caseload"
+                    hidden=move || location.pathname.get() == "/caseload" && location.search.get().is_empty()
+                    data-testid="caseload-link"
+                >
+                    {t!(i18n, caseload_title)}
+                </a>
                 <button type="button" class="link" on:click=sign_out data-testid="sign-out">
                     {t!(i18n, sign_out)}
                 </button>
             </Show>
+            <span class="saved" role="status" data-testid="saved">{saved_text}</span>
         </div>
         <Show when=move || status.phase.get() == SyncPhase::UpdateNeeded>
             <div class="notice" role="alert" data-testid="update-needed">
@@ -302,10 +325,6 @@ fn SyncBar() -> impl IntoView {
 /// `HH:MM` in Swedish time, from an RFC 3339 instant.
 fn clock_time(instant: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(instant)
-        .map(|at| {
-            at.with_timezone(&chrono_tz::Europe::Stockholm)
-                .format("%H:%M")
-                .to_string()
-        })
+        .map(|at| crate::domain::clock_text(at.with_timezone(&chrono_tz::Europe::Stockholm)))
         .unwrap_or_default()
 }

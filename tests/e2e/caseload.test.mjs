@@ -23,6 +23,9 @@ import {
   serviceWorkerReady,
   eventually,
   openSignIn,
+  PHONE,
+  screenshot,
+  toCaseload,
 } from "./harness.mjs";
 
 let server;
@@ -33,6 +36,12 @@ after(async () => {
   assert.equal(await server?.stop(), 0, server?.output());
 });
 
+/** Whether `locator` is inside the phone's screen as it is scrolled now. */
+async function onScreen(locator) {
+  const box = await locator.boundingBox();
+  return box !== null && box.y >= 0 && box.y + box.height <= PHONE.height;
+}
+
 async function unsentMarkers(page, note) {
   return page.getByTestId("timeline").locator("li", { hasText: note }).getByTestId("unsent").count();
 }
@@ -41,7 +50,7 @@ test("a check-in recorded offline shows at once, survives a reload and reaches t
   await withPage(async (page, errors, context) => {
     await signIn(page, server, "handlaggare1");
     await waitForSynced(page);
-    await page.getByTestId("caseload-link").click();
+    await toCaseload(page);
     const first = page.getByTestId("caseload").locator("a").first();
     await first.waitFor();
     await first.click();
@@ -60,6 +69,12 @@ test("a check-in recorded offline shows at once, survives a reload and reaches t
     await entry.waitFor();
     assert.equal(await unsentMarkers(page, note), 1, "marked as not yet sent");
     assert.match(await page.getByTestId("pending-count").textContent(), /1/);
+    // The save says so where the user is looking, with what still waits.
+    const saved = page.getByTestId("saved");
+    assert.equal(await saved.textContent(), "Sparat på telefonen. Det skickas när det finns nät.");
+    assert.ok(await onScreen(saved), "the confirmation is on screen without scrolling");
+    assert.ok(await onScreen(page.getByTestId("pending-count")), "the waiting count too");
+    await screenshot(page, "check-in-saved-offline");
 
     await page.reload();
     await waitForHydration(page);
@@ -74,6 +89,36 @@ test("a check-in recorded offline shows at once, survives a reload and reaches t
     const records = await recordsOnServer(server, participant);
     const copies = records.filter((record) => record.kind === "check_in" && record.data.notes === note);
     assert.equal(copies.length, 1, "exactly once on the server");
+    assert.deepEqual(onlineErrors(errors), []);
+  });
+});
+
+test("the caseload shows at least five people on the first screen, each with their most urgent need", async () => {
+  await withPage(async (page, errors) => {
+    const links = await openCaseload(page, server, "handlaggare1");
+    const bottoms = await links.evaluateAll((rows) => rows.map((row) => row.getBoundingClientRect().bottom));
+    const visible = bottoms.filter((bottom) => bottom <= PHONE.height).length;
+    assert.ok(visible >= 5, `${visible} people fit on a 360 x 640 screen`);
+    // The header and the sync line take a row each, and stay when the list scrolls.
+    const sync = page.getByTestId("sync-bar");
+    const before = await sync.boundingBox();
+    assert.ok(before.y + before.height <= 110, `the chrome ends at ${before.y + before.height} px`);
+    await page.evaluate(() => window.scrollTo(0, 1500));
+    await eventually(async () => (await page.evaluate(() => window.scrollY)) > 0, "the list scrolls");
+    assert.equal((await sync.boundingBox()).y, before.y, "the sync line stays in place");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    // One need per line, the most urgent; the rest counted.
+    const shown = await page
+      .locator("[data-testid=caseload] > li")
+      .evaluateAll((lines) =>
+        lines.map((line) => [...line.querySelectorAll("[data-attention]")].filter((tag) => tag.checkVisibility()).length),
+      );
+    assert.ok(shown.every((count) => count <= 1), `tags shown per line: ${shown}`);
+    assert.ok(shown.some((count) => count === 1), "some line shows a need");
+    await screenshot(page, "caseload");
+    await links.first().click();
+    await page.getByTestId("participant-name").waitFor();
+    await screenshot(page, "participant");
     assert.deepEqual(onlineErrors(errors), []);
   });
 });
@@ -97,6 +142,8 @@ test("a double tap on Save records a check-in and a contact once each", async ()
     await page.getByTestId("timeline").locator("li", { hasText: summary }).first().waitFor();
 
     await waitUntilSent(page);
+    assert.equal(await page.getByTestId("saved").textContent(), "Sparat och skickat.");
+    assert.ok(await onScreen(page.getByTestId("saved")), "the confirmation is on screen");
     assert.equal(await page.getByTestId("timeline").locator("li", { hasText: note }).count(), 1);
     assert.equal(await page.getByTestId("timeline").locator("li", { hasText: summary }).count(), 1);
     const records = await recordsOnServer(server, participant);

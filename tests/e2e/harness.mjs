@@ -5,7 +5,7 @@
 // LOTSA_E2E_DATABASE=sqlite|postgres, and TEST_DATABASE_URL for postgres.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -220,6 +220,17 @@ export async function eventually(check, what) {
   throw new Error(what);
 }
 
+/**
+ * Saves what `page` shows now as test-results/screenshots/<name>-<database>.png, for a
+ * reviewer to look at (the README says where).
+ */
+export async function screenshot(page, name) {
+  const dir = new URL("../../test-results/screenshots/", import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const database = process.env.LOTSA_E2E_DATABASE ?? "sqlite";
+  await page.screenshot({ path: new URL(`${name}-${database}.png`, dir).pathname });
+}
+
 /** The password of every demo account. */
 export const DEMO_PASSWORD = "demo-lotsa-2026";
 
@@ -310,6 +321,13 @@ export async function keptDraft(page, name) {
 export function swedishToday(offsetDays = 0) {
   const day = new Date(Date.now() + offsetDays * 86_400_000);
   return day.toLocaleDateString("sv-SE", { timeZone: "Europe/Stockholm" });
+}
+
+/** Opens the caseload's list through the sync bar's link, unless the list is open already. */
+export async function toCaseload(page) {
+  const url = new URL(page.url());
+  if (url.pathname !== "/caseload" || url.search !== "") await page.getByTestId("caseload-link").click();
+  await page.getByTestId("caseload").locator("a").first().waitFor();
 }
 
 /** Signs in, waits for the first sync and opens the caseload; returns its links once one shows. */

@@ -18,6 +18,7 @@ import {
   recordsOnServer,
   openForm,
   serviceWorkerReady,
+  toCaseload,
 } from "./harness.mjs";
 
 let server;
@@ -33,7 +34,7 @@ const offlineNoise = (errors) =>
 
 /** Opens the first participant of the caseload and returns their id. */
 async function openFirstParticipant(page) {
-  await page.getByTestId("caseload-link").click();
+  await toCaseload(page);
   const first = page.getByTestId("caseload").locator("a").first();
   await first.waitFor();
   await first.click();

@@ -15,22 +15,24 @@ pub const ATTENDANCE_FLOOR_PERCENT: u32 = 80;
 /// The supported-employment fidelity scale's largest caseload.
 pub const CASELOAD_LIMIT: usize = 20;
 
+/// Declared from the most urgent to the least: the derived order ranks them, so what needs
+/// action today comes first and a routine reminder (no recent check-in) last but one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Attention {
     /// Reported absent today.
     AbsentToday,
     /// A follow-up call is due (on or before today) and not done.
     FollowUpDue { due_on: NaiveDate },
-    /// At a workplace, and the last check-in was more than two weeks ago (or never).
-    NoRecentCheckIn { last: Option<NaiveDate> },
+    /// Invited to sign in, and the invite ran out unused.
+    InviteExpired { on: NaiveDate },
     /// The current placement ends within two weeks.
     PlacementEnding { ends_on: NaiveDate },
     /// Present on fewer than 80 % of the recorded days of the last two weeks.
     LowAttendance { percent: u32 },
+    /// At a workplace, and the last check-in was more than two weeks ago (or never).
+    NoRecentCheckIn { last: Option<NaiveDate> },
     /// Invited to sign in, and the invite is still unused (valid until the day given).
     InvitePending { until: NaiveDate },
-    /// Invited to sign in, and the invite ran out unused.
-    InviteExpired { on: NaiveDate },
 }
 
 /// Looks this far ahead for a participant's next schedule entry.
@@ -96,7 +98,8 @@ fn days(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
 }
 
-/// Everything that needs attention, per participant id, for every participant in `view`.
+/// Everything that needs attention, per participant id, for every participant in `view`,
+/// each participant's most urgent first.
 pub fn caseload(
     view: &BTreeMap<String, Value>,
     today: NaiveDate,
@@ -204,6 +207,7 @@ pub fn caseload(
                 Some(on) => needs.push(Attention::InviteExpired { on }),
                 None => {}
             }
+            needs.sort();
             (id, needs)
         })
         .collect()
@@ -286,9 +290,9 @@ mod tests {
             vec![
                 Attention::AbsentToday,
                 Attention::FollowUpDue { due_on: day(18) },
-                Attention::NoRecentCheckIn { last: Some(day(2)) },
                 Attention::PlacementEnding { ends_on: day(30) },
                 Attention::LowAttendance { percent: 50 },
+                Attention::NoRecentCheckIn { last: Some(day(2)) },
             ]
         );
     }

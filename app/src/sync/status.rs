@@ -51,6 +51,8 @@ pub struct SyncStatus {
     pub user_id: RwSignal<Option<String>>,
     /// That user's roles, to offer only what they may do.
     pub roles: RwSignal<Vec<crate::domain::Role>>,
+    /// A form on this page saved something: the sync line says whether it is sent yet.
+    pub saved: RwSignal<bool>,
 }
 
 impl SyncStatus {
@@ -65,6 +67,7 @@ impl SyncStatus {
             unsent: RwSignal::new(BTreeSet::new()),
             user_id: RwSignal::new(None),
             roles: RwSignal::new(Vec::new()),
+            saved: RwSignal::new(false),
         };
         provide_context(status);
         status

@@ -4,13 +4,20 @@ use crate::attention::Attention;
 use crate::i18n::*;
 use leptos::prelude::*;
 
-/// What needs attention, as short tags.
+/// What needs attention (most urgent first), as short tags. A caseload line shows only the
+/// first (its style hides the rest, and `data-more` says how many there are).
 #[component]
 pub(crate) fn AttentionList(needs: Vec<Attention>) -> impl IntoView {
     let i18n = use_i18n();
+    let more = (needs.len() > 1).then(|| format!("+{}", needs.len() - 1));
     (!needs.is_empty()).then(|| {
         view! {
-            <ul class="attention" data-testid="attention" aria-label=t_string!(i18n, attention_heading)>
+            <ul
+                class="attention"
+                data-testid="attention"
+                data-more=more
+                aria-label=t_string!(i18n, attention_heading)
+            >
                 {needs
                     .into_iter()
                     .map(|need| {

@@ -62,12 +62,18 @@ fn save_then(
     #[cfg(feature = "hydrate")]
     {
         let i18n = use_i18n();
+        let status = use_context::<crate::sync::status::SyncStatus>();
         saving.0.set_value(true);
         leptos::task::spawn_local(async move {
             let saved = queue(records).await;
             saving.0.set_value(false);
             match saved {
-                Ok(()) => done(),
+                Ok(()) => {
+                    if let Some(status) = status {
+                        status.saved.set(true);
+                    }
+                    done()
+                }
                 Err(None) => error.set(Some(t_string!(i18n, check_in_no_device).to_owned())),
                 Err(Some(crate::sync::store::StoreError::QuotaExceeded)) => {
                     error.set(Some(t_string!(i18n, storage_full).to_owned()))

@@ -34,8 +34,14 @@ impl TryFrom<String> for TimeOfDay {
 
 impl From<TimeOfDay> for String {
     fn from(time: TimeOfDay) -> Self {
-        time.0.format("%H:%M").to_string()
+        clock_text(time.0)
     }
+}
+
+/// A time of day as `HH:MM`. Written out rather than with chrono's `format`, whose format
+/// string parser would be the only one in the browser bundle.
+pub fn clock_text(time: impl chrono::Timelike) -> String {
+    format!("{:02}:{:02}", time.hour(), time.minute())
 }
 
 /// A participant at a workplace with a supervisor, for a bounded period.
@@ -256,6 +262,13 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_time_of_day_is_written_as_hours_and_minutes_with_leading_zeros() {
+        let time = NaiveTime::from_hms_opt(7, 5, 59).unwrap();
+        assert_eq!(clock_text(time), "07:05");
+        assert_eq!(String::from(TimeOfDay::parse("23:40").unwrap()), "23:40");
     }
 
     fn weekly_shift(first: &str, until: &str) -> ScheduleEvent {

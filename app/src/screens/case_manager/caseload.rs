@@ -8,12 +8,11 @@ use crate::attention::Attention;
 use crate::domain::{stockholm_day, Kind};
 use crate::i18n::*;
 use crate::on_demand::{OnDemand, Screen};
-use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use crate::ui::attention::AttentionList;
 use crate::ui::labels::phase_label;
 use crate::ui::page_title::PageTitle;
-use crate::ui::records::{current_placement, full_name, of_kind, text};
+use crate::ui::records::{full_name, of_kind, text};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -44,8 +43,7 @@ struct Line {
     name: String,
     id: String,
     phase: String,
-    workplace: Option<String>,
-    supervisor: Option<String>,
+    /// Most urgent first.
     needs: Vec<Attention>,
     /// The next entry in the schedule, as shown.
     next: Option<String>,
@@ -59,25 +57,15 @@ pub(crate) fn CaseloadList() -> impl IntoView {
     let lines = move || {
         let needle = search.get().to_lowercase();
         let today = stockholm_day(chrono::Utc::now());
-        let today_text = today.to_string();
         status.view.with(|view| {
             let mut needs = crate::attention::caseload(view, today);
             let mut next = crate::attention::next_in_schedule(view, chrono::Utc::now());
             let mut found: Vec<Line> = of_kind(view, Kind::Participant)
                 .map(|(_, participant)| {
                     let id = text(participant, "id");
-                    let placement = current_placement(view, &id, &today_text);
-                    let linked = |kind: Kind, field: &str| {
-                        placement.and_then(|placement| {
-                            view.get(&key(kind.as_str(), placement[field].as_str()?))
-                        })
-                    };
                     Line {
                         name: full_name(participant),
                         phase: text(participant, "phase"),
-                        workplace: linked(Kind::Workplace, "workplace_id")
-                            .map(|workplace| text(workplace, "name")),
-                        supervisor: linked(Kind::Supervisor, "supervisor_id").map(full_name),
                         needs: needs.remove(&id).unwrap_or_default(),
                         next: next.remove(&id).map(|next| {
                             let what = crate::ui::labels::event_label(i18n, &next.event);
@@ -89,8 +77,9 @@ pub(crate) fn CaseloadList() -> impl IntoView {
                 })
                 .filter(|line| line.name.to_lowercase().contains(&needle))
                 .collect();
-            // Whoever needs attention first, then by name.
-            found.sort_by(|a, b| (a.needs.is_empty(), &a.name).cmp(&(b.needs.is_empty(), &b.name)));
+            // The most urgent need first (whoever needs nothing last), then by name.
+            let rank = |line: &Line| (line.needs.is_empty(), line.needs.first().cloned());
+            found.sort_by(|a, b| (rank(a), &a.name).cmp(&(rank(b), &b.name)));
             found
         })
     };
@@ -108,14 +97,9 @@ pub(crate) fn CaseloadList() -> impl IntoView {
         })
     };
     view! {
-        <section class="card">
+        <section class="card caseload-card">
             <h1>{t!(i18n, caseload_title)}</h1>
-            <Show when=move || { my_caseload() > crate::attention::CASELOAD_LIMIT }>
-                <p class="notice" role="status" data-testid="caseload-too-large">
-                    {move || t_string!(i18n, caseload_too_large, count = my_caseload()).to_string()}
-                </p>
-            </Show>
-            <label>
+            <label class="search">
                 {t!(i18n, caseload_search)}
                 <input type="search" bind:value=search data-testid="caseload-search" />
             </label>
@@ -123,24 +107,26 @@ pub(crate) fn CaseloadList() -> impl IntoView {
                 <For each=lines key=|line| format!("{}{:?}{:?}", line.id, line.needs, line.next) let:line>
                     <li>
                         <a class="row" href=format!("/caseload?p={}", line.id) data-participant=line.id.clone()>
-                            <strong>{line.name.clone()}</strong>
-                            <span class="note">{phase_label(i18n, &line.phase)}</span>
-                            {line.workplace.clone().map(|workplace| view! {
-                                <span class="note">{t_string!(i18n, caseload_at, workplace = workplace).to_string()}</span>
-                            })}
-                            {line.supervisor.clone().map(|name| view! {
-                                <span class="note">{t_string!(i18n, caseload_with, name = name).to_string()}</span>
-                            })}
-                            {line.next.clone().map(|next| view! {
-                                <span class="note" data-testid="next-in-schedule">{next}</span>
-                            })}
+                            <span class="row-head">
+                                <strong>{line.name.clone()}</strong>
+                                <span class="note">{phase_label(i18n, &line.phase)}</span>
+                            </span>
                             <AttentionList needs=line.needs.clone() />
+                            {line.next.clone().map(|next| view! {
+                                <span class="note next" data-testid="next-in-schedule">{next}</span>
+                            })}
                         </a>
                     </li>
                 </For>
             </ul>
             <Show when=move || lines().is_empty()>
                 <p class="note">{t!(i18n, caseload_empty)}</p>
+            </Show>
+            // Advice for the project leader's desk, not today's work: below the people.
+            <Show when=move || { my_caseload() > crate::attention::CASELOAD_LIMIT }>
+                <p class="notice" role="status" data-testid="caseload-too-large">
+                    {move || t_string!(i18n, caseload_too_large, count = my_caseload()).to_string()}
+                </p>
             </Show>
         </section>
     }

@@ -561,10 +561,9 @@ impl Draft {
     fn fresh() -> Self {
         Draft {
             held_on: stockholm_day(chrono::Utc::now()).to_string(),
-            held_at: chrono::Utc::now()
-                .with_timezone(&chrono_tz::Europe::Stockholm)
-                .format("%H:%M")
-                .to_string(),
+            held_at: crate::domain::clock_text(
+                chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm),
+            ),
             attendees: ["participant", "supervisor", "case_manager"]
                 .map(str::to_owned)
                 .to_vec(),
@@ -632,8 +631,8 @@ impl Draft {
             "kind": "meeting",
             "title": title,
             "date": self.next_on,
-            "starts_at": starts.format("%H:%M").to_string(),
-            "ends_at": ends.format("%H:%M").to_string(),
+            "starts_at": crate::domain::clock_text(starts),
+            "ends_at": crate::domain::clock_text(ends),
         }))
     }
 }
