@@ -94,13 +94,7 @@ fn remember_language(locale: Locale) {
 /// The language the user chose, as this browser keeps it (the cookie the switch writes).
 #[cfg(feature = "hydrate")]
 fn remembered_language() -> Option<Locale> {
-    use wasm_bindgen::JsCast;
-    let cookies = document()
-        .dyn_into::<web_sys::HtmlDocument>()
-        .ok()?
-        .cookie()
-        .ok()?;
-    let chosen = crate::domain::cookie_value(&cookies, LANGUAGE_COOKIE)?;
+    let chosen = crate::browser_cookie(LANGUAGE_COOKIE)?;
     <Locale as leptos_i18n::Locale>::get_all()
         .iter()
         .copied()

@@ -30,6 +30,18 @@ pub fn browser_future<F: std::future::Future>(future: F) -> send_wrapper::SendWr
     send_wrapper::SendWrapper::new(future)
 }
 
+/// The value of the cookie `name` as this page's document sees it.
+#[cfg(feature = "hydrate")]
+pub fn browser_cookie(name: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let cookies = leptos::prelude::document()
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?
+        .cookie()
+        .ok()?;
+    lotsa_core::domain::cookie_value(&cookies, name).map(str::to_owned)
+}
+
 /// On the server the same future is `Send` as it is.
 #[cfg(not(feature = "hydrate"))]
 pub fn browser_future<F: std::future::Future + Send>(future: F) -> F {

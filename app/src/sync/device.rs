@@ -74,13 +74,7 @@ impl<'de> Deserialize<'de> for PendingSignOut {
 
 /// The readable tag of the session the browser holds, if any.
 fn session_tag() -> Option<String> {
-    use wasm_bindgen::JsCast;
-    let cookies = document()
-        .dyn_into::<web_sys::HtmlDocument>()
-        .ok()?
-        .cookie()
-        .ok()?;
-    crate::domain::cookie_value(&cookies, crate::domain::SESSION_TAG_COOKIE).map(str::to_owned)
+    crate::browser_cookie(crate::domain::SESSION_TAG_COOKIE)
 }
 
 /// Drafts live in the user's own database, so signing out deletes them with the rest.

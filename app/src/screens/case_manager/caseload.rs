@@ -78,8 +78,13 @@ pub(crate) fn CaseloadList() -> impl IntoView {
                 .filter(|line| line.name.to_lowercase().contains(&needle))
                 .collect();
             // The most urgent need first (whoever needs nothing last), then by name.
-            let rank = |line: &Line| (line.needs.is_empty(), line.needs.first().cloned());
-            found.sort_by(|a, b| (rank(a), &a.name).cmp(&(rank(b), &b.name)));
+            found.sort_by(|a, b| {
+                (a.needs.is_empty(), a.needs.first(), &a.name).cmp(&(
+                    b.needs.is_empty(),
+                    b.needs.first(),
+                    &b.name,
+                ))
+            });
             found
         })
     };
