@@ -205,7 +205,11 @@ fn SyncBar() -> impl IntoView {
         | SyncPhase::Failed
         | SyncPhase::UpdateNeeded
         | SyncPhase::StorageFull => Some(match status.last_synced.get() {
-            Some(at) => format!("{} {}", t_string!(i18n, sync_last), clock_time(&at)),
+            Some(at) => format!(
+                "{} {}",
+                t_string!(i18n, sync_last),
+                crate::ui::labels::clock_time(&at)
+            ),
             None => t_string!(i18n, sync_never).to_owned(),
         }),
     };
@@ -314,11 +318,4 @@ fn SyncBar() -> impl IntoView {
         </Show>
         <crate::ui::notices::Notices />
     }
-}
-
-/// `HH:MM` in Swedish time, from an RFC 3339 instant.
-fn clock_time(instant: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(instant)
-        .map(|at| crate::domain::clock_text(at.with_timezone(&chrono_tz::Europe::Stockholm)))
-        .unwrap_or_default()
 }

@@ -57,7 +57,10 @@ test("a new participant, their placement and working week, a language class, a r
     await register.locator("input[name=first_name]").fill("Selam");
     await register.locator("input[name=last_name]").fill(surname);
     await register.locator("input[name=birth_date]").fill("1991-04-02");
-    await register.locator("input[name=language]").fill("ti");
+    // Languages are offered by their names, in Swedish.
+    const tigrinya = register.locator("select[name=language] option[value=ti]");
+    assert.equal(await tigrinya.textContent(), "tigrinja");
+    await register.locator("select[name=language]").selectOption({ label: "tigrinja" });
     await register.locator("input[name=interpreter]").check();
     await register.locator("select[name=education_at_entry]").selectOption("isced3_to4");
     assert.deepEqual(await accessibilityViolations(page), [], "caseload with the registration form open");
@@ -65,7 +68,8 @@ test("a new participant, their placement and working week, a language class, a r
     await page.waitForURL(/\/caseload\?p=/);
     assert.equal(await page.getByTestId("participant-name").textContent(), `Selam ${surname}`);
     const participant = new URL(page.url()).searchParams.get("p");
-    assert.match(await page.getByTestId("interpreter").textContent(), /ti/);
+    assert.equal(await page.getByTestId("interpreter").textContent(), "Behöver tolk: tigrinja");
+    assert.equal(await page.getByTestId("languages").textContent(), "Språk: tigrinja");
 
     const plan = await openForm(page, "placement");
     await chooseSecondOption(plan, "workplace_id");
@@ -183,6 +187,8 @@ test("inviting a participant needs a connection, shows the code, and the caseloa
     const code = card.getByTestId("invite-code");
     await code.waitFor();
     const [shown] = (await code.textContent()).match(/[A-Z0-9]{5}-[A-Z0-9]{5}/) ?? [];
+    // Until which day, with its weekday, in Swedish.
+    assert.match(await code.textContent(), /till och med (mån|tis|ons|tors|fre|lör|sön) \d{1,2} \S+$/);
     assert.ok(shown, await code.textContent());
     assert.equal(await card.locator("input[name=invite-link]").inputValue(), `${server.url}/invite/${shown}`);
 
@@ -240,8 +246,13 @@ test("attendance confirmed at the workplace shows in the participant's timeline 
 
     await page.reload();
     await waitForHydration(page);
-    const entry = page.getByTestId("timeline").locator("li", { hasText: day }).filter({ hasText: `Närvaro: ${label}` });
+    const entry = page
+      .getByTestId("timeline")
+      .locator("li", { has: page.locator(`time[datetime="${day}"]`) })
+      .filter({ hasText: `Närvaro: ${label}` });
     await entry.waitFor();
     assert.equal(await entry.count(), 1);
+    // The day in words or with its weekday, in Swedish (and the year when it is not this year's).
+    assert.match(await entry.locator("time").textContent(), /^(i går|i dag|(mån|tis|ons|tors|fre|lör|sön) \d{1,2} \S+( \d{4})?)$/);
   });
 });

@@ -407,7 +407,8 @@ async fn sync_until_done(device: &Device) -> Result<(), SyncError> {
         };
         let absorbed = replica::absorb(&outbox, response);
         meta.cursor = Some(absorbed.cursor);
-        meta.last_synced_at = Some(chrono::Utc::now().to_rfc3339());
+        // RFC 3339 from the browser's clock, as `clock_time` reads it back.
+        meta.last_synced_at = Some(js_sys::Date::new_0().to_iso_string().into());
         if absorbed.more && outbox.is_empty() {
             let next = replica::request(device.client_id, &meta, &[]);
             let (written, next_response) =

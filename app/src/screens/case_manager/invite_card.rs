@@ -5,6 +5,7 @@
 use crate::i18n::*;
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
+use crate::ui::labels::{day_of_instant, day_text};
 use leptos::prelude::*;
 use serde::Deserialize;
 
@@ -13,7 +14,8 @@ use serde::Deserialize;
 struct Made {
     code: String,
     link: String,
-    expires_at: chrono::DateTime<chrono::Utc>,
+    /// RFC 3339, read by the browser (see `day_of_instant`).
+    expires_at: String,
 }
 
 /// Whether the person can sign in, and a button to invite them if not.
@@ -72,7 +74,10 @@ pub fn InviteCard(role: &'static str, id: String) -> impl IntoView {
             >
                 {move || match made.get() {
                     Some(invite) => {
-                        let day = crate::domain::stockholm_day(invite.expires_at).to_string();
+                        let today = crate::domain::stockholm_day(chrono::Utc::now());
+                        let day = day_of_instant(&invite.expires_at)
+                            .map(|day| day_text(i18n, day, today))
+                            .unwrap_or_else(|| invite.expires_at.clone());
                         let link = absolute(&invite.link);
                         view! {
                             <p role="status" data-testid="invite-code">

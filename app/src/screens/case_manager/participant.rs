@@ -12,7 +12,7 @@ use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use crate::ui::attention::AttentionList;
 use crate::ui::forms::{save_on_device, Saving};
-use crate::ui::labels::{event_label, phase_label};
+use crate::ui::labels::{day_text, event_label, language_name, phase_label};
 use crate::ui::notices::refusal_text;
 use crate::ui::records::{current_placement, full_name, of_kind, text};
 use leptos::prelude::*;
@@ -98,7 +98,17 @@ pub fn ParticipantView(id: String) -> impl IntoView {
             <ul class="timeline" data-testid="timeline">
                 <For each=events key=|event| format!("{}{}{}{}", event.key, event.on, event.label, event.detail) let:event>
                     <li>
-                        <strong>{event.on.clone()}</strong>
+                        <strong>
+                            <time datetime=event.on.clone()>
+                                {
+                                    let on = event.on.clone();
+                                    move || match on.parse() {
+                                        Ok(day) => day_text(i18n, day, stockholm_day(chrono::Utc::now())),
+                                        Err(_) => on.clone(),
+                                    }
+                                }
+                            </time>
+                        </strong>
                         " · "
                         {event.label.clone()}
                         <Show when={
@@ -353,11 +363,23 @@ fn ContactCard(participant: Value) -> impl IntoView {
                 <p><a href=format!("mailto:{address}")>{address.clone()}</a></p>
             })}
             {(!languages.is_empty()).then(|| view! {
-                <p>{t!(i18n, participant_languages)} ": " {languages.join(", ")}</p>
+                <p data-testid="languages">
+                    {t!(i18n, participant_languages)} ": "
+                    {move || {
+                        languages
+                            .iter()
+                            .map(|code| language_name(i18n, code))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }}
+                </p>
             })}
-            {interpreter.map(|language| view! {
+            {interpreter.map(|code| view! {
                 <p class="notice" data-testid="interpreter">
-                    {t_string!(i18n, participant_interpreter, language = language).to_string()}
+                    {move || {
+                        let language = language_name(i18n, &code);
+                        t_string!(i18n, participant_interpreter, language = language).to_string()
+                    }}
                 </p>
             })}
             {(!support.is_empty()).then(|| view! {

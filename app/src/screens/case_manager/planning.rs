@@ -9,6 +9,7 @@ use crate::i18n::*;
 use crate::sync::replica::key;
 use crate::sync::status::SyncStatus;
 use crate::ui::forms::{save_on_device, Choice, Saving};
+use crate::ui::labels::language_name;
 use crate::ui::notices::refusal_text;
 use crate::ui::records::{full_name, of_kind, text};
 use leptos::prelude::*;
@@ -39,6 +40,12 @@ fn weekday_label(i18n: leptos_i18n::I18nContext<Locale>, day: &str) -> String {
 }
 
 /// One option of a [`Choice`]: the value sent, and the label shown.
+/// The languages a new participant's registration offers (by name, in the user's language):
+/// those newly arrived participants most often speak, and Swedish and English.
+const OFFERED_LANGUAGES: [&str; 13] = [
+    "am", "ar", "en", "fa", "ku", "prs", "ps", "ru", "so", "sv", "ti", "tr", "uk",
+];
+
 fn choice(value: &'static str, label: &str) -> (&'static str, String) {
     (value, label.to_owned())
 }
@@ -402,7 +409,7 @@ pub fn RegisterForm() -> impl IntoView {
             "phase": "recruited",
             "intake_round_id": chosen_round,
         });
-        if !language.trim().is_empty() {
+        if !language.is_empty() {
             data["languages"] = json!([language]);
             if interpreter.get_untracked() {
                 data["interpreter"] = json!(language);
@@ -432,6 +439,12 @@ pub fn RegisterForm() -> impl IntoView {
             }
         }
     };
+    let mut languages: Vec<_> = OFFERED_LANGUAGES
+        .into_iter()
+        .map(|code| (code, language_name(i18n, code)))
+        .collect();
+    languages.sort_by(|a, b| a.1.cmp(&b.1));
+    languages.insert(0, choice("", t_string!(i18n, register_language_none)));
     let genders = vec![
         choice("woman", t_string!(i18n, gender_woman)),
         choice("man", t_string!(i18n, gender_man)),
@@ -472,10 +485,7 @@ pub fn RegisterForm() -> impl IntoView {
                     {t!(i18n, register_phone)}
                     <input type="tel" name="phone" autocomplete="off" bind:value=phone />
                 </label>
-                <label>
-                    {t!(i18n, register_language)}
-                    <input type="text" name="language" maxlength="3" autocomplete="off" bind:value=language />
-                </label>
+                <Choice name="language" label=t_string!(i18n, register_language) options=languages value=language />
                 <label class="choice">
                     <input type="checkbox" name="interpreter" bind:checked=interpreter />
                     {t!(i18n, register_interpreter)}
