@@ -162,8 +162,9 @@ test("signing in on the sign-in page ends the session a waiting sign-out was for
     assert.ok(await signOutWaits(fresh));
     await fresh.fill("input[name=username]", "handlaggare1");
     await fresh.fill("input[name=password]", DEMO_PASSWORD);
-    await context.setOffline(false);
+    // Asked from outside the browser, which is still offline: the old session lives.
     assert.equal(await meWith(old), 200, "the waiting sign-out has not been sent");
+    await context.setOffline(false);
     await fresh.click("[data-testid=login-form] button[type=submit]");
     await fresh.waitForURL(`${server.url}/caseload`);
     await waitForHydration(fresh);
