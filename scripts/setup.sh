@@ -3,12 +3,14 @@
 # the wasm target, cargo-leptos and wasm-bindgen-cli at pinned versions, and the npm packages
 # (binaryen's wasm-opt; playwright-core for the browser tests).
 # With --test it also installs Debian's Chromium and ChromeDriver for the browser tests, and
-# schemathesis (pinned, from PyPI) into .venv/ for the API tests.
+# schemathesis and icalendar (pinned, from PyPI) into .venv/ for the API and calendar tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
 SCHEMATHESIS_VERSION=4.32.5
+# The independent iCalendar parser the calendar feed's tests read the feed with.
+ICALENDAR_VERSION=7.3.2
 # wasm-bindgen-cli must be exactly the wasm-bindgen version the lock file holds.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 
@@ -52,5 +54,10 @@ if [ "${1:-}" = "--test" ]; then
     say "installing schemathesis $SCHEMATHESIS_VERSION into .venv"
     [ -x .venv/bin/pip ] || python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  if [ "$(.venv/bin/python -c 'import icalendar; print(icalendar.__version__)' 2>/dev/null)" != "$ICALENDAR_VERSION" ]; then
+    say "installing icalendar $ICALENDAR_VERSION into .venv"
+    [ -x .venv/bin/pip ] || python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check "icalendar==$ICALENDAR_VERSION"
   fi
 fi

@@ -87,7 +87,8 @@ pub async fn create_user(
     Ok(db.create_user(&user, Utc::now()).await?)
 }
 
-fn new_session_token() -> String {
+/// A new random secret (a session token, a calendar link), 256 bits, URL-safe.
+pub(crate) fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -283,7 +284,7 @@ pub(crate) async fn start_session(
     user: &User,
 ) -> Result<SessionCookies, ApiError> {
     let now = Utc::now();
-    let token = new_session_token();
+    let token = new_secret();
     let expires_at = now + state.session_ttl;
     state
         .db
@@ -291,7 +292,7 @@ pub(crate) async fn start_session(
         .await?;
     tracing::info!(user_id = %user.id, "signed in");
     let max_age = state.session_ttl.num_seconds();
-    let tag = &new_session_token()[..16];
+    let tag = &new_secret()[..16];
     Ok(AppendHeaders([
         (
             header::SET_COOKIE,
@@ -478,7 +479,7 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_only_their_hash_is_kept() {
-        let (a, b) = (new_session_token(), new_session_token());
+        let (a, b) = (new_secret(), new_secret());
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
         assert_ne!(token_hash(&a), a);

@@ -35,15 +35,21 @@ pub fn init() {
 }
 
 /// The path as it may be logged: an invite's code works like a password until it is used,
-/// so the segment after `/invite/` or `/api/v1/invites/` is replaced by `{code}`.
+/// and a calendar link's secret opens a participant's schedule, so the segment after
+/// `/invite/` or `/api/v1/invites/` is replaced by `{code}`, and after `/api/v1/calendar/`
+/// by `{secret}`.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in ["/api/v1/invites/", "/invite/"] {
+    for (prefix, placeholder) in [
+        ("/api/v1/invites/", "{code}"),
+        ("/invite/", "{code}"),
+        ("/api/v1/calendar/", "{secret}"),
+    ] {
         if let Some(rest) = path.strip_prefix(prefix) {
             if rest.is_empty() {
                 break;
             }
             let tail = rest.find('/').map_or("", |slash| &rest[slash..]);
-            return format!("{prefix}{{code}}{tail}").into();
+            return format!("{prefix}{placeholder}{tail}").into();
         }
     }
     path.into()
@@ -54,7 +60,7 @@ mod tests {
     use super::loggable_path;
 
     #[test]
-    fn invite_codes_never_reach_the_log() {
+    fn invite_codes_and_calendar_secrets_never_reach_the_log() {
         assert_eq!(
             loggable_path("/api/v1/invites/ACDEF-GHJKM/accept"),
             "/api/v1/invites/{code}/accept"
@@ -66,5 +72,9 @@ mod tests {
         assert_eq!(loggable_path("/invite/ACDEF-GHJKM"), "/invite/{code}");
         assert_eq!(loggable_path("/api/v1/invites"), "/api/v1/invites");
         assert_eq!(loggable_path("/caseload"), "/caseload");
+        assert_eq!(
+            loggable_path("/api/v1/calendar/kQ3x-secret_value.ics"),
+            "/api/v1/calendar/{secret}"
+        );
     }
 }

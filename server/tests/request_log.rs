@@ -1,5 +1,5 @@
 //! The request log, as the server writes it with its default filter: one line per answered
-//! request, naming the path with an invite's code left out.
+//! request, naming the path with an invite's code or a calendar link's secret left out.
 //!
 //! One test in this binary: it installs the process's log subscriber.
 
@@ -28,7 +28,7 @@ impl Write for Captured {
 }
 
 #[tokio::test]
-async fn each_answered_request_is_logged_without_an_invite_code() {
+async fn each_answered_request_is_logged_without_an_invite_code_or_calendar_secret() {
     let captured = Captured::default();
     let writer = captured.clone();
     tracing_subscriber::registry()
@@ -43,6 +43,9 @@ async fn each_answered_request_is_logged_without_an_invite_code() {
     let code = "ACDEF-GHJKM";
     let invite = app.get(&format!("/api/v1/invites/{code}")).await;
     assert_eq!(invite.status(), reqwest::StatusCode::NOT_FOUND);
+    let secret = "n0tAR3alCalendarS3cretButL0ngEnough";
+    let feed = app.get(&format!("/api/v1/calendar/{secret}.ics")).await;
+    assert_eq!(feed.status(), reqwest::StatusCode::NOT_FOUND);
     assert!(app.get("/health").await.status().is_success());
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -50,7 +53,11 @@ async fn each_answered_request_is_logged_without_an_invite_code() {
         .lines()
         .filter(|line| line.contains("finished processing request"))
         .collect();
-    for (path, status) in [("/api/v1/invites/{code}", "404"), ("/health", "200")] {
+    for (path, status) in [
+        ("/api/v1/invites/{code}", "404"),
+        ("/api/v1/calendar/{secret}", "404"),
+        ("/health", "200"),
+    ] {
         assert!(
             answered
                 .iter()
@@ -60,4 +67,8 @@ async fn each_answered_request_is_logged_without_an_invite_code() {
         );
     }
     assert!(!log.contains(code), "the invite code reached the log");
+    assert!(
+        !log.contains(secret),
+        "the calendar link's secret reached the log"
+    );
 }

@@ -178,6 +178,17 @@ impl Viewer {
         self.roles.contains(&role)
     }
 
+    /// The participant this user is, if they sign in as one.
+    pub fn own_participant(&self) -> Option<Uuid> {
+        if !self.has(Role::Participant) {
+            return None;
+        }
+        self.ties.iter().find_map(|tie| match tie {
+            (LinkKind::Myself, Entity::Participant(id)) => Some(*id),
+            _ => None,
+        })
+    }
+
     /// How this user stands to a record of `scope` in `programme`.
     pub fn relations(&self, scope: Entity, programme: Option<Uuid>) -> BTreeSet<Relation> {
         let mut relations = BTreeSet::new();

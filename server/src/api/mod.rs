@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI description generated from the handlers.
 
 pub mod access_log;
+pub mod calendar;
 pub mod invites;
 pub mod records;
 pub mod sync;
@@ -22,10 +23,11 @@ use utoipa::OpenApi;
         invites::create_invite, invites::check_invite, invites::accept_invite,
         access_log::search,
         sync::sync,
+        calendar::create_link, calendar::revoke_own_link, calendar::revoke_participant_link, calendar::feed,
     ),
     components(schemas(
         LoginRequest, UserBody, auth::SessionBody, ErrorBody, records::RecordBody, records::WrittenBody,
-        invites::InviteRequest, invites::InviteBody, invites::InviteInfo, invites::AcceptRequest,
+        calendar::CalendarLink, invites::InviteRequest, invites::InviteBody, invites::InviteInfo, invites::AcceptRequest,
         crate::db::AccessEntry, crate::db::AccessAction,
         lotsa_core::domain::Kind, lotsa_core::domain::Role, lotsa_core::openapi::AnyRecord, lotsa_core::openapi::VisibleRecord,
         lotsa_core::sync::SyncRequest, lotsa_core::sync::SyncResponse, lotsa_core::demo::DemoLogins,
@@ -35,6 +37,7 @@ use utoipa::OpenApi;
         (name = "records", description = "The programme's records, as much as the caller may see"),
         (name = "invites", description = "One-time invites for participants and supervisors"),
         (name = "access log", description = "Who read or changed which participant's data"),
+        (name = "calendar", description = "A participant's schedule as a private iCalendar feed"),
         (name = "sync", description = "Offline devices: mutations up, changes down, in one round trip"),
         (name = "meta", description = "This description, and the demo accounts"),
     )
@@ -88,6 +91,15 @@ pub fn router(scheme: auth::SiteScheme) -> Router<AppState> {
         .route("/invites/{code}", get(invites::check_invite))
         .route("/invites/{code}/accept", post(invites::accept_invite))
         .route("/access-log", get(access_log::search))
+        .route(
+            "/me/calendar",
+            post(calendar::create_link).delete(calendar::revoke_own_link),
+        )
+        .route(
+            "/participants/{id}/calendar",
+            axum::routing::delete(calendar::revoke_participant_link),
+        )
+        .route("/calendar/{file}", get(calendar::feed))
         .route("/sync", post(sync::sync))
         .route("/openapi.json", get(openapi_json))
         .route("/demo-logins", get(demo_logins))

@@ -118,12 +118,12 @@ fn parse_kind(raw: &str) -> Result<Kind, ApiError> {
     })
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+pub(crate) fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::BadRequest(format!("{raw:?} is not a record id (a UUID)")))
 }
 
-const NOT_VISIBLE: &str = "no such record, or you may not see it";
+pub(crate) const NOT_VISIBLE: &str = "no such record, or you may not see it";
 
 /// One record, as much of it as you may see.
 #[utoipa::path(
@@ -321,7 +321,7 @@ pub async fn participant_records(
 }
 
 /// The live records this caller may see, narrowed by `narrow`.
-async fn visible_records(
+pub(crate) async fn visible_records(
     state: &AppState,
     caller: &Caller,
     narrow: Narrow,

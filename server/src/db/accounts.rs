@@ -224,6 +224,72 @@ macro_rules! impl_database {
                     .await?;
                 Ok(())
             }
+
+            async fn replace_calendar_feed(
+                &self,
+                user_id: &str,
+                participant_id: uuid::Uuid,
+                token_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::db::DbError> {
+                sqlx::query(
+                    "INSERT INTO calendar_feeds (user_id, participant_id, token_hash, created_at) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id) DO UPDATE SET participant_id = excluded.participant_id, \
+                     token_hash = excluded.token_hash, created_at = excluded.created_at",
+                )
+                .bind(user_id)
+                .bind(participant_id.to_string())
+                .bind(token_hash)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn calendar_feed(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<$crate::db::CalendarFeed>, $crate::db::DbError> {
+                let row: Option<(String, String)> = sqlx::query_as(
+                    "SELECT user_id, participant_id FROM calendar_feeds WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(user_id, participant)| {
+                    let participant_id = participant.parse().map_err(|_| {
+                        $crate::db::DbError::Corrupt("a calendar link's participant id".to_owned())
+                    })?;
+                    Ok($crate::db::CalendarFeed {
+                        user_id,
+                        participant_id,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn revoke_calendar_feed(
+                &self,
+                user_id: &str,
+            ) -> Result<bool, $crate::db::DbError> {
+                let done = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn revoke_participant_calendar_feeds(
+                &self,
+                participant_id: uuid::Uuid,
+            ) -> Result<bool, $crate::db::DbError> {
+                let done = sqlx::query("DELETE FROM calendar_feeds WHERE participant_id = $1")
+                    .bind(participant_id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
         }
     };
 }

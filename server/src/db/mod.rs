@@ -92,6 +92,35 @@ pub trait Database: RecordStore + Send + Sync + 'static {
     /// Forgets the failures under `key` (after a successful sign-in) and every failure
     /// older than `before`.
     async fn forget_login_failures(&self, key: &str, before: Timestamp) -> Result<(), DbError>;
+
+    /// Makes `token_hash` the user's calendar link to `participant_id`'s schedule,
+    /// revoking the one they had.
+    async fn replace_calendar_feed(
+        &self,
+        user_id: &str,
+        participant_id: uuid::Uuid,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), DbError>;
+
+    /// The account and the participant a calendar link is for, if the link exists.
+    async fn calendar_feed(&self, token_hash: &str) -> Result<Option<CalendarFeed>, DbError>;
+
+    /// Revokes the user's calendar link; whether they had one.
+    async fn revoke_calendar_feed(&self, user_id: &str) -> Result<bool, DbError>;
+
+    /// Revokes every calendar link to a participant's schedule; whether there was one.
+    async fn revoke_participant_calendar_feeds(
+        &self,
+        participant_id: uuid::Uuid,
+    ) -> Result<bool, DbError>;
+}
+
+/// Whose schedule a calendar link opens, and for which account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarFeed {
+    pub user_id: String,
+    pub participant_id: uuid::Uuid,
 }
 
 /// Opens the configured database and applies its pending migrations.
