@@ -36,6 +36,24 @@ test("in demo mode the login page lists one account per role, and signing in wor
     for (const role of ["Projektledare", "Coach", "Arbetsförmedlare", "Handledare", "Deltagare"]) {
       assert.ok(text.includes(role), `${role} is listed: ${text}`);
     }
+    // Each row shows the role and the user name apart, neither broken inside a word, and the
+    // page offers no link to itself.
+    for (const button of await accounts.locator("button").all()) {
+      const [role, name] = await Promise.all(
+        ["strong", "code"].map((part) =>
+          button.locator(part).evaluate((element) => {
+            const lines = new Set([...element.getClientRects()].map((rect) => Math.round(rect.top)));
+            const box = element.getBoundingClientRect();
+            return { lines: lines.size, left: box.left, right: box.right, top: box.top };
+          }),
+        ),
+      );
+      const label = await button.textContent();
+      assert.equal(role.lines, 1, `the role is on one line: ${label}`);
+      assert.equal(name.lines, 1, `the user name is on one line: ${label}`);
+      assert.ok(name.top > role.top || name.left >= role.right + 8, `role and name apart: ${label}`);
+    }
+    assert.equal(await page.getByTestId("sign-in-link").isVisible(), false, "no link to this page");
 
     await page.fill("input[name=username]", "handlaggare1");
     await page.fill("input[name=password]", "fel lösenord igen");

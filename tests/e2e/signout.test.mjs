@@ -62,7 +62,7 @@ async function caseloadIsShut(page, path = "/caseload") {
   await waitForHydration(page);
   await page.waitForURL(`${server.url}/login`);
   assert.equal(await page.locator("h1").textContent(), "Logga in");
-  await page.getByTestId("sign-in-link").waitFor();
+  await page.getByTestId("login-form").waitFor();
   assert.equal(await page.getByTestId("caseload").count(), 0, "no caseload is shown");
   assert.equal(await page.getByTestId("caseload-link").count(), 0, "no way into the caseload");
   assert.equal(await page.getByTestId("sign-out").count(), 0);
