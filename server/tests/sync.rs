@@ -1047,3 +1047,72 @@ async fn a_request_that_outlived_its_lease_saves_nothing() {
     let still: Vec<Value> = get_json(&app, &leader, &log).await;
     assert_eq!(still.len(), logged.len(), "nor logged a read: {still:?}");
 }
+
+#[tokio::test]
+async fn a_supervisor_and_a_case_manager_changing_one_days_attendance_offline_are_both_applied_and_the_first_told(
+) {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let mut supervisor = Device::new(&app, "sup").await;
+    let mut coach = Device::new(&app, "cm1").await;
+    let held = supervisor.pull_all(&app).await;
+    coach.pull_all(&app).await;
+    let yesterday = programme.today - chrono::Days::new(1);
+    let attendance_id = lotsa_core::domain::Attendance::id_for(programme.participant_a, yesterday);
+    let attendance = held
+        .iter()
+        .find(|change| change["id"] == attendance_id.to_string().as_str())
+        .expect("the supervisor's device holds the day's attendance");
+    let base = attendance["version"].as_i64().unwrap();
+    let marked = |status: &str| {
+        let mut data = attendance["data"].clone();
+        data["status"] = json!(status);
+        data
+    };
+
+    // Both corrected the same day from the same version while offline; the supervisor's
+    // phone reached the server first.
+    let first = supervisor
+        .sync(
+            &app,
+            json!([{ "id": 1, "name": "attendance.save", "args": marked("part_of_day"),
+                     "base_version": base }]),
+        )
+        .await;
+    assert_eq!(first["results"][0]["status"], "applied", "{first}");
+    let second = coach
+        .sync(
+            &app,
+            json!([{ "id": 1, "name": "attendance.save", "args": marked("absent"),
+                     "base_version": base }]),
+        )
+        .await;
+    assert_eq!(second["results"][0]["status"], "applied", "{second}");
+    assert!(second.get("notices").is_none(), "{second}");
+
+    let told = supervisor.sync(&app, json!([])).await;
+    let notices = told["notices"].as_array().expect("the supervisor is told");
+    assert_eq!(notices.len(), 1, "{told}");
+    assert_eq!(notices[0]["kind"], "attendance");
+    assert_eq!(notices[0]["id"], attendance["id"]);
+    let replaced = notices[0]["replaced_version"].as_i64().unwrap();
+    assert!(notices[0]["version"].as_i64().unwrap() > replaced);
+    let current = told["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["id"] == attendance["id"])
+        .expect("the case manager's version reaches the supervisor");
+    assert_eq!(current["data"]["status"], "absent");
+
+    // The supervisor's version is kept in the record's history, not overwritten.
+    let kept = app
+        .database
+        .count(&format!(
+            "SELECT COUNT(*) FROM record_history WHERE kind = 'attendance' \
+             AND id = '{attendance_id}' AND version = {replaced} AND changed_by = '{}'",
+            user("sup")
+        ))
+        .await;
+    assert_eq!(kept, 1, "the replaced version is in the history");
+}
