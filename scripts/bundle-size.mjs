@@ -1,5 +1,5 @@
 // What each page loads before it is usable, as served with brotli: every file of the build it
-// fetched (wasm and the chunks of the screens it shows, JS, CSS; a form's chunk comes when
+// fetched (wasm and the chunks of the screens it shows, JS, CSS, the static pages' stylesheet; a form's chunk comes when
 // the form is opened, and is shown apart; data from /api/ is not code, and icons, the manifest and
 // the service worker are not needed to use the page), measured in headless Chromium against
 // a demo server. Files are counted at brotli quality 11, as the server's precompressed copies
@@ -46,7 +46,7 @@ function countLoads(page, server) {
     const url = new URL(response.url());
     if (!url.href.startsWith(server.url)) return;
     const isPage = response.request().resourceType() === "document";
-    if (!isPage && !url.pathname.startsWith("/pkg/")) return;
+    if (!isPage && !url.pathname.startsWith("/pkg/") && !url.pathname.endsWith(".css")) return;
     loads.push(
       response
         .body()

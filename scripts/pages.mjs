@@ -2,7 +2,7 @@
 // opens it for the first time: `prepare` runs first in the same profile (signing in, the first
 // sync), then `open` loads the page in a fresh tab and resolves once the page is usable.
 
-import { signIn, openSignIn, waitForHydration, waitForSynced, openForm } from "../tests/e2e/harness.mjs";
+import { signIn, openSignIn, waitForHydration, waitForSynced, openForm, DEMO_PASSWORD } from "../tests/e2e/harness.mjs";
 
 export const PAGES = [
   {
@@ -10,6 +10,21 @@ export const PAGES = [
     // Plain HTML whose form posts to the server: usable once it is shown.
     async open(page, server) {
       await openSignIn(page, server);
+    },
+  },
+  {
+    name: "participant's start page (schedule)",
+    // Rendered whole by the server, with no app code: usable once it is shown.
+    async prepare(page, server) {
+      await openSignIn(page, server);
+      await page.fill("input[name=username]", "deltagare");
+      await page.fill("input[name=password]", DEMO_PASSWORD);
+      await page.click("[data-testid=login-form] button[type=submit]");
+      await page.waitForURL(`${server.url}/schedule`);
+    },
+    async open(page, server) {
+      await page.goto(`${server.url}/schedule`);
+      await page.getByTestId("schedule").waitFor();
     },
   },
   {

@@ -16,6 +16,10 @@ pub const THEME_COLOR: &str = "#1d5c63";
 /// (rendered in the browser) when a session ends under it.
 const STATIC_PAGES: &[&str] = &[SIGN_IN_PATH];
 
+/// The looks of the pages served without the app's code (from `public/`): kept out of the
+/// app's stylesheet, which every page of the app loads.
+pub const STATIC_PAGES_STYLESHEET: &str = "/static-pages.css";
+
 /// Renders the document for one request, with a fresh CSP nonce for its inline script.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let static_page = use_context::<http::request::Parts>()
@@ -41,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/icons/icon-192.png" type="image/png" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <HashedStylesheet options=options.clone() id="leptos" />
+                {static_page.then(|| view! { <link rel="stylesheet" href=STATIC_PAGES_STYLESHEET /> })}
                 {(!static_page).then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>

@@ -309,7 +309,7 @@ pub(crate) async fn start_session(
 pub(crate) type SessionCookies = AppendHeaders<[(header::HeaderName, HeaderValue); 2]>;
 
 /// The cookies that clear both session cookies.
-fn ended_session_cookies(secure: bool) -> SessionCookies {
+pub(crate) fn ended_session_cookies(secure: bool) -> SessionCookies {
     AppendHeaders([
         (
             header::SET_COOKIE,
@@ -392,18 +392,25 @@ pub async fn session(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<SessionBody>, ApiError> {
-    let user = match session_token(&headers) {
-        Some(token) => {
-            state
-                .db
-                .session_user(&token_hash(&token), Utc::now())
-                .await?
-        }
-        None => None,
-    };
+    let user = carried_user(&state, &headers).await?;
     Ok(Json(SessionBody {
         user: user.map(UserBody::from),
     }))
+}
+
+/// The user whose session the request carries, if any (for pages, where "nobody" leads to
+/// the sign-in page rather than to an error).
+pub(crate) async fn carried_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<User>, ApiError> {
+    match session_token(headers) {
+        Some(token) => Ok(state
+            .db
+            .session_user(&token_hash(&token), Utc::now())
+            .await?),
+        None => Ok(None),
+    }
 }
 
 /// The scheme pages of this server are served under: `https` when its cookies are marked

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod health;
 pub mod http_headers;
 pub mod page_forms;
+pub mod schedule_page;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

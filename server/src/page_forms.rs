@@ -9,7 +9,6 @@ use crate::startup::AppState;
 use app::app::language_cookie;
 use app::i18n::Locale;
 use app::screens::account::SignInProblem;
-use app::screens::home::start_page;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -46,7 +45,7 @@ pub async fn sign_in(
         let user = auth::authenticate(&state, peer, request).await?;
         auth::end_carried_session(&state, &headers).await?;
         let cookies = auth::start_session(&state, &user).await?;
-        Ok::<_, ApiError>((cookies, start_page(&user.roles)))
+        Ok::<_, ApiError>((cookies, crate::schedule_page::page_start(&user.roles)))
     };
     match signed_in.await {
         Ok((cookies, start)) => (cookies, Redirect::to(start)).into_response(),

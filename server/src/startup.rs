@@ -210,6 +210,27 @@ fn router(state: AppState, settings: &Settings) -> Router {
             app::app::LANGUAGE_PATH,
             get(crate::page_forms::choose_language),
         )
+        // The participant's start page, rendered here whole, and the forms it posts.
+        .route(
+            app::screens::participant::SCHEDULE_PATH,
+            get(crate::schedule_page::schedule),
+        )
+        .route(
+            app::screens::participant::CALENDAR_FORM_PATH,
+            post(crate::schedule_page::make_calendar_link).layer(
+                axum::middleware::from_fn_with_state(
+                    crate::auth::SiteScheme::new(settings.secure_cookies),
+                    crate::auth::refuse_cross_site,
+                ),
+            ),
+        )
+        .route(
+            app::screens::participant::SIGN_OUT_FORM_PATH,
+            post(crate::schedule_page::sign_out).layer(axum::middleware::from_fn_with_state(
+                crate::auth::SiteScheme::new(settings.secure_cookies),
+                crate::auth::refuse_cross_site,
+            )),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -220,6 +241,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             HashedAssets(settings.hash_file.is_some()),
             cache_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::schedule_page::participants_start_on_their_schedule,
         ))
         .layer(axum::middleware::from_fn(security_headers))
         // Pages and JSON are compressed on the fly at a level that keeps latency low;

@@ -151,7 +151,9 @@ test("an invited participant opens the link, chooses a password and is signed in
     await page.fill("input[name=username]", "ny.deltagare");
     await page.fill("input[name=password]", "ett långt lösenord");
     await page.click("main button[type=submit]");
-    await page.waitForURL(`${demo.url}/`);
+    // On to a participant's start page: their schedule.
+    await page.waitForURL(`${demo.url}/schedule`);
+    await page.getByTestId("schedule-greeting").waitFor();
     const me = await signedInUser(page);
     assert.equal(me.username, "ny.deltagare");
     assert.deepEqual(me.roles, ["participant"]);

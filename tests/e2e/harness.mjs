@@ -249,7 +249,8 @@ export async function signIn(page, server, username) {
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", DEMO_PASSWORD);
   await page.click("[data-testid=login-form] button[type=submit]");
-  // On to the user's start page (a case manager's caseload, anyone else's welcome page).
+  // On to the user's start page (a case manager's caseload, a participant's schedule, anyone
+  // else's welcome page).
   await page.waitForURL((url) => url.pathname !== "/login");
   await waitForHydration(page);
 }

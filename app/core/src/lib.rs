@@ -5,6 +5,7 @@
 //! tested natively (`cargo test -p lotsa-core`).
 
 pub mod access;
+pub mod agenda;
 pub mod attention;
 pub mod change;
 pub mod demo;

@@ -6,3 +6,5 @@
 pub mod account;
 pub mod case_manager;
 pub mod home;
+#[cfg(feature = "ssr")]
+pub mod participant;

@@ -13,6 +13,7 @@ use crate::client_address::ClientAddress;
 use crate::db::{AccessAction, AccessEntry, Narrow, StoredRecord};
 use crate::startup::AppState;
 use app::i18n::{td_string, Locale};
+use app::screens::participant::kind_name;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -81,6 +82,18 @@ pub async fn create_link(
     let participant = caller.viewer.own_participant().ok_or_else(|| {
         ApiError::Forbidden("only a participant has a schedule to subscribe to".to_owned())
     })?;
+    let url = new_link(&state, &user.id, participant, &headers).await?;
+    Ok((StatusCode::CREATED, Json(CalendarLink { url })).into_response())
+}
+
+/// Makes `user_id` a new calendar link to `participant`'s schedule (revoking the one they
+/// had), on the host the request came to: its address.
+pub(crate) async fn new_link(
+    state: &AppState,
+    user_id: &str,
+    participant: uuid::Uuid,
+    headers: &HeaderMap,
+) -> Result<String, ApiError> {
     let host = headers
         .get(header::HOST)
         .and_then(|host| host.to_str().ok())
@@ -89,11 +102,10 @@ pub async fn create_link(
     let secret = new_secret();
     state
         .db
-        .replace_calendar_feed(&user.id, participant, &token_hash(&secret), Utc::now())
+        .replace_calendar_feed(user_id, participant, &token_hash(&secret), Utc::now())
         .await?;
     let scheme = crate::auth::SiteScheme::new(state.secure_cookies).0;
-    let url = format!("{scheme}://{host}/api/v1/calendar/{secret}.ics");
-    Ok((StatusCode::CREATED, Json(CalendarLink { url })).into_response())
+    Ok(format!("{scheme}://{host}/api/v1/calendar/{secret}.ics"))
 }
 
 /// Revokes your calendar link: it answers 404 from now on.
@@ -253,11 +265,18 @@ async fn workplace_address(
     else {
         return Ok(None);
     };
-    let Some(stored) = state
-        .db
-        .record(Kind::Workplace, placement.workplace_id)
+    Ok(visible_workplace(state, caller, placement.workplace_id)
         .await?
-    else {
+        .map(|(name, address)| [name, address].join(", ")))
+}
+
+/// A workplace's name and its address on one line, as much as `caller` may see of them.
+pub(crate) async fn visible_workplace(
+    state: &AppState,
+    caller: &Caller,
+    id: uuid::Uuid,
+) -> Result<Option<(String, String)>, ApiError> {
+    let Some(stored) = state.db.record(Kind::Workplace, id).await? else {
         return Ok(None);
     };
     let Some(body) = caller.view(&stored) else {
@@ -265,36 +284,19 @@ async fn workplace_address(
     };
     let text = |value: &serde_json::Value| value.as_str().map(str::to_owned);
     let address = &body.data["address"];
-    let parts: Vec<String> = [
-        text(&body.data["name"]),
-        text(&address["street"]),
-        match (text(&address["postal_code"]), text(&address["city"])) {
-            (Some(code), Some(city)) => Some(format!("{code} {city}")),
-            (code, city) => code.or(city),
-        },
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    Ok((!parts.is_empty()).then(|| parts.join(", ")))
+    let street = text(&address["street"]);
+    let town = match (text(&address["postal_code"]), text(&address["city"])) {
+        (Some(code), Some(city)) => Some(format!("{code} {city}")),
+        (code, city) => code.or(city),
+    };
+    let line: Vec<String> = [street, town].into_iter().flatten().collect();
+    Ok(text(&body.data["name"]).map(|name| (name, line.join(", "))))
 }
 
 /// One event of the feed, with where it happens.
 struct FeedEntry<'a> {
     event: &'a ScheduleEvent,
     location: Option<String>,
-}
-
-/// The word for a kind of event.
-fn kind_name(kind: EventKind, locale: Locale) -> &'static str {
-    match kind {
-        EventKind::WorkplaceShift => td_string!(locale, event_workplace_shift),
-        EventKind::TrainingDay => td_string!(locale, event_training_day),
-        EventKind::LanguageClass => td_string!(locale, event_language_class),
-        EventKind::Meeting => td_string!(locale, event_meeting),
-        EventKind::Introduction => td_string!(locale, event_introduction),
-        EventKind::StudyVisit => td_string!(locale, event_study_visit),
-    }
 }
 
 /// The feed: the time zone, then one event per schedule entry, weekly ones with a rule

@@ -251,6 +251,11 @@ pub fn stockholm_day(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&Stockholm).date_naive()
 }
 
+/// The time it is on Swedish clocks at `instant`.
+pub fn stockholm_time(instant: DateTime<Utc>) -> NaiveTime {
+    instant.with_timezone(&Stockholm).time()
+}
+
 /// Monday of the week `day` falls in.
 pub fn week_start(day: NaiveDate) -> NaiveDate {
     day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))

@@ -1,0 +1,243 @@
+//! The participant's start page (`/schedule`) and the forms it posts. The page is rendered
+//! here whole (see `app::screens::participant`), from what the participant may see, and each
+//! showing is in the access log like any other read of their data.
+
+use crate::api::calendar::{new_link, visible_workplace};
+use crate::api::records::{visible_records, Caller};
+use crate::api_error::ApiError;
+use crate::auth::{self, carried_user};
+use crate::client_address::ClientAddress;
+use crate::db::{Narrow, StoredRecord, User};
+use crate::startup::AppState;
+use app::app::LANGUAGE_COOKIE;
+use app::i18n::Locale;
+use app::screens::account::SIGN_IN_PATH;
+use app::screens::home::start_page;
+use app::screens::participant::{
+    render, Contact, MySchedule, ScheduleDay, ScheduleItem, Workplace, SCHEDULE_PATH,
+};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use lotsa_core::agenda::agenda;
+use lotsa_core::domain::{clock_text, stockholm_time, Kind, Placement, Record, Role};
+use std::net::IpAddr;
+use uuid::Uuid;
+
+/// Where someone starts after signing in on a page: their role's start page, and for a
+/// participant (with no staff role) their schedule.
+pub fn page_start(roles: &[Role]) -> &'static str {
+    match start_page(roles) {
+        "/" if roles.contains(&Role::Participant) => SCHEDULE_PATH,
+        start => start,
+    }
+}
+
+/// `GET /schedule`.
+#[tracing::instrument(skip_all)]
+pub async fn schedule(
+    State(state): State<AppState>,
+    ClientAddress(peer): ClientAddress,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    respond(&state, peer, &headers, None).await
+}
+
+/// `POST /schedule/calendar`: a new private calendar link (the old one revoked), shown on
+/// the page it answers with. Never a redirect: the link must not end up in an address.
+#[tracing::instrument(skip_all)]
+pub async fn make_calendar_link(
+    State(state): State<AppState>,
+    ClientAddress(peer): ClientAddress,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(user) = carried_user(&state, &headers).await? else {
+        return Ok(Redirect::to(SIGN_IN_PATH).into_response());
+    };
+    let caller = Caller::load(&state, &user, peer).await?;
+    let Some(participant) = caller.viewer.own_participant() else {
+        return Ok(Redirect::to("/").into_response());
+    };
+    let url = new_link(&state, &user.id, participant, &headers).await?;
+    respond(&state, peer, &headers, Some(url)).await
+}
+
+/// `POST /logout`: the page's sign-out, for pages without the app's code.
+#[tracing::instrument(skip_all)]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    auth::end_carried_session(&state, &headers).await?;
+    Ok((
+        auth::ended_session_cookies(state.secure_cookies),
+        Redirect::to(SIGN_IN_PATH),
+    )
+        .into_response())
+}
+
+/// Sends a participant who opens the app's address to their schedule: the welcome page
+/// and its code are not for them. Only page loads are sent on; the service worker's own
+/// fetches of `/` (which it keeps for the app) are answered as they always were.
+pub async fn participants_start_on_their_schedule(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let page_load = request
+        .headers()
+        .get("sec-fetch-mode")
+        .is_none_or(|mode| mode == "navigate");
+    if request.method() == Method::GET && request.uri().path() == "/" && page_load {
+        match carried_user(&state, request.headers()).await {
+            Ok(Some(user)) if page_start(&user.roles) == SCHEDULE_PATH => {
+                return Redirect::to(SCHEDULE_PATH).into_response();
+            }
+            Ok(_) => {}
+            Err(error) => error.log_if_internal(),
+        }
+    }
+    next.run(request).await
+}
+
+async fn respond(
+    state: &AppState,
+    peer: IpAddr,
+    headers: &HeaderMap,
+    calendar_url: Option<String>,
+) -> Result<Response, ApiError> {
+    let Some(user) = carried_user(state, headers).await? else {
+        return Ok(Redirect::to(SIGN_IN_PATH).into_response());
+    };
+    let caller = Caller::load(state, &user, peer).await?;
+    let Some(participant) = caller.viewer.own_participant() else {
+        return Ok(Redirect::to(start_page(&user.roles)).into_response());
+    };
+    let schedule = gather(state, &caller, &user, participant, headers, calendar_url).await?;
+    Ok(Html(render(schedule, state.leptos_options.clone())).into_response())
+}
+
+/// The language the participant chose (the cookie the language switch writes), else Swedish.
+fn chosen_language(headers: &HeaderMap) -> Locale {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookies| lotsa_core::domain::cookie_value(cookies, LANGUAGE_COOKIE))
+        .and_then(|chosen| chosen.parse().ok())
+        .unwrap_or_default()
+}
+
+async fn gather(
+    state: &AppState,
+    caller: &Caller,
+    user: &User,
+    participant: Uuid,
+    headers: &HeaderMap,
+    calendar_url: Option<String>,
+) -> Result<MySchedule, ApiError> {
+    let today = caller.today;
+    let visible = visible_records(state, caller, Narrow::Participant(participant)).await?;
+    let records: Vec<&StoredRecord> = visible.iter().map(|(stored, _)| stored).collect();
+    let mut events = Vec::new();
+    let mut placements: Vec<&Placement> = Vec::new();
+    let mut me = None;
+    for stored in &records {
+        match &stored.record {
+            Some(Record::ScheduleEvent(event)) => events.push(event.clone()),
+            Some(Record::Placement(placement)) => placements.push(placement),
+            Some(Record::Participant(found)) if found.id == participant => me = Some(found),
+            _ => {}
+        }
+    }
+    // The placement of today, else the next one.
+    let placement = placements
+        .iter()
+        .filter(|placement| placement.ends_on >= today)
+        .min_by_key(|placement| placement.starts_on);
+    let workplace = match placement {
+        Some(placement) => visible_workplace(state, caller, placement.workplace_id)
+            .await?
+            .map(|(name, address)| (name, address, placement.supervisor_id)),
+        None => None,
+    };
+    let workplace = match workplace {
+        Some((name, address, supervisor)) => Some(Workplace {
+            name,
+            address,
+            supervisor: visible_contact(state, caller, Kind::Supervisor, supervisor).await?,
+        }),
+        None => None,
+    };
+    let case_manager = match me {
+        Some(me) => visible_contact(state, caller, Kind::Staff, me.case_manager_id).await?,
+        None => None,
+    };
+    let first_name = me.map_or_else(
+        || user.display_name.clone(),
+        |me| me.first_name.as_str().to_owned(),
+    );
+    let shift_place = workplace.as_ref().map(|workplace| workplace.name.clone());
+    let days = agenda(&events, today)
+        .into_iter()
+        .map(|day| ScheduleDay {
+            day: day.day,
+            items: day
+                .items
+                .into_iter()
+                .map(|(event, _)| ScheduleItem {
+                    kind: event.kind,
+                    title: event.title.as_ref().map(|title| title.as_str().to_owned()),
+                    location: event
+                        .location
+                        .as_ref()
+                        .map(|place| place.as_str().to_owned())
+                        .or_else(|| {
+                            (event.kind == lotsa_core::domain::EventKind::WorkplaceShift)
+                                .then(|| shift_place.clone())
+                                .flatten()
+                        }),
+                    starts_at: String::from(event.starts_at),
+                    ends_at: String::from(event.ends_at),
+                })
+                .collect(),
+        })
+        .collect();
+    state.db.log_access(&caller.reads(records)).await?;
+    Ok(MySchedule {
+        locale: chosen_language(headers),
+        first_name,
+        today,
+        days,
+        case_manager,
+        workplace,
+        calendar_url,
+        updated_at: clock_text(stockholm_time(Utc::now())),
+    })
+}
+
+/// A supervisor's first name or a staff card's name, with the phone number, as much as
+/// `caller` may see.
+async fn visible_contact(
+    state: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    id: Uuid,
+) -> Result<Option<Contact>, ApiError> {
+    let Some(stored) = state.db.record(kind, id).await? else {
+        return Ok(None);
+    };
+    let Some(body) = caller.view(&stored) else {
+        return Ok(None);
+    };
+    let name = body.data["first_name"]
+        .as_str()
+        .or_else(|| body.data["name"].as_str())
+        .map(str::to_owned);
+    Ok(name.map(|name| Contact {
+        name,
+        phone: body.data["phone"].as_str().map(str::to_owned),
+    }))
+}

@@ -1,0 +1,218 @@
+//! The participant's start page: rendered by the server with no app code, holding their own
+//! schedule, workplace and contacts and nobody else's; where signing in and the app's address
+//! take a participant; its calendar-link and sign-out forms.
+
+mod common;
+
+use common::programme::{put_record, signed_in, user, Programme, Side, PASSWORD};
+use common::TestApp;
+use lotsa_core::domain::{Kind, Record};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+/// A browser-like client that keeps cookies and shows redirects instead of following them.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_on_the_page(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let client = browser();
+    let response = client
+        .post(app.url("/login"))
+        .form(&[("username", username), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username}");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    (client, location)
+}
+
+fn location(response: &reqwest::Response) -> &str {
+    response.headers()["location"].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn a_participant_lands_on_their_own_schedule_rendered_without_the_apps_code() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let tomorrow = programme.today + chrono::Days::new(1);
+    let cm2 = signed_in(&app, "cm2").await;
+    let theirs = json!({
+        "id": Uuid::new_v4(), "programme_id": programme.programme,
+        "participant_id": programme.participant_b, "kind": "meeting",
+        "title": "Yonas möte", "date": tomorrow, "starts_at": "10:00", "ends_at": "11:00",
+    });
+    assert_eq!(
+        put_record(&app, &cm2, "schedule_event", &theirs)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let cm = signed_in(&app, "cm1").await;
+    let mine = json!({
+        "id": Uuid::new_v4(), "programme_id": programme.programme,
+        "participant_id": programme.participant_a, "kind": "language_class",
+        "title": "Sfi kurs C", "location": "Folkets hus",
+        "date": tomorrow, "starts_at": "08:15", "ends_at": "11:45",
+    });
+    assert_eq!(
+        put_record(&app, &cm, "schedule_event", &mine)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let (part, start) = sign_in_on_the_page(&app, "part").await;
+    assert_eq!(
+        start, "/schedule",
+        "signing in takes a participant to their schedule"
+    );
+    let response = part.get(app.url("/schedule")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Hej Amina!"), "{page}");
+    assert!(page.contains("I morgon"), "tomorrow by its name");
+    assert!(page.contains("08:15–11:45"));
+    assert!(page.contains("Språkundervisning: Sfi kurs C"));
+    assert!(page.contains("Folkets hus"));
+    assert!(
+        page.contains("Utbildningsdag"),
+        "the fixture's weekly training day"
+    );
+    let Record::Workplace(workplace) = programme.record(Kind::Workplace, Side::Own) else {
+        unreachable!()
+    };
+    assert!(page.contains(workplace.name.as_str()));
+    assert!(page.contains("Din handledare: Birgitta"));
+    assert!(
+        page.contains("href=\"tel:013206000\""),
+        "the case manager is a tap away"
+    );
+    assert!(!page.contains("Yonas"), "nobody else's schedule");
+    assert!(
+        !page.contains("<script") && !page.contains(".wasm"),
+        "no app code: {page}"
+    );
+
+    // Each showing is a read of the participant's data, in the access log.
+    let log: Vec<serde_json::Value> = common::get_json(
+        &app,
+        &signed_in(&app, "leader").await,
+        &format!(
+            "/api/v1/access-log?participant_id={}",
+            programme.participant_a
+        ),
+    )
+    .await;
+    let part_id = user("part").to_string();
+    assert!(log
+        .iter()
+        .any(|entry| entry["user_id"] == part_id.as_str() && entry["record_id"] == mine["id"]));
+
+    // In English once the participant chose it with the page's language switch.
+    let switched = part
+        .get(app.url("/language?to=en&back=/schedule"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&switched), "/schedule");
+    let english = part
+        .get(app.url("/schedule"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("Hello Amina!") && english.contains("Tomorrow"));
+}
+
+#[tokio::test]
+async fn the_apps_address_and_the_page_send_each_user_where_they_belong() {
+    let app = TestApp::spawn().await;
+    Programme::create(&app).await;
+    let (part, _) = sign_in_on_the_page(&app, "part").await;
+    let opened = part
+        .get(app.url("/"))
+        .header("sec-fetch-mode", "navigate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&opened), "/schedule");
+    // The service worker's own fetch of the app's address is answered as always.
+    let kept = part
+        .get(app.url("/"))
+        .header("sec-fetch-mode", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), StatusCode::OK);
+
+    let (cm, start) = sign_in_on_the_page(&app, "cm1").await;
+    assert_eq!(start, "/caseload");
+    let response = cm.get(app.url("/schedule")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/caseload", "not a participant");
+    let (sup, _) = sign_in_on_the_page(&app, "sup").await;
+    let response = sup.get(app.url("/schedule")).send().await.unwrap();
+    assert_eq!(location(&response), "/");
+    let home = sup.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        home.status(),
+        StatusCode::OK,
+        "others keep the welcome page"
+    );
+
+    let response = browser().get(app.url("/schedule")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/login", "nobody signed in");
+}
+
+#[tokio::test]
+async fn the_page_makes_a_calendar_link_and_signs_out() {
+    let app = TestApp::spawn().await;
+    Programme::create(&app).await;
+    let (part, _) = sign_in_on_the_page(&app, "part").await;
+    let made = part
+        .post(app.url("/schedule/calendar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        made.status(),
+        StatusCode::OK,
+        "the link is shown, not redirected to"
+    );
+    let page = made.text().await.unwrap();
+    let marker = "data-testid=\"calendar-url\">";
+    let start = page.find(marker).unwrap() + marker.len();
+    let url = &page[start..start + page[start..].find('<').unwrap()];
+    assert!(url.starts_with(&app.url("/api/v1/calendar/")), "{url}");
+    assert!(page.contains("href=\"webcal://"), "a tap subscribes");
+    assert_eq!(reqwest::get(url).await.unwrap().status(), StatusCode::OK);
+
+    // Another site cannot make a link for the participant.
+    let forged = part
+        .post(app.url("/schedule/calendar"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(reqwest::get(url).await.unwrap().status(), StatusCode::OK);
+
+    let out = part.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&out), "/login");
+    let after = part.get(app.url("/schedule")).send().await.unwrap();
+    assert_eq!(location(&after), "/login", "signed out");
+    let me = part.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+}
