@@ -34,7 +34,7 @@ say "cargo fmt --check"
 cargo fmt --all --check
 
 say "clippy: server (app with ssr)"
-cargo clippy --release -p server -p app -p lotsa-core --all-targets -- -D warnings
+cargo clippy --release -p server -p app -p lotsa-core -p lotsa-pages --all-targets -- -D warnings
 say "clippy: browser (app with hydrate, frontend)"
 cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
@@ -54,7 +54,7 @@ fi
 # Tests build in the release profile: most of what they need is then shared with the
 # release build below, which keeps CI's cold build inside its budget.
 say "unit and integration tests on SQLite"
-LOTSA_TEST_DATABASE=sqlite cargo test --release -p lotsa-core -p server -p app
+LOTSA_TEST_DATABASE=sqlite cargo test --release -p lotsa-core -p lotsa-pages -p server -p app
 say "unit and integration tests on PostgreSQL"
 LOTSA_TEST_DATABASE=postgres cargo test --release -p server -p app
 

@@ -69,6 +69,14 @@ pub fn language_cookie(locale: Locale) -> String {
     format!("{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax")
 }
 
+/// [`language_cookie`] for a language code: the app's languages, or the participant pages'
+/// (each reads the cookie and ignores a language it does not speak). Apart from it so that
+/// the browser bundle keeps the one it uses.
+#[cfg(feature = "ssr")]
+pub fn language_code_cookie(locale: &str) -> String {
+    format!("{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax")
+}
+
 /// Present while a page is rendered to run without the app's code (see `shell`): what only
 /// the app's code can keep current (the connection) is then hidden.
 #[derive(Debug, Clone, Copy)]

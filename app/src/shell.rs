@@ -38,13 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html>
             <head>
-                <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="theme-color" content=THEME_COLOR />
-                <link rel="manifest" href="/manifest.webmanifest" />
-                <link rel="icon" href="/icons/icon-192.png" type="image/png" />
-                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
-                <HashedStylesheet options=options.clone() id="leptos" />
+                <SharedHead options=options.clone() />
                 {static_page.then(|| view! { <link rel="stylesheet" href=STATIC_PAGES_STYLESHEET /> })}
                 {(!static_page).then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
@@ -53,5 +47,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// What the head of every page holds: the phone's viewport and colour, the installed app's
+/// manifest and icons, and the app's stylesheet.
+#[component]
+pub fn SharedHead(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="theme-color" content=THEME_COLOR />
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <link rel="icon" href="/icons/icon-192.png" type="image/png" />
+        <link rel="apple-touch-icon" href="/icons/icon-192.png" />
+        <HashedStylesheet options id="leptos" />
     }
 }

@@ -6,7 +6,7 @@ use crate::api_error::ApiError;
 use crate::auth::{self, LoginRequest};
 use crate::client_address::ClientAddress;
 use crate::startup::AppState;
-use app::app::language_cookie;
+use app::app::language_code_cookie;
 use app::i18n::Locale;
 use app::screens::account::SignInProblem;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -77,16 +77,25 @@ pub async fn choose_language(choice: Result<Query<LanguageChoice>, QueryRejectio
     let Ok(Query(choice)) = choice else {
         return (StatusCode::BAD_REQUEST, "name a language: ?to=sv or ?to=en").into_response();
     };
-    let Ok(locale) = choice.to.parse::<Locale>() else {
-        return (StatusCode::BAD_REQUEST, "unknown language: choose sv or en").into_response();
-    };
+    // The app's languages, and the participant's pages' (which include them).
+    let chosen = choice.to.trim();
+    let known =
+        chosen.parse::<Locale>().is_ok() || chosen.parse::<lotsa_pages::i18n::Locale>().is_ok();
+    if !known {
+        return (
+            StatusCode::BAD_REQUEST,
+            "unknown language: choose sv, en, ar, so, ti, fa-AF or uk",
+        )
+            .into_response();
+    }
+    let locale = chosen;
     let back = if is_local_path(&choice.back) {
         choice.back.as_str()
     } else {
         "/"
     };
     (
-        [(header::SET_COOKIE, language_cookie(locale))],
+        [(header::SET_COOKIE, language_code_cookie(locale))],
         Redirect::to(back),
     )
         .into_response()

@@ -7,22 +7,24 @@ use crate::api::records::{visible_records, Caller};
 use crate::api_error::ApiError;
 use crate::auth::{self, carried_user};
 use crate::client_address::ClientAddress;
-use crate::db::{Narrow, StoredRecord, User};
+use crate::db::{Narrow, StoredRecord, User, WriteOutcome};
 use crate::startup::AppState;
 use app::app::LANGUAGE_COOKIE;
-use app::i18n::Locale;
 use app::screens::account::SIGN_IN_PATH;
 use app::screens::home::start_page;
-use app::screens::participant::{
-    render, Contact, MySchedule, ScheduleDay, ScheduleItem, Workplace, SCHEDULE_PATH,
-};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use lotsa_core::agenda::agenda;
+use lotsa_core::change::Change;
 use lotsa_core::domain::{clock_text, stockholm_time, Kind, Placement, Record, Role};
+use lotsa_pages::i18n::Locale;
+use lotsa_pages::schedule::{
+    render, Contact, MySchedule, ReportedAbsence, ScheduleDay, ScheduleItem, Workplace,
+    ABSENCE_ANCHOR, SCHEDULE_PATH,
+};
 use std::net::IpAddr;
 use uuid::Uuid;
 
@@ -42,7 +44,98 @@ pub async fn schedule(
     ClientAddress(peer): ClientAddress,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    respond(&state, peer, &headers, None).await
+    respond(&state, peer, &headers, Shown::default()).await
+}
+
+/// What a form just did, for the page it answers with.
+#[derive(Default)]
+struct Shown {
+    /// A calendar link made just now.
+    calendar_url: Option<String>,
+    /// An absence the server refused.
+    absence_refused: bool,
+}
+
+/// The absence forms' fields: missing ones are refused with the page saying so.
+#[derive(serde::Deserialize)]
+pub struct AbsenceForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    first_day: String,
+    #[serde(default)]
+    last_day: String,
+}
+
+/// `POST /schedule/absence`: the participant reports an absence (the form's id makes a
+/// second sending of the same form the same absence). Back to the page, which lists it as
+/// sent; a refusal is answered 400 with the page saying what to do.
+#[tracing::instrument(skip_all)]
+pub async fn report_absence(
+    State(state): State<AppState>,
+    ClientAddress(peer): ClientAddress,
+    headers: HeaderMap,
+    form: Result<axum::Form<AbsenceForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, ApiError> {
+    let Some(user) = carried_user(&state, &headers).await? else {
+        return Ok(Redirect::to(SIGN_IN_PATH).into_response());
+    };
+    let caller = Caller::load(&state, &user, peer).await?;
+    let Some(participant) = caller.viewer.own_participant() else {
+        return Ok(Redirect::to(start_page(&user.roles)).into_response());
+    };
+    let refused = || async {
+        let page = respond(
+            &state,
+            peer,
+            &headers,
+            Shown {
+                absence_refused: true,
+                ..Shown::default()
+            },
+        )
+        .await?;
+        Ok::<_, ApiError>((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+    };
+    let Ok(axum::Form(form)) = form else {
+        return refused().await;
+    };
+    let last_day = if form.last_day.trim().is_empty() {
+        form.first_day.clone()
+    } else {
+        form.last_day.clone()
+    };
+    let record = Record::parse(
+        Kind::Absence,
+        serde_json::json!({
+            "id": form.id.trim(),
+            "participant_id": participant,
+            "first_day": form.first_day.trim(),
+            "last_day": last_day.trim(),
+            "reason": form.reason.trim(),
+        }),
+    );
+    let Ok(record) = record else {
+        return refused().await;
+    };
+    let outcome = state
+        .db
+        .write(
+            &caller.actor,
+            Change::Save(Box::new(record)),
+            None,
+            caller.today,
+            Utc::now(),
+        )
+        .await?;
+    match outcome {
+        WriteOutcome::Applied { .. } => {
+            Ok(Redirect::to(&format!("{SCHEDULE_PATH}#{ABSENCE_ANCHOR}")).into_response())
+        }
+        WriteOutcome::Rejected(_) | WriteOutcome::Duplicate => refused().await,
+    }
 }
 
 /// `POST /schedule/calendar`: a new private calendar link (the old one revoked), shown on
@@ -61,7 +154,11 @@ pub async fn make_calendar_link(
         return Ok(Redirect::to("/").into_response());
     };
     let url = new_link(&state, &user.id, participant, &headers).await?;
-    respond(&state, peer, &headers, Some(url)).await
+    let shown = Shown {
+        calendar_url: Some(url),
+        ..Shown::default()
+    };
+    respond(&state, peer, &headers, shown).await
 }
 
 /// `POST /logout`: the page's sign-out, for pages without the app's code.
@@ -106,7 +203,7 @@ async fn respond(
     state: &AppState,
     peer: IpAddr,
     headers: &HeaderMap,
-    calendar_url: Option<String>,
+    shown: Shown,
 ) -> Result<Response, ApiError> {
     let Some(user) = carried_user(state, headers).await? else {
         return Ok(Redirect::to(SIGN_IN_PATH).into_response());
@@ -115,7 +212,7 @@ async fn respond(
     let Some(participant) = caller.viewer.own_participant() else {
         return Ok(Redirect::to(start_page(&user.roles)).into_response());
     };
-    let schedule = gather(state, &caller, &user, participant, headers, calendar_url).await?;
+    let schedule = gather(state, &caller, &user, participant, headers, shown).await?;
     Ok(Html(render(schedule, state.leptos_options.clone())).into_response())
 }
 
@@ -136,7 +233,7 @@ async fn gather(
     user: &User,
     participant: Uuid,
     headers: &HeaderMap,
-    calendar_url: Option<String>,
+    shown: Shown,
 ) -> Result<MySchedule, ApiError> {
     let today = caller.today;
     let visible = visible_records(state, caller, Narrow::Participant(participant)).await?;
@@ -144,8 +241,16 @@ async fn gather(
     let mut events = Vec::new();
     let mut placements: Vec<&Placement> = Vec::new();
     let mut me = None;
+    let mut absences = Vec::new();
     for stored in &records {
         match &stored.record {
+            Some(Record::Absence(absence)) if absence.last_day >= today => {
+                absences.push(ReportedAbsence {
+                    first_day: absence.first_day,
+                    last_day: absence.last_day,
+                    reason: absence.reason,
+                });
+            }
             Some(Record::ScheduleEvent(event)) => events.push(event.clone()),
             Some(Record::Placement(placement)) => placements.push(placement),
             Some(Record::Participant(found)) if found.id == participant => me = Some(found),
@@ -213,8 +318,11 @@ async fn gather(
         days,
         case_manager,
         workplace,
-        calendar_url,
+        calendar_url: shown.calendar_url,
         updated_at: clock_text(stockholm_time(Utc::now())),
+        absences,
+        absence_ids: [Uuid::new_v4().to_string(), Uuid::new_v4().to_string()],
+        absence_refused: shown.absence_refused,
     })
 }
 

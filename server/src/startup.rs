@@ -212,11 +212,11 @@ fn router(state: AppState, settings: &Settings) -> Router {
         )
         // The participant's start page, rendered here whole, and the forms it posts.
         .route(
-            app::screens::participant::SCHEDULE_PATH,
+            lotsa_pages::schedule::SCHEDULE_PATH,
             get(crate::schedule_page::schedule),
         )
         .route(
-            app::screens::participant::CALENDAR_FORM_PATH,
+            lotsa_pages::schedule::CALENDAR_FORM_PATH,
             post(crate::schedule_page::make_calendar_link).layer(
                 axum::middleware::from_fn_with_state(
                     crate::auth::SiteScheme::new(settings.secure_cookies),
@@ -225,7 +225,14 @@ fn router(state: AppState, settings: &Settings) -> Router {
             ),
         )
         .route(
-            app::screens::participant::SIGN_OUT_FORM_PATH,
+            lotsa_pages::schedule::ABSENCE_FORM_PATH,
+            post(crate::schedule_page::report_absence).layer(axum::middleware::from_fn_with_state(
+                crate::auth::SiteScheme::new(settings.secure_cookies),
+                crate::auth::refuse_cross_site,
+            )),
+        )
+        .route(
+            lotsa_pages::schedule::SIGN_OUT_FORM_PATH,
             post(crate::schedule_page::sign_out).layer(axum::middleware::from_fn_with_state(
                 crate::auth::SiteScheme::new(settings.secure_cookies),
                 crate::auth::refuse_cross_site,

@@ -96,8 +96,12 @@ async fn a_participant_lands_on_their_own_schedule_rendered_without_the_apps_cod
     );
     assert!(!page.contains("Yonas"), "nobody else's schedule");
     assert!(
-        !page.contains("<script") && !page.contains(".wasm"),
+        !page.contains(".wasm") && page.matches("<script").count() == 1,
         "no app code: {page}"
+    );
+    assert!(
+        page.contains("<script src=\"/static-pages.js\" defer></script>"),
+        "only the script that lets the page open offline"
     );
 
     // Each showing is a read of the participant's data, in the access log.
@@ -215,4 +219,107 @@ async fn the_page_makes_a_calendar_link_and_signs_out() {
     assert_eq!(location(&after), "/login", "signed out");
     let me = part.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_absence_reported_on_the_page_is_stored_once_and_bad_input_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let (part, _) = sign_in_on_the_page(&app, "part").await;
+    let today = programme.today.to_string();
+    let id = Uuid::new_v4().to_string();
+    let sick = [
+        ("id", id.as_str()),
+        ("reason", "ill"),
+        ("first_day", today.as_str()),
+    ];
+    for _ in 0..2 {
+        // A double tap, or the phone sending it again: one absence.
+        let sent = part
+            .post(app.url("/schedule/absence"))
+            .form(&sick)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&sent), "/schedule#absence", "back to what it says");
+    }
+    let page = part
+        .get(app.url("/schedule"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("I dag: Sjuk · <strong>skickad</strong>"),
+        "{page}"
+    );
+    let absences = app
+        .database
+        .count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'absence' AND id = '{id}'"
+        ))
+        .await;
+    assert_eq!(absences, 1);
+    let case_manager: Vec<serde_json::Value> = common::get_json(
+        &app,
+        &signed_in(&app, "cm1").await,
+        &format!("/api/v1/participants/{}/records", programme.participant_a),
+    )
+    .await;
+    assert!(
+        case_manager
+            .iter()
+            .any(|record| record["id"] == id.as_str() && record["data"]["reason"] == "ill"),
+        "the case manager sees it"
+    );
+
+    let all = "SELECT COUNT(*) FROM records WHERE kind = 'absence'";
+    let fresh = Uuid::new_v4().to_string();
+    let stored = app.database.count(all).await;
+    for bad in [
+        vec![
+            ("id", "not-an-id"),
+            ("reason", "ill"),
+            ("first_day", today.as_str()),
+        ],
+        vec![("reason", "ill"), ("first_day", today.as_str())],
+        vec![
+            ("id", id.as_str()),
+            ("reason", "bored"),
+            ("first_day", today.as_str()),
+        ],
+        vec![
+            ("id", fresh.as_str()),
+            ("reason", "ill"),
+            ("first_day", "2026-12-10"),
+            ("last_day", "2026-12-01"),
+        ],
+    ] {
+        let refused = part
+            .post(app.url("/schedule/absence"))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        assert!(refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Frånvaron kunde inte sparas"));
+    }
+    assert_eq!(app.database.count(all).await, stored, "nothing written");
+
+    // Only a participant reports their own absence here.
+    let (sup, _) = sign_in_on_the_page(&app, "sup").await;
+    let response = sup
+        .post(app.url("/schedule/absence"))
+        .form(&sick)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/");
 }

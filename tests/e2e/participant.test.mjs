@@ -5,6 +5,25 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, withPage, openSignIn, screenshot, DEMO_PASSWORD, PHONE } from "./harness.mjs";
 
+async function signInAsParticipant(page) {
+  await openSignIn(page, demo);
+  await page.fill("input[name=username]", "deltagare");
+  await page.fill("input[name=password]", DEMO_PASSWORD);
+  await page.click("[data-testid=login-form] button[type=submit]");
+  await page.waitForURL(`${demo.url}/schedule`);
+}
+
+/** Waits until a service worker controls the page, and says which script it runs. */
+async function controlledBy(page) {
+  return page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve));
+    }
+    return navigator.serviceWorker.controller.scriptURL;
+  });
+}
+
 let demo;
 before(async () => {
   demo = await startServer({ LOTSA_DEMO: "true" });
@@ -15,15 +34,13 @@ after(async () => {
 
 test("a participant signs in to their schedule: no app code, readable on a phone, a calendar link a tap away", async () => {
   await withPage(async (page, errors) => {
+    // Its one script (which lets it open offline) aside, no code is fetched.
     const code = [];
     page.on("request", (request) => {
-      if (/\.(wasm|js)$/.test(new URL(request.url()).pathname)) code.push(request.url());
+      const path = new URL(request.url()).pathname;
+      if (/\.(wasm|js)$/.test(path) && !["/static-pages.js", "/sw.js"].includes(path)) code.push(request.url());
     });
-    await openSignIn(page, demo);
-    await page.fill("input[name=username]", "deltagare");
-    await page.fill("input[name=password]", DEMO_PASSWORD);
-    await page.click("[data-testid=login-form] button[type=submit]");
-    await page.waitForURL(`${demo.url}/schedule`);
+    await signInAsParticipant(page);
 
     assert.match(await page.getByTestId("schedule-greeting").textContent(), /^Hej .+!$/);
     assert.match(await page.getByTestId("schedule-updated").textContent(), /^Uppdaterat \d\d:\d\d$/);
@@ -49,6 +66,28 @@ test("a participant signs in to their schedule: no app code, readable on a phone
     assert.deepEqual(small, []);
     await screenshot(page, "schedule");
 
+    // In Arabic: the page turns right to left and still fits the phone.
+    await page.getByTestId("languages").locator("summary").click();
+    await page.getByTestId("languages").locator("a[lang=ar]").click();
+    await page.waitForURL(`${demo.url}/schedule`);
+    assert.equal(await page.locator("html").getAttribute("lang"), "ar");
+    assert.equal(await page.locator("html").getAttribute("dir"), "rtl");
+    assert.match(await page.getByTestId("schedule-greeting").textContent(), /^مرحباً .+!$/);
+    const mirrored = await page.locator(".agenda-item").first().evaluate((item) => {
+      const style = getComputedStyle(item);
+      return parseFloat(style.borderRightWidth) > 0 && parseFloat(style.borderLeftWidth) === 0;
+    });
+    assert.ok(mirrored, "each day's colour bar is on the right, where the line starts");
+    const time = items.first().locator(".agenda-time");
+    assert.match(await time.textContent(), /^\d\d:\d\d–\d\d:\d\d$/);
+    assert.equal(await time.getAttribute("dir"), "ltr", "a time range reads left to right, from its start");
+    const rtlWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(rtlWidth <= PHONE.width, `page is ${rtlWidth} px wide in Arabic`);
+    await screenshot(page, "schedule-arabic");
+    await page.getByTestId("languages").locator("summary").click();
+    await page.getByTestId("languages").locator("a[lang=sv]").click();
+    await page.waitForURL(`${demo.url}/schedule`);
+
     await page.getByTestId("calendar-make").click();
     const url = await page.getByTestId("calendar-url").textContent();
     assert.ok(url.startsWith(`${demo.url}/api/v1/calendar/`), url);
@@ -61,5 +100,75 @@ test("a participant signs in to their schedule: no app code, readable on a phone
     await page.getByTestId("sign-out").click();
     await page.waitForURL(`${demo.url}/login`);
     assert.deepEqual(errors, []);
+  });
+});
+
+test("after one visit online the schedule opens offline, and signing out forgets it", async () => {
+  await withPage(async (page, errors, context) => {
+    const cached = [];
+    context.on("request", (request) => {
+      if (request.serviceWorker()) cached.push(new URL(request.url()).pathname);
+    });
+    await signInAsParticipant(page);
+    const greeting = await page.getByTestId("schedule-greeting").textContent();
+    const updated = await page.getByTestId("schedule-updated").textContent();
+    assert.match(await controlledBy(page), /\/sw\.js\?pages$/, "the worker for pages without the app");
+    assert.deepEqual(
+      cached.filter((path) => /\.wasm$/.test(path)),
+      [],
+      "the phone is not made to download the app's code",
+    );
+
+    await context.setOffline(true);
+    await page.reload();
+    assert.equal(await page.getByTestId("schedule-greeting").textContent(), greeting);
+    assert.equal(await page.getByTestId("schedule-updated").textContent(), updated, "says when it was updated");
+    assert.ok((await page.getByTestId("schedule").locator(".agenda-item").count()) > 0);
+    await screenshot(page, "schedule-offline");
+
+    // Signing out, even with no network, leaves no one's schedule on the phone.
+    await page.getByTestId("sign-out").click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${demo.url}/schedule`);
+    await page.getByTestId("login-form").waitFor();
+    assert.equal(await page.getByTestId("schedule-greeting").count(), 0, "the kept schedule is gone");
+    assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
+  });
+});
+
+/** The participant's absences starting on `day`, as the server has them. */
+async function absencesOn(page, day) {
+  const [me] = await (await page.request.get(`${demo.url}/api/v1/participants`)).json();
+  const records = await (await page.request.get(`${demo.url}/api/v1/participants/${me.id}/records`)).json();
+  return records.filter((record) => record.kind === "absence" && record.data.first_day === day);
+}
+
+test("sick today in one tap with no network: the phone keeps it, says so, and sends it once when online", async () => {
+  await withPage(async (page, errors, context) => {
+    await signInAsParticipant(page);
+    await controlledBy(page);
+    const today = await page.locator("[data-testid=absence] input[name=first_day]").first().inputValue();
+    const before = (await absencesOn(page, today)).length;
+
+    await context.setOffline(true);
+    await page.getByTestId("absence-ill-today").click();
+    await page.getByTestId("absence-waiting").waitFor();
+    assert.match(await page.getByTestId("absence-waiting").textContent(), /Sparad på telefonen/);
+    const note = await page.getByTestId("absence-waiting").boundingBox();
+    assert.ok(note.y >= 0 && note.y + note.height <= PHONE.height, "the note is on screen, not below it");
+    await screenshot(page, "absence-waiting");
+
+    await context.setOffline(false);
+    await page.reload();
+    const reported = page.getByTestId("absence-reported");
+    await reported.waitFor();
+    assert.ok((await reported.boundingBox()).y < PHONE.height, "the answer is on screen");
+    assert.match(await reported.textContent(), /I dag: Sjuk · skickad/);
+    assert.equal(await page.getByTestId("absence-waiting").isVisible(), false);
+    await page.reload();
+    const after = await absencesOn(page, today);
+    assert.equal(after.length, before + 1, "reached the server once");
+    assert.equal(after.at(-1).data.reason, "ill");
+    assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
   });
 });

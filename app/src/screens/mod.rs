@@ -6,5 +6,3 @@
 pub mod account;
 pub mod case_manager;
 pub mod home;
-#[cfg(feature = "ssr")]
-pub mod participant;

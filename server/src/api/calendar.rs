@@ -12,8 +12,6 @@ use crate::auth::{new_secret, token_hash, SignedIn};
 use crate::client_address::ClientAddress;
 use crate::db::{AccessAction, AccessEntry, Narrow, StoredRecord};
 use crate::startup::AppState;
-use app::i18n::{td_string, Locale};
-use app::screens::participant::kind_name;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,6 +21,8 @@ use icalendar::{Calendar, CalendarDateTime, Component, EventLike};
 use lotsa_core::domain::{
     stockholm_instant, Entity, EventKind, Kind, Placement, Record, ScheduleEvent,
 };
+use lotsa_pages::i18n::{td_string, Locale};
+use lotsa_pages::schedule::kind_name;
 use serde::Serialize;
 
 /// The time zone every time in the feed is in.

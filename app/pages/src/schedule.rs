@@ -1,19 +1,27 @@
 //! The participant's start page: their schedule from today to the end of next week, who to
-//! call, and a private link for the phone's calendar. The server renders it whole and it
-//! loads none of the app's code: a participant's phone (often cheap, on mobile data) fetches
-//! the page and the stylesheet, nothing else. Words come from the locale files, in the
-//! language the participant chose.
+//! call, absences to report, and a private link for the phone's calendar. The server renders
+//! it whole and it loads none of the app's code: a participant's phone (often cheap, on mobile
+//! data) fetches the page, the stylesheets and one small script that lets it open offline.
+//! Words come from this crate's locale files, in the language the participant chose.
 
 use crate::i18n::{td_string, Locale};
+use app::app::LANGUAGE_PATH;
+use app::shell::{SharedHead, STATIC_PAGES_STYLESHEET};
 use chrono::{Datelike, NaiveDate, Weekday};
 use leptos::prelude::*;
-use leptos_meta::HashedStylesheet;
-use lotsa_core::domain::EventKind;
+use leptos_i18n::Locale as _;
+use lotsa_core::domain::{AbsenceReason, EventKind};
 
 /// Where the participant's start page is.
 pub const SCHEDULE_PATH: &str = "/schedule";
 /// Where its calendar-link form posts.
 pub const CALENDAR_FORM_PATH: &str = "/schedule/calendar";
+/// The page's one script (from `public/`): it lets the page open offline.
+pub const STATIC_PAGES_SCRIPT: &str = "/static-pages.js";
+/// Where its absence forms post.
+pub const ABSENCE_FORM_PATH: &str = "/schedule/absence";
+/// Where a report comes back to: the absence section, which says whether it was sent.
+pub const ABSENCE_ANCHOR: &str = "absence";
 /// Where its sign-out form posts.
 pub const SIGN_OUT_FORM_PATH: &str = "/logout";
 
@@ -30,6 +38,20 @@ pub struct MySchedule {
     pub calendar_url: Option<String>,
     /// When the page was put together, Swedish time (`HH:MM`).
     pub updated_at: String,
+    /// Absences the participant reported, from today on, as the server has them.
+    pub absences: Vec<ReportedAbsence>,
+    /// Ids for the page's two absence forms, chosen as the page is made: a form sent twice
+    /// (a double tap, or the phone sending it again once online) is still one absence.
+    pub absence_ids: [String; 2],
+    /// Why an absence just sent was refused, if it was.
+    pub absence_refused: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedAbsence {
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub reason: AbsenceReason,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +87,6 @@ pub struct Workplace {
 pub fn render(schedule: MySchedule, options: LeptosOptions) -> String {
     Owner::new().with(|| {
         let locale = schedule.locale;
-        let other = match locale {
-            Locale::sv => Locale::en,
-            Locale::en => Locale::sv,
-        };
         let title = format!(
             "{} – {}",
             td_string!(locale, schedule_title),
@@ -76,28 +94,18 @@ pub fn render(schedule: MySchedule, options: LeptosOptions) -> String {
         );
         view! {
             <!DOCTYPE html>
-            <html lang=locale.to_string() dir="ltr">
+            <html lang=locale.to_string() dir=direction(locale)>
                 <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <meta name="theme-color" content=crate::shell::THEME_COLOR />
-                    <link rel="manifest" href="/manifest.webmanifest" />
-                    <link rel="icon" href="/icons/icon-192.png" type="image/png" />
-                    <HashedStylesheet options id="leptos" />
-                    <link rel="stylesheet" href=crate::shell::STATIC_PAGES_STYLESHEET />
+                    <SharedHead options />
+                    <link rel="stylesheet" href=STATIC_PAGES_STYLESHEET />
+                    <script src=STATIC_PAGES_SCRIPT defer></script>
                     <title>{title}</title>
                 </head>
                 <body>
                     <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
                     <header class="app-header">
                         <span class="brand">{td_string!(locale, app_name)}</span>
-                        <form class="language-switch" method="get" action=crate::app::LANGUAGE_PATH>
-                            <input type="hidden" name="to" value=other.to_string() />
-                            <input type="hidden" name="back" value=SCHEDULE_PATH />
-                            <button class="language" type="submit" lang=other.to_string() data-testid="switch-language">
-                                {td_string!(locale, switch_language)}
-                            </button>
-                        </form>
+                        <Languages locale />
                     </header>
                     <main id="main" class="my-schedule">
                         <Schedule schedule />
@@ -107,6 +115,41 @@ pub fn render(schedule: MySchedule, options: LeptosOptions) -> String {
         }
         .to_html()
     })
+}
+
+/// `rtl` for the languages written right to left (Arabic, Dari), else `ltr`.
+fn direction(locale: Locale) -> &'static str {
+    match locale.direction() {
+        leptos_i18n::Direction::RightToLeft => "rtl",
+        _ => "ltr",
+    }
+}
+
+/// Every language the page speaks, each named in itself: a participant finds their own
+/// whatever language the page is in now. Each is a link that keeps the choice (in the cookie
+/// the app's language switch writes) and comes back here.
+#[component]
+fn Languages(locale: Locale) -> impl IntoView {
+    view! {
+        <details class="languages" data-testid="languages">
+            <summary>
+                {format!("{}: {}", td_string!(locale, language_heading), td_string!(locale, language_name))}
+            </summary>
+            <ul>
+                {Locale::get_all().iter().map(|&language| {
+                    let href = format!("{LANGUAGE_PATH}?to={language}&back={SCHEDULE_PATH}");
+                    view! {
+                        <li>
+                            <a href=href lang=language.to_string() hreflang=language.to_string() dir=direction(language)
+                                aria-current=(language == locale).then_some("true")>
+                                {td_string!(language, language_name)}
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
 }
 
 #[component]
@@ -133,7 +176,7 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
                         <ul>
                             {day.items.into_iter().map(|item| view! {
                                 <li class="agenda-item" data-kind=kind_code(item.kind)>
-                                    <span class="agenda-time">{format!("{}–{}", item.starts_at, item.ends_at)}</span>
+                                    <span class="agenda-time" dir="ltr">{format!("{}–{}", item.starts_at, item.ends_at)}</span>
                                     <span class="agenda-what">{item_title(locale, &item)}</span>
                                     {item.location.map(|place| view! { <span class="agenda-where">{place}</span> })}
                                 </li>
@@ -163,6 +206,13 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
                 <CallButton locale contact=case_manager />
             </section>
         })}
+        <Absences
+            locale
+            today
+            reported=schedule.absences
+            ids=schedule.absence_ids
+            refused=schedule.absence_refused
+        />
         <section class="card" data-testid="my-calendar">
             <h2>{td_string!(locale, schedule_calendar_heading)}</h2>
             {match schedule.calendar_url {
@@ -186,6 +236,111 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
         <form method="post" action=SIGN_OUT_FORM_PATH class="sign-out-form">
             <button class="link" type="submit" data-testid="sign-out">{td_string!(locale, sign_out)}</button>
         </form>
+    }
+}
+
+/// Reporting an absence: sick today in one tap, or another day and reason; and what the
+/// server has. The service worker shows the hidden note when a report waits on the phone.
+#[component]
+fn Absences(
+    locale: Locale,
+    today: NaiveDate,
+    reported: Vec<ReportedAbsence>,
+    ids: [String; 2],
+    refused: bool,
+) -> impl IntoView {
+    let [ill_today, other] = ids;
+    let reasons = [
+        AbsenceReason::Ill,
+        AbsenceReason::ChildIll,
+        AbsenceReason::Appointment,
+        AbsenceReason::LanguageClass,
+        AbsenceReason::Other,
+    ];
+    view! {
+        <section class="card absence" id=ABSENCE_ANCHOR data-testid="absence">
+            <h2>{td_string!(locale, schedule_absence_heading)}</h2>
+            <p class="notice" hidden data-outbox-notice data-testid="absence-waiting">
+                {td_string!(locale, schedule_absence_waiting)}
+            </p>
+            {refused.then(|| view! {
+                <p class="notice" role="alert" data-testid="absence-refused">
+                    {td_string!(locale, schedule_absence_refused)}
+                </p>
+            })}
+            {(!reported.is_empty()).then(|| view! {
+                <ul class="reported" data-testid="absence-reported">
+                    {reported.into_iter().map(|absence| {
+                        let days = if absence.first_day == absence.last_day {
+                            day_heading(locale, absence.first_day, today)
+                        } else {
+                            format!(
+                                "{} – {}",
+                                day_heading(locale, absence.first_day, today),
+                                day_heading(locale, absence.last_day, today)
+                            )
+                        };
+                        view! {
+                            <li>
+                                {format!("{days}: {} · ", reason_name(absence.reason, locale))}
+                                <strong>{td_string!(locale, schedule_absence_sent)}</strong>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+            <form method="post" action=ABSENCE_FORM_PATH>
+                <input type="hidden" name="id" value=ill_today />
+                <input type="hidden" name="reason" value="ill" />
+                <input type="hidden" name="first_day" value=today.to_string() />
+                <button class="button" type="submit" data-testid="absence-ill-today">
+                    {td_string!(locale, schedule_absence_ill_today)}
+                </button>
+            </form>
+            <details>
+                <summary>{td_string!(locale, schedule_absence_other)}</summary>
+                <form method="post" action=ABSENCE_FORM_PATH class="absence-other">
+                    <input type="hidden" name="id" value=other />
+                    <label>
+                        {td_string!(locale, absence_first_day)}
+                        <input type="date" name="first_day" required min=today.to_string() value=today.to_string() />
+                    </label>
+                    <label>
+                        {td_string!(locale, absence_last_day)}
+                        <input type="date" name="last_day" min=today.to_string() />
+                    </label>
+                    <label>
+                        {td_string!(locale, absence_reason)}
+                        <select name="reason">
+                            {reasons.into_iter().map(|reason| view! {
+                                <option value=reason_code(reason)>{reason_name(reason, locale)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <button class="button secondary" type="submit">{td_string!(locale, schedule_absence_send)}</button>
+                </form>
+            </details>
+        </section>
+    }
+}
+
+fn reason_code(reason: AbsenceReason) -> &'static str {
+    match reason {
+        AbsenceReason::Ill => "ill",
+        AbsenceReason::ChildIll => "child_ill",
+        AbsenceReason::Appointment => "appointment",
+        AbsenceReason::LanguageClass => "language_class",
+        AbsenceReason::Other => "other",
+    }
+}
+
+fn reason_name(reason: AbsenceReason, locale: Locale) -> &'static str {
+    match reason {
+        AbsenceReason::Ill => td_string!(locale, reason_ill),
+        AbsenceReason::ChildIll => td_string!(locale, reason_child_ill),
+        AbsenceReason::Appointment => td_string!(locale, reason_appointment),
+        AbsenceReason::LanguageClass => td_string!(locale, reason_language_class),
+        AbsenceReason::Other => td_string!(locale, reason_other),
     }
 }
 
@@ -292,6 +447,17 @@ mod tests {
         assert_eq!(day_heading(Locale::sv, next(1), today), "I morgon");
         assert_eq!(day_heading(Locale::sv, next(2), today), "Fredag 11/12");
         assert_eq!(day_heading(Locale::en, next(1), today), "Tomorrow");
+        assert_eq!(day_heading(Locale::ar, next(1), today), "غداً");
+    }
+
+    #[test]
+    fn arabic_and_dari_are_written_right_to_left() {
+        let rtl: Vec<Locale> = Locale::get_all()
+            .iter()
+            .copied()
+            .filter(|&locale| direction(locale) == "rtl")
+            .collect();
+        assert_eq!(rtl, [Locale::ar, Locale::fa_AF]);
     }
 
     #[test]
