@@ -3,7 +3,15 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, withPage, openSignIn, screenshot, DEMO_PASSWORD, PHONE } from "./harness.mjs";
+import {
+  startServer,
+  withPage,
+  openSignIn,
+  screenshot,
+  accessibilityViolations,
+  DEMO_PASSWORD,
+  PHONE,
+} from "./harness.mjs";
 
 async function signInAsParticipant(page) {
   await openSignIn(page, demo);
@@ -64,6 +72,7 @@ test("a participant signs in to their schedule: no app code, readable on a phone
         .map(({ text, box }) => `${text}: ${box.width}x${box.height}`),
     );
     assert.deepEqual(small, []);
+    assert.deepEqual(await accessibilityViolations(page), [], "WCAG 2.1 AA in Swedish");
     await screenshot(page, "schedule");
 
     // In Arabic: the page turns right to left and still fits the phone.
@@ -83,6 +92,7 @@ test("a participant signs in to their schedule: no app code, readable on a phone
     assert.equal(await time.getAttribute("dir"), "ltr", "a time range reads left to right, from its start");
     const rtlWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(rtlWidth <= PHONE.width, `page is ${rtlWidth} px wide in Arabic`);
+    assert.deepEqual(await accessibilityViolations(page), [], "WCAG 2.1 AA in Arabic");
     await screenshot(page, "schedule-arabic");
     await page.getByTestId("languages").locator("summary").click();
     await page.getByTestId("languages").locator("a[lang=sv]").click();
