@@ -59,6 +59,10 @@ struct Shown {
 /// The absence forms' fields: missing ones are refused with the page saying so.
 #[derive(serde::Deserialize)]
 pub struct AbsenceForm {
+    /// Whose page the form was on: a report kept on a phone and sent later is refused under
+    /// anyone else's session.
+    #[serde(default)]
+    participant: String,
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -102,6 +106,9 @@ pub async fn report_absence(
     let Ok(axum::Form(form)) = form else {
         return refused().await;
     };
+    if form.participant.trim() != participant.to_string() {
+        return refused().await;
+    }
     let last_day = if form.last_day.trim().is_empty() {
         form.first_day.clone()
     } else {
@@ -183,10 +190,16 @@ pub async fn participants_start_on_their_schedule(
     request: Request,
     next: Next,
 ) -> Response {
-    let page_load = request
-        .headers()
-        .get("sec-fetch-mode")
-        .is_none_or(|mode| mode == "navigate");
+    // A browser that does not say (Safari before 16.4) is asking for a page when it asks for
+    // HTML first; the worker's `cache.addAll` does not.
+    let headers = request.headers();
+    let page_load = match headers.get("sec-fetch-mode") {
+        Some(mode) => mode == "navigate",
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.starts_with("text/html")),
+    };
     if request.method() == Method::GET && request.uri().path() == "/" && page_load {
         match carried_user(&state, request.headers()).await {
             Ok(Some(user)) if page_start(&user.roles) == SCHEDULE_PATH => {
@@ -213,7 +226,13 @@ async fn respond(
         return Ok(Redirect::to(start_page(&user.roles)).into_response());
     };
     let schedule = gather(state, &caller, &user, participant, headers, shown).await?;
-    Ok(Html(render(schedule, state.leptos_options.clone())).into_response())
+    // Never kept by the browser's own caches (nor shown again by Back after signing out);
+    // the service worker keeps its one copy, which signing out forgets.
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(render(schedule, state.leptos_options.clone())),
+    )
+        .into_response())
 }
 
 /// The language the participant chose (the cookie the language switch writes), else Swedish.
@@ -321,6 +340,7 @@ async fn gather(
         calendar_url: shown.calendar_url,
         updated_at: clock_text(stockholm_time(Utc::now())),
         absences,
+        participant: participant.to_string(),
         absence_ids: [Uuid::new_v4().to_string(), Uuid::new_v4().to_string()],
         absence_refused: shown.absence_refused,
     })

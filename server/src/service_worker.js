@@ -58,8 +58,9 @@ async function queue(request) {
   await outbox.put(`${url.pathname}?waiting=${encodeURIComponent(id)}`, new Response(body));
 }
 
-// Sends what waits, oldest first; stops at the first that finds no network. A form the server
-// answered (a redirect back to the page, or a refusal) is done; one the server failed stays.
+// Sends what waits, oldest first; stops at the first that finds no network, or that the server
+// sends to the sign-in page (the session ended: it waits for the participant to sign in again).
+// A form the server answered (back to the page, or a refusal) is done; one it failed stays.
 async function sendWaiting() {
   const outbox = await caches.open(OUTBOX);
   for (const key of await outbox.keys()) {
@@ -71,11 +72,11 @@ async function sendWaiting() {
         body,
         headers: { "content-type": "application/x-www-form-urlencoded" },
         credentials: "same-origin",
-        redirect: "manual",
       });
     } catch (offline) {
       return;
     }
+    if (new URL(response.url).pathname === "/login") return;
     if (response.status < 500) await outbox.delete(key);
   }
 }
@@ -91,9 +92,11 @@ async function withWaitingNote(page) {
   return new Response(html, { status: page.status, headers: page.headers });
 }
 
-async function forgetPersonalPages() {
-  // What one person left to send is not sent under another's session.
-  await caches.delete(OUTBOX);
+// Signing out also drops what waits to be sent: the phone keeps nothing of the person. (A
+// report sent later under someone else's session is refused by the server: the form names
+// whose page it came from.)
+async function forgetPersonalPages({ andWaiting = false } = {}) {
+  if (andWaiting) await caches.delete(OUTBOX);
   for (const name of await caches.keys()) {
     if (!name.startsWith(CACHE_PREFIX)) continue;
     const cache = await caches.open(name);
@@ -125,18 +128,20 @@ self.addEventListener("fetch", (event) => {
     request.method === "POST" &&
     (["/login", "/logout", "/api/v1/auth/login", "/api/v1/auth/logout"].includes(url.pathname) ||
       /^\/api\/v1\/invites\/[^/]+\/accept$/.test(url.pathname));
+  const forgetting = () =>
+    forgetPersonalPages({ andWaiting: ["/logout", "/api/v1/auth/logout"].includes(url.pathname) });
   // The pages post their forms without the app's code. With no network, the browser would
   // show its own error page: the sign-in page saying so is shown instead.
   if (signing && request.mode === "navigate") {
     event.respondWith(
-      forgetPersonalPages()
+      forgetting()
         .then(() => fetch(request))
         .catch(() => Response.redirect("/login?error=unreachable", 303)),
     );
     return;
   }
   if (signing) {
-    event.waitUntil(forgetPersonalPages());
+    event.waitUntil(forgetting());
     return;
   }
   // A report made with no network waits on the phone, and the page says so.

@@ -75,6 +75,11 @@ async fn a_participant_lands_on_their_own_schedule_rendered_without_the_apps_cod
     );
     let response = part.get(app.url("/schedule")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "no-store",
+        "the browser's own caches (and Back after signing out) keep no copy"
+    );
     let page = response.text().await.unwrap();
     assert!(page.contains("Hej Amina!"), "{page}");
     assert!(page.contains("I morgon"), "tomorrow by its name");
@@ -150,6 +155,14 @@ async fn the_apps_address_and_the_page_send_each_user_where_they_belong() {
         .unwrap();
     assert_eq!(opened.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&opened), "/schedule");
+    // A browser that sends no Sec-Fetch-Mode asks for a page by asking for HTML first.
+    let older = part
+        .get(app.url("/"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&older), "/schedule");
     // The service worker's own fetch of the app's address is answered as always.
     let kept = part
         .get(app.url("/"))
@@ -228,7 +241,9 @@ async fn an_absence_reported_on_the_page_is_stored_once_and_bad_input_changes_no
     let (part, _) = sign_in_on_the_page(&app, "part").await;
     let today = programme.today.to_string();
     let id = Uuid::new_v4().to_string();
+    let mine = programme.participant_a.to_string();
     let sick = [
+        ("participant", mine.as_str()),
         ("id", id.as_str()),
         ("reason", "ill"),
         ("first_day", today.as_str()),
@@ -279,19 +294,39 @@ async fn an_absence_reported_on_the_page_is_stored_once_and_bad_input_changes_no
     let all = "SELECT COUNT(*) FROM records WHERE kind = 'absence'";
     let fresh = Uuid::new_v4().to_string();
     let stored = app.database.count(all).await;
+    let theirs = programme.participant_b.to_string();
     for bad in [
         vec![
+            ("participant", mine.as_str()),
             ("id", "not-an-id"),
             ("reason", "ill"),
             ("first_day", today.as_str()),
         ],
-        vec![("reason", "ill"), ("first_day", today.as_str())],
         vec![
+            ("participant", mine.as_str()),
+            ("reason", "ill"),
+            ("first_day", today.as_str()),
+        ],
+        vec![
+            ("participant", mine.as_str()),
             ("id", id.as_str()),
             ("reason", "bored"),
             ("first_day", today.as_str()),
         ],
+        // Kept on a phone and sent later under another person's session: refused.
         vec![
+            ("participant", theirs.as_str()),
+            ("id", fresh.as_str()),
+            ("reason", "ill"),
+            ("first_day", today.as_str()),
+        ],
+        vec![
+            ("id", fresh.as_str()),
+            ("reason", "ill"),
+            ("first_day", today.as_str()),
+        ],
+        vec![
+            ("participant", mine.as_str()),
             ("id", fresh.as_str()),
             ("reason", "ill"),
             ("first_day", "2026-12-10"),

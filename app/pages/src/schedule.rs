@@ -38,6 +38,8 @@ pub struct MySchedule {
     pub calendar_url: Option<String>,
     /// When the page was put together, Swedish time (`HH:MM`).
     pub updated_at: String,
+    /// The participant's id, which the absence forms carry (see the server's `AbsenceForm`).
+    pub participant: String,
     /// Absences the participant reported, from today on, as the server has them.
     pub absences: Vec<ReportedAbsence>,
     /// Ids for the page's two absence forms, chosen as the page is made: a form sent twice
@@ -209,6 +211,7 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
         <Absences
             locale
             today
+            participant=schedule.participant
             reported=schedule.absences
             ids=schedule.absence_ids
             refused=schedule.absence_refused
@@ -245,6 +248,7 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
 fn Absences(
     locale: Locale,
     today: NaiveDate,
+    participant: String,
     reported: Vec<ReportedAbsence>,
     ids: [String; 2],
     refused: bool,
@@ -290,6 +294,7 @@ fn Absences(
                 </ul>
             })}
             <form method="post" action=ABSENCE_FORM_PATH>
+                <input type="hidden" name="participant" value=participant.clone() />
                 <input type="hidden" name="id" value=ill_today />
                 <input type="hidden" name="reason" value="ill" />
                 <input type="hidden" name="first_day" value=today.to_string() />
@@ -300,6 +305,7 @@ fn Absences(
             <details>
                 <summary>{td_string!(locale, schedule_absence_other)}</summary>
                 <form method="post" action=ABSENCE_FORM_PATH class="absence-other">
+                    <input type="hidden" name="participant" value=participant />
                     <input type="hidden" name="id" value=other />
                     <label>
                         {td_string!(locale, absence_first_day)}

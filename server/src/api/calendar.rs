@@ -300,7 +300,8 @@ struct FeedEntry<'a> {
 }
 
 /// The feed: the time zone, then one event per schedule entry, weekly ones with a rule
-/// (the calendar app repeats them on the same wall-clock time).
+/// (the calendar app repeats them on the same wall-clock time). The case manager's notes on
+/// an entry stay out: a calendar service (Google's, Apple's) fetches the feed and keeps it.
 fn feed_text(entries: &[FeedEntry<'_>], locale: Locale, now: DateTime<Utc>) -> String {
     let mut calendar = Calendar::new();
     calendar
@@ -326,9 +327,6 @@ fn feed_text(entries: &[FeedEntry<'_>], locale: Locale, now: DateTime<Utc>) -> S
             .summary(&summary);
         if let Some(location) = location {
             entry.location(location);
-        }
-        if !event.note.as_str().is_empty() {
-            entry.description(event.note.as_str());
         }
         if let Some(until) = event.weekly_until {
             // With a time zone on the start, UNTIL is the last start as a UTC instant.
