@@ -44,7 +44,40 @@ pub async fn schedule(
     ClientAddress(peer): ClientAddress,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    respond(&state, peer, &headers, Shown::default()).await
+    match Visitor::load(&state, peer, &headers).await? {
+        Ok(me) => respond(&state, &me, &headers, Shown::default()).await,
+        Err(elsewhere) => Ok(elsewhere),
+    }
+}
+
+/// The participant a request of these pages comes from, read once per request.
+struct Visitor {
+    user: User,
+    caller: Caller,
+    participant: Uuid,
+}
+
+impl Visitor {
+    /// The participant signed in, or where to send anyone else: nobody to the sign-in page,
+    /// another role to its start page.
+    async fn load(
+        state: &AppState,
+        peer: IpAddr,
+        headers: &HeaderMap,
+    ) -> Result<Result<Self, Response>, ApiError> {
+        let Some(user) = carried_user(state, headers).await? else {
+            return Ok(Err(Redirect::to(SIGN_IN_PATH).into_response()));
+        };
+        let caller = Caller::load(state, &user, peer).await?;
+        match caller.viewer.own_participant() {
+            Some(participant) => Ok(Ok(Self {
+                user,
+                caller,
+                participant,
+            })),
+            None => Ok(Err(Redirect::to(start_page(&user.roles)).into_response())),
+        }
+    }
 }
 
 /// What a form just did, for the page it answers with.
@@ -83,17 +116,15 @@ pub async fn report_absence(
     headers: HeaderMap,
     form: Result<axum::Form<AbsenceForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, ApiError> {
-    let Some(user) = carried_user(&state, &headers).await? else {
-        return Ok(Redirect::to(SIGN_IN_PATH).into_response());
+    let me = match Visitor::load(&state, peer, &headers).await? {
+        Ok(me) => me,
+        Err(elsewhere) => return Ok(elsewhere),
     };
-    let caller = Caller::load(&state, &user, peer).await?;
-    let Some(participant) = caller.viewer.own_participant() else {
-        return Ok(Redirect::to(start_page(&user.roles)).into_response());
-    };
+    let participant = me.participant;
     let refused = || async {
         let page = respond(
             &state,
-            peer,
+            &me,
             &headers,
             Shown {
                 absence_refused: true,
@@ -130,10 +161,10 @@ pub async fn report_absence(
     let outcome = state
         .db
         .write(
-            &caller.actor,
+            &me.caller.actor,
             Change::Save(Box::new(record)),
             None,
-            caller.today,
+            me.caller.today,
             Utc::now(),
         )
         .await?;
@@ -153,19 +184,16 @@ pub async fn make_calendar_link(
     ClientAddress(peer): ClientAddress,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Some(user) = carried_user(&state, &headers).await? else {
-        return Ok(Redirect::to(SIGN_IN_PATH).into_response());
+    let me = match Visitor::load(&state, peer, &headers).await? {
+        Ok(me) => me,
+        Err(elsewhere) => return Ok(elsewhere),
     };
-    let caller = Caller::load(&state, &user, peer).await?;
-    let Some(participant) = caller.viewer.own_participant() else {
-        return Ok(Redirect::to("/").into_response());
-    };
-    let url = new_link(&state, &user.id, participant, &headers).await?;
+    let url = new_link(&state, &me.user.id, me.participant, &headers).await?;
     let shown = Shown {
         calendar_url: Some(url),
         ..Shown::default()
     };
-    respond(&state, peer, &headers, shown).await
+    respond(&state, &me, &headers, shown).await
 }
 
 /// `POST /logout`: the page's sign-out, for pages without the app's code.
@@ -214,18 +242,11 @@ pub async fn participants_start_on_their_schedule(
 
 async fn respond(
     state: &AppState,
-    peer: IpAddr,
+    me: &Visitor,
     headers: &HeaderMap,
     shown: Shown,
 ) -> Result<Response, ApiError> {
-    let Some(user) = carried_user(state, headers).await? else {
-        return Ok(Redirect::to(SIGN_IN_PATH).into_response());
-    };
-    let caller = Caller::load(state, &user, peer).await?;
-    let Some(participant) = caller.viewer.own_participant() else {
-        return Ok(Redirect::to(start_page(&user.roles)).into_response());
-    };
-    let schedule = gather(state, &caller, &user, participant, headers, shown).await?;
+    let schedule = gather(state, me, headers, shown).await?;
     // Never kept by the browser's own caches (nor shown again by Back after signing out);
     // the service worker keeps its one copy, which signing out forgets.
     Ok((
@@ -248,12 +269,11 @@ fn chosen_language(headers: &HeaderMap) -> Locale {
 
 async fn gather(
     state: &AppState,
-    caller: &Caller,
-    user: &User,
-    participant: Uuid,
+    me: &Visitor,
     headers: &HeaderMap,
     shown: Shown,
 ) -> Result<MySchedule, ApiError> {
+    let (caller, user, participant) = (&me.caller, &me.user, me.participant);
     let today = caller.today;
     let visible = visible_records(state, caller, Narrow::Participant(participant)).await?;
     let records: Vec<&StoredRecord> = visible.iter().map(|(stored, _)| stored).collect();
