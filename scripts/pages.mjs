@@ -28,6 +28,21 @@ export const PAGES = [
     },
   },
   {
+    name: "supervisor's start page (today)",
+    // Rendered whole by the server, with no app code: usable once it is shown.
+    async prepare(page, server) {
+      await openSignIn(page, server);
+      await page.fill("input[name=username]", "handledare");
+      await page.fill("input[name=password]", DEMO_PASSWORD);
+      await page.click("[data-testid=login-form] button[type=submit]");
+      await page.waitForURL(`${server.url}/today`);
+    },
+    async open(page, server) {
+      await page.goto(`${server.url}/today`);
+      await page.getByTestId("week").waitFor();
+    },
+  },
+  {
     name: "case manager's start page (caseload)",
     async prepare(page, server) {
       await signIn(page, server, "handlaggare1");

@@ -48,6 +48,14 @@ if [ "${1:-}" = "--test" ]; then
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver
   fi
+  # pdftotext reads the attendance reports' PDFs back in the tests.
+  if ! command -v pdftotext >/dev/null; then
+    say "installing poppler-utils (Debian package)"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q poppler-utils
+  fi
   # schemathesis (API tests against the OpenAPI document) in a virtual environment of the
   # repository's own, so nothing is installed into the system's Python.
   if [ "$(.venv/bin/st --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then

@@ -13,11 +13,11 @@
 use chrono::{Datelike, Days, Months, NaiveDate, TimeDelta, Weekday};
 use lotsa_core::domain::{
     next_on, week_start, Absence, AbsenceReason, Address, AgreedAction, Area, AreaRating,
-    Attendance, AttendanceStatus, Attendee, Channel, CheckIn, Closing, Consent, ConsentScope,
-    Contact, ContactEntry, EducationLevel, Email, EventKind, FollowUp, Funding, Gender, Going,
-    IdentityNumber, IntakeRound, LabourMarketStatus, LanguageCode, Note, Outcome, Participant,
-    Percent, Phase, PhoneNumber, Placement, PlacementLimit, PostalCode, Programme, Progress,
-    Rating, Record, Review, Role, ScheduleEvent, ShortText, Situation, Staff, Supervisor,
+    Attendance, AttendanceReason, AttendanceStatus, Attendee, Channel, CheckIn, Closing, Consent,
+    ConsentScope, Contact, ContactEntry, EducationLevel, Email, EventKind, FollowUp, Funding,
+    Gender, Going, IdentityNumber, IntakeRound, LabourMarketStatus, LanguageCode, Note, Outcome,
+    Participant, Percent, Phase, PhoneNumber, Placement, PlacementLimit, PostalCode, Programme,
+    Progress, Rating, Record, Review, Role, ScheduleEvent, ShortText, Situation, Staff, Supervisor,
     SupportDecision, SupportKind, SupportNeed, Targets, TimeOfDay, TrainingGoal, WorkDay,
     Workplace, WorkplaceType,
 };
@@ -1992,7 +1992,9 @@ impl Journal {
             .take_while(|day| *day <= until)
             .filter(|day| is_work_day(*day))
             .collect();
-        let mut statuses = vec![AttendanceStatus::Present; days.len()];
+        // Each day's status, and for a day not as planned why (the reason and a note).
+        let mut statuses: Vec<(AttendanceStatus, Option<(AttendanceReason, &str)>)> =
+            vec![(AttendanceStatus::Present, None); days.len()];
         let mut number = 0;
         let episodes = match rng.below(100) {
             0..35 => 0,
@@ -2058,11 +2060,16 @@ impl Journal {
             let last = (first + length).min(days.len()) - 1;
             if statuses[first..=last]
                 .iter()
-                .any(|s| *s != AttendanceStatus::Present)
+                .any(|(s, _)| *s != AttendanceStatus::Present)
             {
                 continue;
             }
-            statuses[first..=last].fill(status);
+            let why = match reason {
+                AbsenceReason::Ill => AttendanceReason::Ill,
+                AbsenceReason::ChildIll => AttendanceReason::ChildIll,
+                _ => AttendanceReason::Other,
+            };
+            statuses[first..=last].fill((status, Some((why, text))));
             self.absences.push(Absence {
                 id: id(&format!("absence:{}:{number}", plan.index)),
                 participant_id: plan.id,
@@ -2073,23 +2080,66 @@ impl Journal {
             });
             number += 1;
         }
-        for status in statuses
-            .iter_mut()
-            .filter(|s| **s == AttendanceStatus::Present)
-        {
+        // The reasons of single days follow from the day, so that the draws stay as they were.
+        for ((status, why), day) in statuses.iter_mut().zip(&days) {
+            if *status != AttendanceStatus::Present {
+                continue;
+            }
+            let odd = day.ordinal() % 2 == 1;
             match rng.below(1000) {
-                0..30 => *status = AttendanceStatus::PartOfDay,
-                30..42 => *status = AttendanceStatus::Absent,
+                0..30 => {
+                    *status = AttendanceStatus::PartOfDay;
+                    *why = Some(if odd {
+                        (AttendanceReason::Transport, "Bussen var inställd.")
+                    } else {
+                        (AttendanceReason::OwnChoice, "Försov sig.")
+                    });
+                }
+                30..42 => {
+                    *status = AttendanceStatus::Absent;
+                    *why = Some(if odd {
+                        (AttendanceReason::Ill, "Ringde in sjuk.")
+                    } else {
+                        (
+                            AttendanceReason::OwnChoice,
+                            "Kom inte och hörde inte av sig.",
+                        )
+                    });
+                }
                 _ => {}
             }
         }
-        for (day, status) in days.into_iter().zip(statuses) {
+        for (day, (status, why)) in days.into_iter().zip(statuses) {
+            let Some(plan_of_day) = placement
+                .pattern
+                .iter()
+                .find(|w| w.weekday == day.weekday())
+            else {
+                continue;
+            };
+            let (planned_start, planned_end) = (plan_of_day.starts_at, plan_of_day.ends_at);
+            // Part of a day: in after lunch for an appointment, else about half an hour late.
+            let arrived_at = (status == AttendanceStatus::PartOfDay).then(|| {
+                let late = if why.is_some_and(|(reason, _)| reason == AttendanceReason::Other) {
+                    4 * 60 + 30
+                } else {
+                    20 + i64::from(day.ordinal() % 40)
+                };
+                let time = planned_start.time() + chrono::Duration::minutes(late);
+                at(&lotsa_core::domain::clock_text(time))
+            });
             self.attendance.push(Attendance {
                 id: Attendance::id_for(plan.id, day),
                 participant_id: plan.id,
                 placement_id: placement.id,
                 day,
                 status,
+                planned_start: Some(planned_start),
+                planned_end: Some(planned_end),
+                arrived_at,
+                left_at: None,
+                reason: why.map(|(reason, _)| reason),
+                note: why.map(|(_, text)| note(text)).unwrap_or_default(),
             });
         }
         let coming = plus(context.calendar.today, 3 + rng.days(10));

@@ -45,7 +45,8 @@ pub async fn sign_in(
         let user = auth::authenticate(&state, peer, request).await?;
         auth::end_carried_session(&state, &headers).await?;
         let cookies = auth::start_session(&state, &user).await?;
-        Ok::<_, ApiError>((cookies, crate::schedule_page::page_start(&user.roles)))
+        let start = crate::schedule_page::page_start(&state, &user).await?;
+        Ok::<_, ApiError>((cookies, start))
     };
     match signed_in.await {
         Ok((cookies, start)) => (cookies, Redirect::to(start)).into_response(),

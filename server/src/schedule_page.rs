@@ -2,6 +2,7 @@
 //! here whole (see `app::screens::participant`), from what the participant may see, and each
 //! showing is in the access log like any other read of their data.
 
+use crate::api::attendance::{digest, Sources};
 use crate::api::calendar::{new_link, visible_workplace};
 use crate::api::records::{visible_records, Caller};
 use crate::api_error::ApiError;
@@ -19,22 +20,38 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use lotsa_core::agenda::agenda;
 use lotsa_core::change::Change;
-use lotsa_core::domain::{clock_text, stockholm_time, Kind, Placement, Record, Role};
+use lotsa_core::domain::{clock_text, stockholm_day, stockholm_time, Kind, Placement, Record};
+use lotsa_core::report::Month;
 use lotsa_pages::i18n::Locale;
 use lotsa_pages::schedule::{
-    render, Contact, MySchedule, ReportedAbsence, ScheduleDay, ScheduleItem, Workplace,
-    ABSENCE_ANCHOR, SCHEDULE_PATH,
+    render, Contact, MonthReport, MySchedule, ReportedAbsence, ScheduleDay, ScheduleItem,
+    Workplace, ABSENCE_ANCHOR, REPORT_ANCHOR, SCHEDULE_PATH,
 };
 use std::net::IpAddr;
 use uuid::Uuid;
 
-/// Where someone starts after signing in on a page: their role's start page, and for a
-/// participant (with no staff role) their schedule.
-pub fn page_start(roles: &[Role]) -> &'static str {
-    match start_page(roles) {
-        "/" if roles.contains(&Role::Participant) => SCHEDULE_PATH,
-        start => start,
+/// Where someone starts after signing in on a page: their role's start page; for a
+/// participant or a supervisor with no staff role, the page of the participant or supervisor
+/// record they are (their schedule, their day), else the welcome page.
+pub async fn page_start(state: &AppState, user: &User) -> Result<&'static str, ApiError> {
+    let start = start_page(&user.roles);
+    if start != "/" {
+        return Ok(start);
     }
+    let Ok(user_id) = user.id.parse() else {
+        return Ok(start);
+    };
+    let viewer = state
+        .db
+        .viewer(user_id, &user.roles, stockholm_day(Utc::now()))
+        .await?;
+    Ok(if viewer.own_participant().is_some() {
+        SCHEDULE_PATH
+    } else if viewer.own_supervisor().is_some() {
+        lotsa_pages::today::TODAY_PATH
+    } else {
+        start
+    })
 }
 
 /// `GET /schedule`.
@@ -48,6 +65,20 @@ pub async fn schedule(
         Ok(me) => respond(&state, &me, &headers, Shown::default()).await,
         Err(elsewhere) => Ok(elsewhere),
     }
+}
+
+/// Who a request for a page comes from and what they may see, or, for nobody signed in, the
+/// way to the sign-in page.
+pub(crate) async fn page_caller(
+    state: &AppState,
+    peer: IpAddr,
+    headers: &HeaderMap,
+) -> Result<Result<(User, Caller), Response>, ApiError> {
+    let Some(user) = carried_user(state, headers).await? else {
+        return Ok(Err(Redirect::to(SIGN_IN_PATH).into_response()));
+    };
+    let caller = Caller::load(state, &user, peer).await?;
+    Ok(Ok((user, caller)))
 }
 
 /// The participant a request of these pages comes from, read once per request.
@@ -65,10 +96,10 @@ impl Visitor {
         peer: IpAddr,
         headers: &HeaderMap,
     ) -> Result<Result<Self, Response>, ApiError> {
-        let Some(user) = carried_user(state, headers).await? else {
-            return Ok(Err(Redirect::to(SIGN_IN_PATH).into_response()));
+        let (user, caller) = match page_caller(state, peer, headers).await? {
+            Ok(found) => found,
+            Err(sign_in) => return Ok(Err(sign_in)),
         };
-        let caller = Caller::load(state, &user, peer).await?;
         match caller.viewer.own_participant() {
             Some(participant) => Ok(Ok(Self {
                 user,
@@ -87,6 +118,8 @@ struct Shown {
     calendar_url: Option<String>,
     /// An absence the server refused.
     absence_refused: bool,
+    /// An attestation the server refused.
+    report_refused: bool,
 }
 
 /// The absence forms' fields: missing ones are refused with the page saying so.
@@ -210,8 +243,8 @@ pub async fn sign_out(
         .into_response())
 }
 
-/// Sends a participant who opens the app's address to their schedule: the welcome page
-/// and its code are not for them. Only page loads are sent on; the service worker's own
+/// Sends a participant or supervisor who opens the app's address to their start page (the
+/// schedule, the day's attendance): the welcome page and its code are not for them. Only page loads are sent on; the service worker's own
 /// fetches of `/` (which it keeps for the app) are answered as they always were.
 pub async fn participants_start_on_their_schedule(
     State(state): State<AppState>,
@@ -229,9 +262,14 @@ pub async fn participants_start_on_their_schedule(
             .is_some_and(|accept| accept.starts_with("text/html")),
     };
     if request.method() == Method::GET && request.uri().path() == "/" && page_load {
-        match carried_user(&state, request.headers()).await {
-            Ok(Some(user)) if page_start(&user.roles) == SCHEDULE_PATH => {
-                return Redirect::to(SCHEDULE_PATH).into_response();
+        let start = match carried_user(&state, request.headers()).await {
+            Ok(Some(user)) => page_start(&state, &user).await.map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        match start {
+            Ok(Some(start)) if [SCHEDULE_PATH, lotsa_pages::today::TODAY_PATH].contains(&start) => {
+                return Redirect::to(start).into_response();
             }
             Ok(_) => {}
             Err(error) => error.log_if_internal(),
@@ -257,7 +295,7 @@ async fn respond(
 }
 
 /// The language the participant chose (the cookie the language switch writes), else Swedish.
-fn chosen_language(headers: &HeaderMap) -> Locale {
+pub(crate) fn chosen_language(headers: &HeaderMap) -> Locale {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -363,7 +401,109 @@ async fn gather(
         participant: participant.to_string(),
         absence_ids: [Uuid::new_v4().to_string(), Uuid::new_v4().to_string()],
         absence_refused: shown.absence_refused,
+        reports: month_reports(state, caller, participant).await?,
+        report_refused: shown.report_refused,
     })
+}
+
+/// Last month's report and this month's, those with any hours, with their attestations.
+async fn month_reports(
+    state: &AppState,
+    caller: &Caller,
+    participant: Uuid,
+) -> Result<Vec<MonthReport>, ApiError> {
+    let sources = Sources::load(state, caller, participant).await?;
+    let this = Month::of(caller.today);
+    let mut reports = Vec::new();
+    for month in [this.previous(), this] {
+        let report = sources.report(month, caller.today);
+        if report.is_empty() {
+            continue;
+        }
+        let attested = state
+            .db
+            .month_attestation(participant, &month.to_string())
+            .await?;
+        let digest = digest(&report);
+        reports.push(MonthReport {
+            month: month.to_string(),
+            days: report
+                .days
+                .iter()
+                .map(|day| (day.day, day.minutes))
+                .collect(),
+            totals: report.totals,
+            attested_on: attested
+                .filter(|attested| attested.digest == digest)
+                .map(|attested| stockholm_day(attested.attested_at).to_string()),
+            digest,
+        });
+    }
+    Ok(reports)
+}
+
+/// The attestation form's fields.
+#[derive(serde::Deserialize)]
+pub struct AttestForm {
+    #[serde(default)]
+    participant: String,
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    digest: String,
+}
+
+/// `POST /schedule/attest`: the participant attests a month's report as they saw it (the
+/// form carries its digest). Back to the page, which says it is attested; a report that
+/// changed since it was shown is refused with the page saying so.
+#[tracing::instrument(skip_all)]
+pub async fn attest_month(
+    State(state): State<AppState>,
+    ClientAddress(peer): ClientAddress,
+    headers: HeaderMap,
+    form: Result<axum::Form<AttestForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, ApiError> {
+    let me = match Visitor::load(&state, peer, &headers).await? {
+        Ok(me) => me,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    let attested = match (
+        &form,
+        form.as_ref()
+            .ok()
+            .and_then(|f| Month::parse(f.month.trim())),
+    ) {
+        (Ok(axum::Form(form)), Some(month))
+            if form.participant.trim() == me.participant.to_string() =>
+        {
+            let seen = form.digest.trim();
+            let done = crate::api::attendance::attest(
+                &state,
+                &me.caller,
+                &me.user.id,
+                me.participant,
+                month,
+                seen,
+            )
+            .await?;
+            // A second sending of the same form finds the month attested as it saw it.
+            done || state
+                .db
+                .month_attestation(me.participant, &month.to_string())
+                .await?
+                .is_some_and(|attestation| attestation.digest == seen)
+        }
+        _ => false,
+    };
+    if attested {
+        return Ok(Redirect::to(&format!("{SCHEDULE_PATH}#{REPORT_ANCHOR}")).into_response());
+    }
+    let shown = Shown {
+        report_refused: true,
+        ..Shown::default()
+    };
+    let page = respond(&state, &me, &headers, shown).await?;
+    Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
 }
 
 /// A supervisor's first name or a staff card's name, with the phone number, as much as

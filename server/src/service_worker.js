@@ -8,9 +8,10 @@ const CACHE_PREFIX = "lotsa-";
 // participant's phone on mobile data has no use for.
 const PAGES_ONLY = new URL(self.location).searchParams.has("pages");
 const APP_CODE = /\.(wasm|js)$/;
-// Pages with one person's data, kept for opening offline after a visit online; forgotten
-// whenever someone signs in or out on this device, or the server no longer knows the session.
-const PERSONAL_PAGES = ["/schedule"];
+// Pages with one person's data (the participant's schedule, the supervisor's days), kept under
+// their whole address for opening offline after a visit online; forgotten whenever someone
+// signs in or out on this device, or the server no longer knows the session.
+const PERSONAL_PAGES = ["/schedule", "/today"];
 const APP_PAGES = ["/", "/caseload"];
 
 self.addEventListener("install", (event) => {
@@ -44,18 +45,35 @@ async function keepPersonalPages(cache) {
   }
 }
 
-// Absences a participant reported with no network wait here, each as the form's body, until
-// a page is opened with a network again. Not under CACHE_PREFIX: a new build keeps them.
+// Forms sent with no network (a participant's absence, a supervisor's confirmations) wait
+// here, each as the form's body, until a page is opened with a network again. Not under
+// CACHE_PREFIX: a new build keeps them. Each form comes back to its page.
 const OUTBOX = "lotsa.outbox";
-const OUTBOX_FORMS = ["/schedule/absence"];
+const OUTBOX_FORMS = {
+  "/schedule/absence": () => "/schedule#absence",
+  "/schedule/attest": () => "/schedule#report",
+  "/today/attendance": backTo,
+  "/today/all-here": backTo,
+};
 
+// The supervisor's forms name the page they came from; only one of theirs is taken.
+function backTo(form) {
+  const back = form.get("back") || "";
+  return /^\/today(\?day=\d{4}-\d{2}-\d{2})?(#[\w-]*)?$/.test(back) ? back : "/today";
+}
+
+// The form's id names the entry: the same form sent twice waits once, and a supervisor's
+// second word on a participant's day (its id is the day's) replaces the first. It goes to the
+// end of the line, so that it is sent after what was said before it.
 async function queue(request) {
   const outbox = await caches.open(OUTBOX);
   const body = await request.clone().text();
-  // The form's id names the entry: the same form sent twice waits once.
   const id = new URLSearchParams(body).get("id") || String(Date.now());
   const url = new URL(request.url);
-  await outbox.put(`${url.pathname}?waiting=${encodeURIComponent(id)}`, new Response(body));
+  const key = `${url.pathname}?waiting=${encodeURIComponent(id)}`;
+  await outbox.delete(key);
+  await outbox.put(key, new Response(body));
+  return new URLSearchParams(body);
 }
 
 // Sends what waits, oldest first; stops at the first that finds no network, or that the server
@@ -81,14 +99,24 @@ async function sendWaiting() {
   }
 }
 
-async function waitingCount() {
-  return (await (await caches.open(OUTBOX)).keys()).length;
+async function waitingForms() {
+  const outbox = await caches.open(OUTBOX);
+  const keys = await outbox.keys();
+  return Promise.all(keys.map(async (key) => new URLSearchParams(await (await outbox.match(key)).text())));
 }
 
-// The kept page, showing the note it carries hidden for the time a report waits here.
+// The kept page, showing the notes it carries hidden for the time a form waits here: the
+// page's, and on the supervisor's page each participant's whose day waits to be sent.
 async function withWaitingNote(page) {
-  if (!page || (await waitingCount()) === 0) return page;
-  const html = (await page.text()).replace("hidden data-outbox-notice", "data-outbox-notice");
+  const forms = page ? await waitingForms() : [];
+  if (forms.length === 0) return page;
+  let html = (await page.text()).replace("hidden data-outbox-notice", "data-outbox-notice");
+  for (const form of forms) {
+    for (const participant of form.getAll("participant")) {
+      const mark = `data-waiting="${participant}:${form.get("day")}"`;
+      html = html.replace(`hidden ${mark}`, mark);
+    }
+  }
   return new Response(html, { status: page.status, headers: page.headers });
 }
 
@@ -100,7 +128,10 @@ async function forgetPersonalPages({ andWaiting = false } = {}) {
   for (const name of await caches.keys()) {
     if (!name.startsWith(CACHE_PREFIX)) continue;
     const cache = await caches.open(name);
-    await Promise.all(PERSONAL_PAGES.map((page) => cache.delete(page)));
+    const kept = await cache.keys();
+    await Promise.all(
+      kept.filter((key) => isPersonal(new URL(key.url))).map((key) => cache.delete(key)),
+    );
   }
 }
 
@@ -144,12 +175,13 @@ self.addEventListener("fetch", (event) => {
     event.waitUntil(forgetting());
     return;
   }
-  // A report made with no network waits on the phone, and the page says so.
-  if (request.method === "POST" && request.mode === "navigate" && OUTBOX_FORMS.includes(url.pathname)) {
+  // A form sent with no network waits on the phone, and its page says so.
+  const comeBack = OUTBOX_FORMS[url.pathname];
+  if (request.method === "POST" && request.mode === "navigate" && comeBack) {
     event.respondWith(
       fetch(request.clone()).catch(async () => {
-        await queue(request);
-        return Response.redirect("/schedule#absence", 303);
+        const form = await queue(request);
+        return Response.redirect(comeBack(form), 303);
       }),
     );
     return;
@@ -177,10 +209,14 @@ async function cached(request) {
 // when there is none: under their whole address if the shell lists it (the sign-in page
 // saying the server could not be reached), else under their path; a page that was never
 // cached falls back to the start page (a personal page to the sign-in page).
+function isPersonal(url) {
+  return PERSONAL_PAGES.includes(url.pathname);
+}
+
 async function navigate(request, url) {
   const cache = await caches.open(CACHE);
   const address = url.pathname + url.search;
-  const personal = PERSONAL_PAGES.includes(url.pathname);
+  const personal = isPersonal(url);
   let response;
   try {
     // What waited goes first, so that the page shows it sent.
@@ -188,7 +224,7 @@ async function navigate(request, url) {
     response = await fetch(request);
   } catch (offline) {
     if (personal) {
-      const kept = (await cache.match(url.pathname)) || (await caches.match(url.pathname));
+      const kept = (await cache.match(address)) || (await caches.match(address));
       // A personal page nobody kept is not stood in for by another page: the sign-in page.
       return (await withWaitingNote(kept)) || (await cache.match("/login")) || Response.error();
     }
@@ -204,7 +240,7 @@ async function navigate(request, url) {
     if (response.redirected || !response.ok) {
       await forgetPersonalPages();
     } else {
-      await cache.put(url.pathname, response.clone());
+      await cache.put(address, response.clone());
     }
   } else if (response.ok && SHELL.includes(address)) {
     await cache.put(address, response.clone());

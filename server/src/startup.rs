@@ -232,7 +232,33 @@ fn router(state: AppState, settings: &Settings) -> Router {
             )),
         )
         .route(
-            lotsa_pages::schedule::SIGN_OUT_FORM_PATH,
+            lotsa_pages::schedule::ATTEST_FORM_PATH,
+            post(crate::schedule_page::attest_month).layer(axum::middleware::from_fn_with_state(
+                crate::auth::SiteScheme::new(settings.secure_cookies),
+                crate::auth::refuse_cross_site,
+            )),
+        )
+        // The supervisor's start page and its forms, rendered here whole like the participant's.
+        .route(
+            lotsa_pages::today::TODAY_PATH,
+            get(crate::today_page::today),
+        )
+        .route(
+            lotsa_pages::today::ATTENDANCE_FORM_PATH,
+            post(crate::today_page::confirm).layer(axum::middleware::from_fn_with_state(
+                crate::auth::SiteScheme::new(settings.secure_cookies),
+                crate::auth::refuse_cross_site,
+            )),
+        )
+        .route(
+            lotsa_pages::today::ALL_HERE_FORM_PATH,
+            post(crate::today_page::all_here).layer(axum::middleware::from_fn_with_state(
+                crate::auth::SiteScheme::new(settings.secure_cookies),
+                crate::auth::refuse_cross_site,
+            )),
+        )
+        .route(
+            lotsa_pages::shared::SIGN_OUT_FORM_PATH,
             post(crate::schedule_page::sign_out).layer(axum::middleware::from_fn_with_state(
                 crate::auth::SiteScheme::new(settings.secure_cookies),
                 crate::auth::refuse_cross_site,

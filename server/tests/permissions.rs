@@ -38,7 +38,7 @@ const TABLE: &[(Kind, Side, [&str; 5])] = &[
     (Kind::Contact, Side::Other, ["F", "-", "-", "-", "-"]),
     (Kind::TrainingGoal, Side::Own, ["F", "FW", "F", "-", "F"]),
     (Kind::TrainingGoal, Side::Other, ["F", "-", "-", "-", "-"]),
-    (Kind::Attendance, Side::Own, ["F", "FW", "F", "FW", "F"]),
+    (Kind::Attendance, Side::Own, ["F", "FW", "F", "FW", "L"]),
     (Kind::Attendance, Side::Other, ["F", "-", "-", "-", "-"]),
     (Kind::Absence, Side::Own, ["F", "FW", "F", "L", "FW"]),
     (Kind::Absence, Side::Other, ["F", "-", "-", "-", "-"]),

@@ -4,34 +4,14 @@
 
 mod common;
 
-use common::programme::{put_record, signed_in, user, Programme, Side, PASSWORD};
+use common::programme::{
+    page_browser as browser, put_record, sign_in_on_the_page, signed_in, user, Programme, Side,
+};
 use common::TestApp;
 use lotsa_core::domain::{Kind, Record};
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
-
-/// A browser-like client that keeps cookies and shows redirects instead of following them.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn sign_in_on_the_page(app: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let client = browser();
-    let response = client
-        .post(app.url("/login"))
-        .form(&[("username", username), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username}");
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    (client, location)
-}
 
 fn location(response: &reqwest::Response) -> &str {
     response.headers()["location"].to_str().unwrap()

@@ -1064,9 +1064,12 @@ async fn a_supervisor_and_a_case_manager_changing_one_days_attendance_offline_ar
         .find(|change| change["id"] == attendance_id.to_string().as_str())
         .expect("the supervisor's device holds the day's attendance");
     let base = attendance["version"].as_i64().unwrap();
-    let marked = |status: &str| {
+    let marked = |status: &str, details: Value| {
         let mut data = attendance["data"].clone();
         data["status"] = json!(status);
+        data.as_object_mut()
+            .unwrap()
+            .extend(details.as_object().unwrap().clone());
         data
     };
 
@@ -1075,7 +1078,9 @@ async fn a_supervisor_and_a_case_manager_changing_one_days_attendance_offline_ar
     let first = supervisor
         .sync(
             &app,
-            json!([{ "id": 1, "name": "attendance.save", "args": marked("part_of_day"),
+            json!([{ "id": 1, "name": "attendance.save", "args": marked("part_of_day", json!({
+                "planned_start": "07:00", "planned_end": "15:30", "arrived_at": "08:00",
+                "reason": "transport" })),
                      "base_version": base }]),
         )
         .await;
@@ -1083,7 +1088,7 @@ async fn a_supervisor_and_a_case_manager_changing_one_days_attendance_offline_ar
     let second = coach
         .sync(
             &app,
-            json!([{ "id": 1, "name": "attendance.save", "args": marked("absent"),
+            json!([{ "id": 1, "name": "attendance.save", "args": marked("absent", json!({ "reason": "ill" })),
                      "base_version": base }]),
         )
         .await;

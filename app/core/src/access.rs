@@ -110,7 +110,9 @@ pub fn rule(kind: Kind, relation: Relation) -> (Access, bool) {
         (K::TrainingGoal, R::Leader | R::EmploymentOfficer | R::Myself) => (F, false),
 
         (K::Attendance, R::CaseManager | R::Supervisor) => (F, true),
-        (K::Attendance, R::Leader | R::EmploymentOfficer | R::Myself) => (F, false),
+        (K::Attendance, R::Leader | R::EmploymentOfficer) => (F, false),
+        // The supervisor's note is for the case manager.
+        (K::Attendance, R::Myself) => (L, false),
 
         (K::Absence, R::CaseManager | R::Myself) => (F, true),
         (K::Absence, R::Leader | R::EmploymentOfficer) => (F, false),
@@ -176,6 +178,17 @@ impl Viewer {
 
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// The supervisor record this user is, if they sign in as a supervisor.
+    pub fn own_supervisor(&self) -> Option<Uuid> {
+        if !self.has(Role::Supervisor) {
+            return None;
+        }
+        self.ties.iter().find_map(|tie| match tie {
+            (LinkKind::Myself, Entity::Supervisor(id)) => Some(*id),
+            _ => None,
+        })
     }
 
     /// The participant this user is, if they sign in as one.
@@ -362,6 +375,18 @@ fn limited(record: &Record, today: NaiveDate) -> Value {
             "phase",
         ],
         Kind::Absence => vec!["id", "participant_id", "first_day", "last_day"],
+        Kind::Attendance => vec![
+            "id",
+            "participant_id",
+            "placement_id",
+            "day",
+            "status",
+            "planned_start",
+            "planned_end",
+            "arrived_at",
+            "left_at",
+            "reason",
+        ],
         _ => vec!["id"],
     };
     if let Record::Participant(participant) = record {

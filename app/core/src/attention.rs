@@ -2,6 +2,7 @@
 //! participant's schedule, worked out from the records on the device (online or not). Pure: it reads the device's view (`kind/id` → record JSON)
 //! so the phone needs no typed parser for every kind.
 
+use crate::domain::Deviation;
 use chrono::NaiveDate;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -10,6 +11,8 @@ use std::collections::BTreeMap;
 pub const CHECK_IN_EVERY_DAYS: i64 = 14;
 /// Warn this many days before a placement ends.
 pub const PLACEMENT_ENDING_DAYS: i64 = 14;
+/// A deviation in attendance stays on the list this many days.
+pub const DEVIATION_DAYS: i64 = 7;
 /// Attendance below this share of the last two weeks' recorded days needs a talk.
 pub const ATTENDANCE_FLOOR_PERCENT: u32 = 80;
 /// The supported-employment fidelity scale's largest caseload.
@@ -29,6 +32,9 @@ pub enum Attention {
     PlacementEnding { ends_on: NaiveDate },
     /// Present on fewer than 80 % of the recorded days of the last two weeks.
     LowAttendance { percent: u32 },
+    /// The supervisor recorded a deviation (absent, late or left early) in the last week:
+    /// the most recent day.
+    Deviation { on: NaiveDate },
     /// At a workplace, and the last check-in was more than two weeks ago (or never).
     NoRecentCheckIn { last: Option<NaiveDate> },
     /// Invited to sign in, and the invite is still unused (valid until the day given).
@@ -94,6 +100,20 @@ fn date(record: &Value, field: &str) -> Option<NaiveDate> {
     record.get(field)?.as_str()?.parse().ok()
 }
 
+/// Whether an attendance record (as JSON) is a deviation, by [`Deviation::of`].
+fn deviates(record: &Value) -> bool {
+    let minutes = |field: &str| {
+        let (hours, minutes) = record.get(field)?.as_str()?.split_once(':')?;
+        Some(hours.parse::<i64>().ok()? * 60 + minutes.parse::<i64>().ok()?)
+    };
+    Deviation::of(
+        record.get("status").and_then(Value::as_str) == Some("absent"),
+        [minutes("planned_start"), minutes("planned_end")],
+        [minutes("arrived_at"), minutes("left_at")],
+    )
+    .is_some()
+}
+
 fn days(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
 }
@@ -110,6 +130,7 @@ pub fn caseload(
         ending: Option<NaiveDate>,
         last_check_in: Option<NaiveDate>,
         absent_today: bool,
+        deviation: Option<NaiveDate>,
         follow_up_due: Option<NaiveDate>,
         attended: u32,
         recorded: u32,
@@ -170,6 +191,9 @@ pub fn caseload(
                             facts.attended += 1;
                         }
                     }
+                    if day <= today && days(day, today) <= DEVIATION_DAYS && deviates(record) {
+                        facts.deviation = facts.deviation.max(Some(day));
+                    }
                 }
             }
             _ => {}
@@ -182,6 +206,9 @@ pub fn caseload(
             let mut needs = Vec::new();
             if facts.absent_today {
                 needs.push(Attention::AbsentToday);
+            }
+            if let Some(on) = facts.deviation {
+                needs.push(Attention::Deviation { on });
             }
             if let Some(due_on) = facts.follow_up_due {
                 needs.push(Attention::FollowUpDue { due_on });
@@ -292,9 +319,51 @@ mod tests {
                 Attention::FollowUpDue { due_on: day(18) },
                 Attention::PlacementEnding { ends_on: day(30) },
                 Attention::LowAttendance { percent: 50 },
+                Attention::Deviation { on: day(17) },
                 Attention::NoRecentCheckIn { last: Some(day(2)) },
             ]
         );
+    }
+
+    #[test]
+    fn a_deviation_of_the_last_week_needs_attention_and_a_few_minutes_do_not() {
+        let attendance = |day: &str, status: &str, times: Value| {
+            let mut record = json!({ "participant_id": "p", "day": day, "status": status,
+                "planned_start": "08:00", "planned_end": "16:00" });
+            record
+                .as_object_mut()
+                .unwrap()
+                .extend(times.as_object().unwrap().clone());
+            ("attendance", record)
+        };
+        let needs = |records: &[(&str, Value)]| {
+            let mut all = vec![("participant", json!({ "id": "p" }))];
+            all.extend_from_slice(records);
+            caseload(&view(&all), day(20))["p"]
+                .iter()
+                .filter(|need| matches!(need, Attention::Deviation { .. }))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let late = |minutes: &str| {
+            attendance(
+                "2026-11-19",
+                "part_of_day",
+                json!({ "arrived_at": minutes }),
+            )
+        };
+        assert_eq!(
+            needs(&[late("08:20")]),
+            [Attention::Deviation { on: day(19) }]
+        );
+        assert_eq!(needs(&[late("08:15")]), []);
+        let early = attendance("2026-11-18", "part_of_day", json!({ "left_at": "15:00" }));
+        let old = attendance("2026-11-12", "absent", json!({}));
+        assert_eq!(
+            needs(&[early.clone(), old.clone()]),
+            [Attention::Deviation { on: day(18) }]
+        );
+        assert_eq!(needs(&[old]), []);
     }
 
     #[test]

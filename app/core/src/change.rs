@@ -96,6 +96,11 @@ pub struct Context {
     pub programme: Option<Record>,
     pub workplace: Option<Record>,
     pub supervisor: Option<Record>,
+    /// The placement an attendance is at.
+    pub placement: Option<Record>,
+    /// The participant attested the month of the attendance being changed, and it was not
+    /// reopened: its attendance stays as attested.
+    pub month_attested: bool,
     /// The roles of the users a participant record names as responsible.
     pub case_manager_roles: Vec<Role>,
     pub employment_officer_roles: Vec<Role>,
@@ -153,6 +158,9 @@ pub fn plan(
             let Some((existing, programme)) = &context.existing else {
                 return Err(Rejection::Missing("the record"));
             };
+            if context.month_attested {
+                return Err(month_attested());
+            }
             if kind == Kind::Participant && context.participant_records > 0 {
                 return Err(Rejection::Invalid(RecordError::rule(
                     "id",
@@ -209,6 +217,13 @@ pub fn plan(
     if let Record::CheckIn(check_in) = &record {
         check_in.happened_by(today).map_err(Rejection::Invalid)?;
     }
+    if let Record::Attendance(attendance) = &record {
+        if context.month_attested {
+            return Err(month_attested());
+        }
+        attendance.happened_by(today).map_err(Rejection::Invalid)?;
+        at_placement(attendance, context, viewer, programme_id)?;
+    }
     Ok(Planned {
         kind: record.kind(),
         id: record.id(),
@@ -218,6 +233,49 @@ pub fn plan(
         created: existing.is_none(),
         record: Some(record),
     })
+}
+
+fn month_attested() -> Rejection {
+    Rejection::Invalid(RecordError::rule("day", Refusal::AttendanceMonthAttested))
+}
+
+/// An attendance is at a placement of its participant that runs on its day; someone who
+/// confirms it only as a supervisor confirms it at their own placements, not at another
+/// workplace the participant was placed at.
+fn at_placement(
+    attendance: &crate::domain::Attendance,
+    context: &Context,
+    viewer: &Viewer,
+    programme_id: Uuid,
+) -> Result<(), Rejection> {
+    let outside = || {
+        Rejection::Invalid(RecordError::rule(
+            "placement_id",
+            Refusal::AttendanceOutsidePlacement,
+        ))
+    };
+    let Some(Record::Placement(placement)) = &context.placement else {
+        return Err(outside());
+    };
+    if placement.participant_id != attendance.participant_id
+        || !placement.is_active_on(attendance.day)
+    {
+        return Err(outside());
+    }
+    let relations = viewer.relations(
+        Entity::Participant(attendance.participant_id),
+        Some(programme_id),
+    );
+    let as_staff = relations.iter().any(|relation| {
+        matches!(
+            relation,
+            crate::access::Relation::CaseManager | crate::access::Relation::Leader
+        )
+    });
+    if !as_staff && viewer.own_supervisor() != Some(placement.supervisor_id) {
+        return Err(outside());
+    }
+    Ok(())
 }
 
 /// The refusal of a change the user may not make. Someone who may not see the participant a
@@ -424,8 +482,93 @@ mod tests {
         )
         .unwrap();
         context.deleted = Some((Entity::Participant(PARTICIPANT), PROGRAMME));
+        context.placement = Some(placement(60, SUPERVISOR));
         let change = Change::Save(Box::new(attendance));
         assert!(plan(&case_manager(), change, &context, today()).is_ok());
+    }
+
+    const SUPERVISOR: Uuid = Uuid::from_u128(70);
+
+    fn placement(id: u128, supervisor: Uuid) -> Record {
+        Record::parse(
+            Kind::Placement,
+            json!({ "id": Uuid::from_u128(id), "programme_id": PROGRAMME, "participant_id": PARTICIPANT,
+                "workplace_id": Uuid::from_u128(80), "supervisor_id": supervisor,
+                "starts_on": "2026-11-02", "ends_on": "2026-11-27" }),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_supervisor_confirms_days_that_have_come_at_their_own_placements_only() {
+        let supervisor = Viewer {
+            user_id: Uuid::from_u128(11),
+            roles: BTreeSet::from([Role::Supervisor]),
+            ties: BTreeSet::from([
+                (LinkKind::Member, Entity::Programme(PROGRAMME)),
+                (LinkKind::Myself, Entity::Supervisor(SUPERVISOR)),
+                (LinkKind::Supervisor, Entity::Participant(PARTICIPANT)),
+            ]),
+        };
+        let confirm = |day: &str, placement_id: u128| {
+            let day: NaiveDate = day.parse().unwrap();
+            Change::Save(Box::new(
+                Record::parse(
+                    Kind::Attendance,
+                    json!({ "id": Attendance::id_for(PARTICIPANT, day), "participant_id": PARTICIPANT,
+                        "placement_id": Uuid::from_u128(placement_id), "day": day, "status": "present" }),
+                )
+                .unwrap(),
+            ))
+        };
+        let refusal = |result: Result<Planned, Rejection>| match result {
+            Err(Rejection::Invalid(error)) => Some(error.refusal),
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => None,
+        };
+        let mut context = context_with(None);
+        context.placement = Some(placement(60, SUPERVISOR));
+        assert_eq!(
+            refusal(plan(
+                &supervisor,
+                confirm("2026-11-20", 60),
+                &context,
+                today()
+            )),
+            None
+        );
+        let ahead = plan(
+            &supervisor,
+            confirm("2026-11-23", 60),
+            &context,
+            "2026-11-22".parse().unwrap(),
+        );
+        assert_eq!(refusal(ahead), Some(Refusal::AttendanceInTheFuture));
+        let before = plan(&supervisor, confirm("2026-10-30", 60), &context, today());
+        assert_eq!(refusal(before), Some(Refusal::AttendanceOutsidePlacement));
+        // The participant's placement with another supervisor: theirs to confirm, and the
+        // case manager's.
+        context.placement = Some(placement(61, Uuid::from_u128(71)));
+        let elsewhere = plan(&supervisor, confirm("2026-11-20", 61), &context, today());
+        assert_eq!(
+            refusal(elsewhere),
+            Some(Refusal::AttendanceOutsidePlacement)
+        );
+        let by_case_manager = plan(
+            &case_manager(),
+            confirm("2026-11-20", 61),
+            &context,
+            today(),
+        );
+        assert_eq!(refusal(by_case_manager), None);
+        context.placement = None;
+        let nowhere = plan(
+            &case_manager(),
+            confirm("2026-11-20", 62),
+            &context,
+            today(),
+        );
+        assert_eq!(refusal(nowhere), Some(Refusal::AttendanceOutsidePlacement));
     }
 
     #[test]

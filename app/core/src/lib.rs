@@ -10,6 +10,7 @@ pub mod attention;
 pub mod change;
 pub mod demo;
 pub mod domain;
+pub mod report;
 pub mod sync;
 
 #[cfg(feature = "openapi")]

@@ -5,25 +5,24 @@
 //! Words come from this crate's locale files, in the language the participant chose.
 
 use crate::i18n::{td_string, Locale};
-use app::app::LANGUAGE_PATH;
-use app::shell::{SharedHead, STATIC_PAGES_STYLESHEET};
-use chrono::{Datelike, NaiveDate, Weekday};
+pub use crate::shared::Contact;
+use crate::shared::{day_heading, page, CallButton};
+use chrono::NaiveDate;
 use leptos::prelude::*;
-use leptos_i18n::Locale as _;
 use lotsa_core::domain::{AbsenceReason, EventKind};
 
 /// Where the participant's start page is.
 pub const SCHEDULE_PATH: &str = "/schedule";
 /// Where its calendar-link form posts.
 pub const CALENDAR_FORM_PATH: &str = "/schedule/calendar";
-/// The page's one script (from `public/`): it lets the page open offline.
-pub const STATIC_PAGES_SCRIPT: &str = "/static-pages.js";
 /// Where its absence forms post.
 pub const ABSENCE_FORM_PATH: &str = "/schedule/absence";
 /// Where a report comes back to: the absence section, which says whether it was sent.
 pub const ABSENCE_ANCHOR: &str = "absence";
-/// Where its sign-out form posts.
-pub const SIGN_OUT_FORM_PATH: &str = "/logout";
+/// Where the attestation of a month's attendance posts.
+pub const ATTEST_FORM_PATH: &str = "/schedule/attest";
+/// Where an attestation comes back to.
+pub const REPORT_ANCHOR: &str = "report";
 
 /// What the page shows, gathered by the server from what the participant may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +46,25 @@ pub struct MySchedule {
     pub absence_ids: [String; 2],
     /// Why an absence just sent was refused, if it was.
     pub absence_refused: bool,
+    /// The attendance reports of last month and this one (those with any hours).
+    pub reports: Vec<MonthReport>,
+    /// An attestation just sent was refused (the report changed since it was shown).
+    pub report_refused: bool,
+}
+
+/// A month's attendance report as the participant reads and attests it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthReport {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Each day with hours: minutes per activity (workplace, training day, language class,
+    /// other).
+    pub days: Vec<(NaiveDate, [i64; 4])>,
+    pub totals: [i64; 4],
+    /// The digest of the report as shown, which the attestation form carries.
+    pub digest: String,
+    /// When the participant attested it (`YYYY-MM-DD`), if the attestation is in force.
+    pub attested_on: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,13 +89,6 @@ pub struct ScheduleItem {
     pub ends_at: String,
 }
 
-/// Someone to call: a name and maybe a number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
-    pub name: String,
-    pub phone: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workplace {
     pub name: String,
@@ -87,71 +98,18 @@ pub struct Workplace {
 
 /// The whole document, as HTML.
 pub fn render(schedule: MySchedule, options: LeptosOptions) -> String {
-    Owner::new().with(|| {
-        let locale = schedule.locale;
-        let title = format!(
-            "{} – {}",
-            td_string!(locale, schedule_title),
-            td_string!(locale, app_name)
-        );
-        view! {
-            <!DOCTYPE html>
-            <html lang=locale.to_string() dir=direction(locale)>
-                <head>
-                    <SharedHead options />
-                    <link rel="stylesheet" href=STATIC_PAGES_STYLESHEET />
-                    <script src=STATIC_PAGES_SCRIPT defer></script>
-                    <title>{title}</title>
-                </head>
-                <body>
-                    <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
-                    <header class="app-header">
-                        <span class="brand">{td_string!(locale, app_name)}</span>
-                        <Languages locale />
-                    </header>
-                    <main id="main" class="my-schedule">
-                        <Schedule schedule />
-                    </main>
-                </body>
-            </html>
-        }
-        .to_html()
-    })
-}
-
-/// `rtl` for the languages written right to left (Arabic, Dari), else `ltr`.
-fn direction(locale: Locale) -> &'static str {
-    match locale.direction() {
-        leptos_i18n::Direction::RightToLeft => "rtl",
-        _ => "ltr",
-    }
-}
-
-/// Every language the page speaks, each named in itself: a participant finds their own
-/// whatever language the page is in now. Each is a link that keeps the choice (in the cookie
-/// the app's language switch writes) and comes back here.
-#[component]
-fn Languages(locale: Locale) -> impl IntoView {
-    view! {
-        <details class="languages" data-testid="languages">
-            <summary>
-                {format!("{}: {}", td_string!(locale, language_heading), td_string!(locale, language_name))}
-            </summary>
-            <ul>
-                {Locale::get_all().iter().map(|&language| {
-                    let href = format!("{LANGUAGE_PATH}?to={language}&back={SCHEDULE_PATH}");
-                    view! {
-                        <li>
-                            <a href=href lang=language.to_string() hreflang=language.to_string() dir=direction(language)
-                                aria-current=(language == locale).then_some("true")>
-                                {td_string!(language, language_name)}
-                            </a>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        </details>
-    }
+    let locale = schedule.locale;
+    let title = td_string!(locale, schedule_title);
+    page(
+        locale,
+        title,
+        SCHEDULE_PATH,
+        "my-schedule",
+        options,
+        move || {
+            view! { <Schedule schedule /> }
+        },
+    )
 }
 
 #[component]
@@ -211,10 +169,17 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
         <Absences
             locale
             today
-            participant=schedule.participant
+            participant=schedule.participant.clone()
             reported=schedule.absences
             ids=schedule.absence_ids
             refused=schedule.absence_refused
+        />
+        <Reports
+            locale
+            today
+            participant=schedule.participant.clone()
+            reports=schedule.reports
+            refused=schedule.report_refused
         />
         <section class="card" data-testid="my-calendar">
             <h2>{td_string!(locale, schedule_calendar_heading)}</h2>
@@ -236,9 +201,7 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
                 }.into_any(),
             }}
         </section>
-        <form method="post" action=SIGN_OUT_FORM_PATH class="sign-out-form">
-            <button class="link" type="submit" data-testid="sign-out">{td_string!(locale, sign_out)}</button>
-        </form>
+        <crate::shared::SignOut locale />
     }
 }
 
@@ -330,6 +293,81 @@ fn Absences(
     }
 }
 
+/// The month's hours for the participant to read and attest: a line per day, the totals, and
+/// one button, or when they attested it.
+#[component]
+fn Reports(
+    locale: Locale,
+    today: NaiveDate,
+    participant: String,
+    reports: Vec<MonthReport>,
+    refused: bool,
+) -> impl IntoView {
+    (!reports.is_empty() || refused).then(|| {
+        view! {
+            <section class="card report" id=REPORT_ANCHOR data-testid="reports">
+                <p class="note">{td_string!(locale, report_intro)}</p>
+                {refused.then(|| view! {
+                    <p class="notice" role="alert" data-testid="report-refused">{td_string!(locale, report_refused)}</p>
+                })}
+                {reports.into_iter().map(|report| {
+                    let month = report.month.clone();
+                    let shown = month.split_once('-').map(|(year, month)| format!("{}/{year}", month.trim_start_matches('0'))).unwrap_or_default();
+                    view! {
+                        <div class="month-report" data-testid="month-report" data-month=month.clone()>
+                            <h2>{td_string!(locale, report_heading, month = shown)}</h2>
+                            <ul>
+                                {report.days.into_iter().map(|(day, minutes)| view! {
+                                    <li>{format!("{}: {}", crate::shared::day_heading(locale, day, today), activity_hours(locale, &minutes))}</li>
+                                }).collect_view()}
+                            </ul>
+                            <p data-testid="report-total">
+                                <strong>{td_string!(locale, report_total)}</strong>
+                                {format!(": {}", activity_hours(locale, &report.totals))}
+                            </p>
+                            {match report.attested_on {
+                                Some(on) => view! {
+                                    <p class="confirmed" data-testid="report-attested"><strong>{td_string!(locale, report_attested, date = on)}</strong></p>
+                                }.into_any(),
+                                None => view! {
+                                    <form method="post" action=ATTEST_FORM_PATH>
+                                        <input type="hidden" name="participant" value=participant.clone() />
+                                        <input type="hidden" name="id" value=format!("attest-{month}") />
+                                        <input type="hidden" name="month" value=month.clone() />
+                                        <input type="hidden" name="digest" value=report.digest />
+                                        <button class="button" type="submit" data-testid="attest">{td_string!(locale, report_attest)}</button>
+                                    </form>
+                                }.into_any(),
+                            }}
+                        </div>
+                    }
+                }).collect_view()}
+            </section>
+        }
+    })
+}
+
+/// "Praktik 8,00 h · Språkundervisning 3,25 h": the activities with any hours.
+fn activity_hours(locale: Locale, minutes: &[i64; 4]) -> String {
+    let names = [
+        td_string!(locale, report_workplace),
+        td_string!(locale, event_training_day),
+        td_string!(locale, event_language_class),
+        td_string!(locale, report_other),
+    ];
+    let parts: Vec<String> = names
+        .iter()
+        .zip(minutes)
+        .filter(|(_, minutes)| **minutes > 0)
+        .map(|(name, minutes)| format!("{name} {} h", lotsa_core::report::hours(*minutes)))
+        .collect();
+    if parts.is_empty() {
+        "0 h".to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 fn reason_code(reason: AbsenceReason) -> &'static str {
     match reason {
         AbsenceReason::Ill => "ill",
@@ -348,23 +386,6 @@ fn reason_name(reason: AbsenceReason, locale: Locale) -> &'static str {
         AbsenceReason::LanguageClass => td_string!(locale, reason_language_class),
         AbsenceReason::Other => td_string!(locale, reason_other),
     }
-}
-
-#[component]
-fn CallButton(locale: Locale, contact: Contact) -> impl IntoView {
-    contact.phone.map(|phone| {
-        let number: String = phone
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        view! {
-            <a class="button" href=format!("tel:{number}")>
-                {td_string!(locale, schedule_call, name = contact.name.clone())}
-                " "
-                <span class="phone">{phone.clone()}</span>
-            </a>
-        }
-    })
 }
 
 fn kind_code(kind: EventKind) -> &'static str {
@@ -398,34 +419,6 @@ fn item_title(locale: Locale, item: &ScheduleItem) -> String {
     }
 }
 
-/// "I dag", "I morgon", else the weekday and the day of the month ("Fredag 11/12").
-fn day_heading(locale: Locale, day: NaiveDate, today: NaiveDate) -> String {
-    let near = if day == today {
-        Some(td_string!(locale, day_today))
-    } else if Some(day) == today.succ_opt() {
-        Some(td_string!(locale, day_tomorrow))
-    } else {
-        None
-    };
-    if let Some(word) = near {
-        let mut letters = word.chars();
-        return letters
-            .next()
-            .map(|first| first.to_uppercase().chain(letters).collect())
-            .unwrap_or_default();
-    }
-    let weekday = match day.weekday() {
-        Weekday::Mon => td_string!(locale, weekday_mon),
-        Weekday::Tue => td_string!(locale, weekday_tue),
-        Weekday::Wed => td_string!(locale, weekday_wed),
-        Weekday::Thu => td_string!(locale, weekday_thu),
-        Weekday::Fri => td_string!(locale, weekday_fri),
-        Weekday::Sat => td_string!(locale, weekday_sat),
-        Weekday::Sun => td_string!(locale, weekday_sun),
-    };
-    format!("{weekday} {}/{}", day.day(), day.month())
-}
-
 /// A map search for an address (OpenStreetMap: no account, no tracking script).
 fn map_link(address: &str) -> String {
     let query: String = address
@@ -444,27 +437,6 @@ fn map_link(address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn days_near_today_are_named_and_others_have_their_weekday_and_date() {
-        let today: NaiveDate = "2026-12-09".parse().unwrap();
-        let next = |days: u64| today + chrono::Days::new(days);
-        assert_eq!(day_heading(Locale::sv, today, today), "I dag");
-        assert_eq!(day_heading(Locale::sv, next(1), today), "I morgon");
-        assert_eq!(day_heading(Locale::sv, next(2), today), "Fredag 11/12");
-        assert_eq!(day_heading(Locale::en, next(1), today), "Tomorrow");
-        assert_eq!(day_heading(Locale::ar, next(1), today), "غداً");
-    }
-
-    #[test]
-    fn arabic_and_dari_are_written_right_to_left() {
-        let rtl: Vec<Locale> = Locale::get_all()
-            .iter()
-            .copied()
-            .filter(|&locale| direction(locale) == "rtl")
-            .collect();
-        assert_eq!(rtl, [Locale::ar, Locale::fa_AF]);
-    }
 
     #[test]
     fn a_map_link_searches_for_the_address() {

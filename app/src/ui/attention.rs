@@ -39,6 +39,10 @@ fn attention_label(
             "absent-today",
             t_string!(i18n, attention_absent_today).to_owned(),
         ),
+        Attention::Deviation { on } => (
+            "deviation",
+            t_string!(i18n, attention_deviation, date = on.to_string()).to_string(),
+        ),
         Attention::FollowUpDue { due_on } => (
             "follow-up-due",
             t_string!(i18n, attention_follow_up_due, date = due_on.to_string()).to_string(),

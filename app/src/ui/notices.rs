@@ -76,6 +76,16 @@ pub fn refusal_text(i18n: leptos_i18n::I18nContext<Locale>, refusal: Refusal) ->
             t_string!(i18n, refusal_follow_up_needs_done_on).to_string()
         }
         Refusal::AttendanceId => t_string!(i18n, refusal_attendance_id).to_string(),
+        Refusal::AttendanceIncomplete => t_string!(i18n, refusal_attendance_incomplete).to_string(),
+        Refusal::AttendanceInTheFuture => {
+            t_string!(i18n, refusal_attendance_in_the_future).to_string()
+        }
+        Refusal::AttendanceMonthAttested => {
+            t_string!(i18n, refusal_attendance_month_attested).to_string()
+        }
+        Refusal::AttendanceOutsidePlacement => {
+            t_string!(i18n, refusal_attendance_outside_placement).to_string()
+        }
         Refusal::CoFinancingOverBudget => {
             t_string!(i18n, refusal_co_financing_over_budget).to_string()
         }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI description generated from the handlers.
 
 pub mod access_log;
+pub mod attendance;
 pub mod calendar;
 pub mod invites;
 pub mod records;
@@ -24,6 +25,7 @@ use utoipa::OpenApi;
         access_log::search,
         sync::sync,
         calendar::create_link, calendar::revoke_own_link, calendar::revoke_participant_link, calendar::feed,
+        attendance::monthly, attendance::reopen, attendance::deviations,
     ),
     components(schemas(
         LoginRequest, UserBody, auth::SessionBody, ErrorBody, records::RecordBody, records::WrittenBody,
@@ -38,6 +40,7 @@ use utoipa::OpenApi;
         (name = "invites", description = "One-time invites for participants and supervisors"),
         (name = "access log", description = "Who read or changed which participant's data"),
         (name = "calendar", description = "A participant's schedule as a private iCalendar feed"),
+        (name = "attendance", description = "Monthly attendance reports, their attestation, and deviations"),
         (name = "sync", description = "Offline devices: mutations up, changes down, in one round trip"),
         (name = "meta", description = "This description, and the demo accounts"),
     )
@@ -100,6 +103,18 @@ pub fn router(scheme: auth::SiteScheme) -> Router<AppState> {
             axum::routing::delete(calendar::revoke_participant_link),
         )
         .route("/calendar/{file}", get(calendar::feed))
+        .route(
+            "/participants/{id}/attendance/{file}",
+            get(attendance::monthly),
+        )
+        .route(
+            "/participants/{id}/attendance/{month}/reopen",
+            post(attendance::reopen),
+        )
+        .route(
+            "/participants/{id}/deviations.csv",
+            get(attendance::deviations),
+        )
         .route("/sync", post(sync::sync))
         .route("/openapi.json", get(openapi_json))
         .route("/demo-logins", get(demo_logins))

@@ -290,6 +290,63 @@ macro_rules! impl_database {
                     .await?;
                 Ok(done.rows_affected() > 0)
             }
+
+            async fn attest_month(
+                &self,
+                attestation: &$crate::db::Attestation,
+            ) -> Result<bool, $crate::db::DbError> {
+                let done = sqlx::query(
+                    "INSERT INTO attendance_attestations (participant_id, month, attested_at, \
+                     attested_by, digest, report) SELECT $1, $2, $3, $4, $5, $6 \
+                     WHERE NOT EXISTS (SELECT 1 FROM attendance_attestations \
+                     WHERE participant_id = $1 AND month = $2 AND reopened_at IS NULL)",
+                )
+                .bind(&attestation.participant_id)
+                .bind(&attestation.month)
+                .bind(attestation.attested_at)
+                .bind(&attestation.attested_by)
+                .bind(&attestation.digest)
+                .bind(&attestation.report)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn month_attestation(
+                &self,
+                participant_id: uuid::Uuid,
+                month: &str,
+            ) -> Result<Option<$crate::db::Attestation>, $crate::db::DbError> {
+                Ok(sqlx::query_as(
+                    "SELECT participant_id, month, attested_at, attested_by, digest, report \
+                     FROM attendance_attestations \
+                     WHERE participant_id = $1 AND month = $2 AND reopened_at IS NULL",
+                )
+                .bind(participant_id.to_string())
+                .bind(month)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn reopen_month(
+                &self,
+                participant_id: uuid::Uuid,
+                month: &str,
+                by: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, $crate::db::DbError> {
+                let done = sqlx::query(
+                    "UPDATE attendance_attestations SET reopened_at = $3, reopened_by = $4 \
+                     WHERE participant_id = $1 AND month = $2 AND reopened_at IS NULL",
+                )
+                .bind(participant_id.to_string())
+                .bind(month)
+                .bind(now)
+                .bind(by)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
         }
     };
 }

@@ -114,6 +114,42 @@ pub trait Database: RecordStore + Send + Sync + 'static {
         &self,
         participant_id: uuid::Uuid,
     ) -> Result<bool, DbError>;
+
+    /// Stores a participant's attestation of a month's report, unless the month is attested
+    /// and not reopened; whether it was stored.
+    async fn attest_month(&self, attestation: &Attestation) -> Result<bool, DbError>;
+
+    /// The month's attestation in force (not reopened), if there is one.
+    async fn month_attestation(
+        &self,
+        participant_id: uuid::Uuid,
+        month: &str,
+    ) -> Result<Option<Attestation>, DbError>;
+
+    /// Reopens the month's attestation in force, keeping it as it was attested; whether
+    /// there was one.
+    async fn reopen_month(
+        &self,
+        participant_id: uuid::Uuid,
+        month: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, DbError>;
+}
+
+/// A participant's attestation of a month's attendance report.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Attestation {
+    pub participant_id: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub attested_at: Timestamp,
+    /// The user who attested (the participant's account).
+    pub attested_by: String,
+    /// SHA-256 of `report`, in hex.
+    pub digest: String,
+    /// The report's canonical text (its CSV) as attested.
+    pub report: String,
 }
 
 /// Whose schedule a calendar link opens, and for which account.

@@ -671,6 +671,24 @@ macro_rules! impl_record_store {
                 row.as_ref().map($crate::db::records::stored).transpose()
             }
 
+            /// Whether the participant attested the month `day` is in, and it was not reopened.
+            async fn month_attested(
+                conn: &mut $conn,
+                participant: uuid::Uuid,
+                day: chrono::NaiveDate,
+            ) -> Result<bool, $crate::db::DbError> {
+                let month = lotsa_core::report::Month::of(day).to_string();
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM attendance_attestations \
+                     WHERE participant_id = $1 AND month = $2 AND reopened_at IS NULL",
+                )
+                .bind(participant.to_string())
+                .bind(month)
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(open > 0)
+            }
+
             async fn live_record(
                 conn: &mut $conn,
                 kind: lotsa_core::domain::Kind,
@@ -822,6 +840,11 @@ macro_rules! impl_record_store {
                     }
                 }
                 let lotsa_core::change::Change::Save(record) = change else {
+                    if let Some((Record::Attendance(attendance), _)) = &context.existing {
+                        context.month_attested =
+                            Self::month_attested(conn, attendance.participant_id, attendance.day)
+                                .await?;
+                    }
                     if change.kind() == Kind::Participant && context.existing.is_some() {
                         let count: i64 = sqlx::query_scalar(
                             "SELECT COUNT(*) FROM records WHERE participant_id = $1 \
@@ -854,6 +877,13 @@ macro_rules! impl_record_store {
                             Self::live_record(conn, Kind::Workplace, placement.workplace_id).await?;
                         context.supervisor =
                             Self::live_record(conn, Kind::Supervisor, placement.supervisor_id).await?;
+                    }
+                    Record::Attendance(attendance) => {
+                        context.placement =
+                            Self::live_record(conn, Kind::Placement, attendance.placement_id).await?;
+                        context.month_attested =
+                            Self::month_attested(conn, attendance.participant_id, attendance.day)
+                                .await?;
                     }
                     _ => {}
                 }

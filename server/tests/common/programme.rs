@@ -304,6 +304,48 @@ impl Programme {
     }
 }
 
+/// A browser-like client that keeps cookies and shows redirects instead of following them.
+pub fn page_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Signs `username` in on the sign-in page: the client, and where the server sent them.
+pub async fn sign_in_on_the_page(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let client = page_browser();
+    let response = client
+        .post(app.url("/login"))
+        .form(&[("username", username), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "{username}"
+    );
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    (client, location)
+}
+
+impl Programme {
+    /// The fixture's placement of `participant`.
+    pub fn placement_of(&self, participant: Uuid) -> Uuid {
+        self.records
+            .iter()
+            .find_map(|record| match record {
+                Record::Placement(placement) if placement.participant_id == participant => {
+                    Some(placement.id)
+                }
+                _ => None,
+            })
+            .expect("each fixture participant has a placement")
+    }
+}
+
 /// A client that keeps cookies, signed in as `username`.
 pub async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
     let client = reqwest::Client::builder()

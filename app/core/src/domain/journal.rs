@@ -2,7 +2,7 @@
 //! goals, attendance, absence, the closing conversation and follow-ups after exit.
 
 use super::values::{day, Note, ShortText};
-use super::{RecordError, Refusal};
+use super::{RecordError, Refusal, TimeOfDay};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -200,7 +200,9 @@ pub enum Progress {
     Achieved,
 }
 
-/// Whether a participant was at the workplace on a day, as the supervisor confirmed it.
+/// Whether a participant was at the workplace on a day, as the supervisor confirmed it, with
+/// the day's planned times (from the schedule when it was confirmed) and, for a day that did
+/// not go as planned, the actual times and why.
 ///
 /// There is one record per participant and day (the id is derived from both), so two
 /// people confirming the same day edit one record instead of creating two.
@@ -214,6 +216,21 @@ pub struct Attendance {
     #[serde(deserialize_with = "day::required")]
     pub day: NaiveDate,
     pub status: AttendanceStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_start: Option<TimeOfDay>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_end: Option<TimeOfDay>,
+    /// When the participant came, on a day they came late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrived_at: Option<TimeOfDay>,
+    /// When the participant left, on a day they left early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_at: Option<TimeOfDay>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<AttendanceReason>,
+    /// A short note to the case manager (not shown to the participant).
+    #[serde(default)]
+    pub note: Note,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -221,8 +238,61 @@ pub struct Attendance {
 #[serde(rename_all = "snake_case")]
 pub enum AttendanceStatus {
     Present,
+    /// Came late or left early (the times say which).
     PartOfDay,
     Absent,
+}
+
+/// Why a day did not go as planned: the reason codes of the deviation reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceReason {
+    Ill,
+    ChildIll,
+    Transport,
+    OwnChoice,
+    /// Needs a note that says what.
+    Other,
+}
+
+impl AttendanceReason {
+    pub const ALL: [AttendanceReason; 5] = [
+        AttendanceReason::Ill,
+        AttendanceReason::ChildIll,
+        AttendanceReason::Transport,
+        AttendanceReason::OwnChoice,
+        AttendanceReason::Other,
+    ];
+
+    /// The code, as stored and as the deviation report writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            AttendanceReason::Ill => "ill",
+            AttendanceReason::ChildIll => "child_ill",
+            AttendanceReason::Transport => "transport",
+            AttendanceReason::OwnChoice => "own_choice",
+            AttendanceReason::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.code() == code)
+    }
+}
+
+/// Arriving later or leaving earlier than planned by more than this is a deviation.
+pub const DEVIATION_MINUTES: i64 = 15;
+
+/// How a day differed from the plan, when it is a deviation: absent, or late arrival or
+/// early leave by more than [`DEVIATION_MINUTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deviation {
+    pub absent: bool,
+    /// Minutes after the planned start the participant came, when more than the margin.
+    pub late_minutes: Option<i64>,
+    /// Minutes before the planned end the participant left, when more than the margin.
+    pub early_minutes: Option<i64>,
 }
 
 impl Attendance {
@@ -232,11 +302,95 @@ impl Attendance {
         Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
     }
 
+    /// An absence has a reason and no times; a part of a day has the planned times, the
+    /// actual time that differs, and a reason; a day as planned has no reason; "other"
+    /// says what in the note.
     pub fn validate(&self) -> Result<(), RecordError> {
         if self.id != Self::id_for(self.participant_id, self.day) {
             return Err(RecordError::rule("id", Refusal::AttendanceId));
         }
+        let incomplete = |field: &str| Err(RecordError::rule(field, Refusal::AttendanceIncomplete));
+        let actual = self.arrived_at.is_some() || self.left_at.is_some();
+        match self.status {
+            AttendanceStatus::Present if self.reason.is_some() => return incomplete("reason"),
+            AttendanceStatus::Present => {}
+            AttendanceStatus::Absent if actual => return incomplete("arrived_at"),
+            AttendanceStatus::PartOfDay if !actual => return incomplete("arrived_at"),
+            AttendanceStatus::PartOfDay
+                if self.planned_start.is_none() || self.planned_end.is_none() =>
+            {
+                return incomplete("planned_start")
+            }
+            AttendanceStatus::Absent | AttendanceStatus::PartOfDay if self.reason.is_none() => {
+                return incomplete("reason")
+            }
+            AttendanceStatus::Absent | AttendanceStatus::PartOfDay => {}
+        }
+        if self.reason == Some(AttendanceReason::Other) && self.note.as_str().trim().is_empty() {
+            return incomplete("note");
+        }
+        let came = self.arrived_at.or(self.planned_start);
+        let went = self.left_at.or(self.planned_end);
+        if let (Some(came), Some(went)) = (came, went) {
+            if went <= came {
+                return Err(RecordError::rule(
+                    "left_at",
+                    Refusal::EndsAtNotAfterStartsAt,
+                ));
+            }
+        }
+        if let (Some(start), Some(end)) = (self.planned_start, self.planned_end) {
+            if end <= start {
+                return Err(RecordError::rule(
+                    "planned_end",
+                    Refusal::EndsAtNotAfterStartsAt,
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// Attendance is confirmed for a day that has come: not after `today` (the Swedish day the
+    /// change is made on). Checked when a change is made, like a check-in's day.
+    pub fn happened_by(&self, today: NaiveDate) -> Result<(), RecordError> {
+        if self.day > today {
+            return Err(RecordError::rule("day", Refusal::AttendanceInTheFuture));
+        }
+        Ok(())
+    }
+
+    /// How the day differed from its plan, if that is a deviation.
+    pub fn deviation(&self) -> Option<Deviation> {
+        let minutes = |time: Option<TimeOfDay>| time.map(|time| minutes_of_day(time.time()));
+        Deviation::of(
+            self.status == AttendanceStatus::Absent,
+            [minutes(self.planned_start), minutes(self.planned_end)],
+            [minutes(self.arrived_at), minutes(self.left_at)],
+        )
+    }
+}
+
+/// Minutes since midnight.
+pub fn minutes_of_day(time: chrono::NaiveTime) -> i64 {
+    use chrono::Timelike;
+    i64::from(time.hour()) * 60 + i64::from(time.minute())
+}
+
+impl Deviation {
+    /// The deviation of a day, from whether the participant was absent, the planned
+    /// `[start, end]` and the actual `[arrived, left]` (minutes since midnight): also used on
+    /// the phone, which reads records as JSON.
+    pub fn of(absent: bool, planned: [Option<i64>; 2], actual: [Option<i64>; 2]) -> Option<Self> {
+        let beyond = |from: Option<i64>, to: Option<i64>| {
+            Some(to? - from?).filter(|minutes| *minutes > DEVIATION_MINUTES)
+        };
+        let deviation = Deviation {
+            absent,
+            late_minutes: beyond(planned[0], actual[0]),
+            early_minutes: beyond(actual[1], planned[1]),
+        };
+        (absent || deviation.late_minutes.is_some() || deviation.early_minutes.is_some())
+            .then_some(deviation)
     }
 }
 
