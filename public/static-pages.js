@@ -7,3 +7,16 @@ if ("serviceWorker" in navigator) {
     .then((registration) => registration || navigator.serviceWorker.register("/sw.js?pages"))
     .catch(() => {});
 }
+
+// Signing out drops what waits on the phone to be sent (see the worker's outbox): the sign-out
+// form asks first, in the page's language, when something waits.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.dataset.waitingWarning || form.dataset.asked || !("caches" in window)) return;
+  event.preventDefault();
+  const waiting = (await (await caches.open("lotsa.outbox")).keys()).length > 0;
+  if (!waiting || window.confirm(form.dataset.waitingWarning)) {
+    form.dataset.asked = "yes";
+    form.requestSubmit();
+  }
+});

@@ -45,11 +45,22 @@ pub async fn sign_in(
         let user = auth::authenticate(&state, peer, request).await?;
         auth::end_carried_session(&state, &headers).await?;
         let cookies = auth::start_session(&state, &user).await?;
+        // A new device speaks the language the account chose.
+        let language = state
+            .db
+            .user_language(&user.id)
+            .await?
+            .map(|language| (header::SET_COOKIE, language_code_cookie(&language)));
         let start = crate::schedule_page::page_start(&state, &user).await?;
-        Ok::<_, ApiError>((cookies, start))
+        Ok::<_, ApiError>((cookies, language, start))
     };
     match signed_in.await {
-        Ok((cookies, start)) => (cookies, Redirect::to(start)).into_response(),
+        Ok((cookies, language, start)) => (
+            cookies,
+            axum::response::AppendHeaders(language),
+            Redirect::to(start),
+        )
+            .into_response(),
         Err(ApiError::BadCredentials) => {
             Redirect::to(&SignInProblem::WrongCredentials.page()).into_response()
         }
@@ -73,8 +84,13 @@ pub struct LanguageChoice {
 }
 
 /// `GET /language?to=en&back=/login`: keeps the language in its cookie (as the running app
-/// does) and sends the browser back to the page it came from, on this site only.
-pub async fn choose_language(choice: Result<Query<LanguageChoice>, QueryRejection>) -> Response {
+/// does) and, for someone signed in, on their account; then sends the browser back to the
+/// page it came from, on this site only.
+pub async fn choose_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    choice: Result<Query<LanguageChoice>, QueryRejection>,
+) -> Response {
     let Ok(Query(choice)) = choice else {
         return (StatusCode::BAD_REQUEST, "name a language: ?to=sv or ?to=en").into_response();
     };
@@ -90,6 +106,16 @@ pub async fn choose_language(choice: Result<Query<LanguageChoice>, QueryRejectio
             .into_response();
     }
     let locale = chosen;
+    // The cookie keeps the choice on this device whatever happens to the account's copy.
+    let kept = async {
+        if let Some(user) = auth::carried_user(&state, &headers).await? {
+            state.db.set_user_language(&user.id, locale).await?;
+        }
+        Ok::<_, ApiError>(())
+    };
+    if let Err(error) = kept.await {
+        error.log_if_internal();
+    }
     let back = if is_local_path(&choice.back) {
         choice.back.as_str()
     } else {

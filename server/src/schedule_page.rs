@@ -294,15 +294,35 @@ async fn respond(
         .into_response())
 }
 
-/// The language the participant chose (the cookie the language switch writes), else Swedish.
-pub(crate) fn chosen_language(headers: &HeaderMap) -> Locale {
-    headers
+/// The language the user chose: on this device (the cookie the language switch writes), else
+/// on their account, else Swedish.
+pub(crate) async fn chosen_language(
+    state: &AppState,
+    user: &User,
+    headers: &HeaderMap,
+) -> Result<Locale, ApiError> {
+    let on_device = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(|cookies| lotsa_core::domain::cookie_value(cookies, LANGUAGE_COOKIE))
-        .and_then(|chosen| chosen.parse().ok())
-        .unwrap_or_default()
+        .and_then(|chosen| chosen.parse().ok());
+    if let Some(locale) = on_device {
+        return Ok(locale);
+    }
+    Ok(account_language(state, &user.id).await?.unwrap_or_default())
+}
+
+/// The language kept on the account, if it is one the pages speak.
+pub(crate) async fn account_language(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Option<Locale>, ApiError> {
+    Ok(state
+        .db
+        .user_language(user_id)
+        .await?
+        .and_then(|language| language.parse().ok()))
 }
 
 async fn gather(
@@ -362,6 +382,19 @@ async fn gather(
         |me| me.first_name.as_str().to_owned(),
     );
     let shift_place = workplace.as_ref().map(|workplace| workplace.name.clone());
+    // What changed since the last visit is marked as new (nothing on the first visit, when
+    // everything would be).
+    let versions: std::collections::HashMap<Uuid, i64> = records
+        .iter()
+        .filter(|stored| stored.kind == Kind::ScheduleEvent)
+        .map(|stored| (stored.id, stored.version))
+        .collect();
+    let newest = versions.values().copied().max().unwrap_or_default();
+    let seen = state.db.see_schedule(&user.id, newest).await?;
+    let is_new = |event: &Uuid| {
+        seen.zip(versions.get(event))
+            .is_some_and(|(seen, version)| *version > seen)
+    };
     let days = agenda(&events, today)
         .into_iter()
         .map(|day| ScheduleDay {
@@ -370,6 +403,7 @@ async fn gather(
                 .items
                 .into_iter()
                 .map(|(event, _)| ScheduleItem {
+                    new: is_new(&event.id),
                     kind: event.kind,
                     title: event.title.as_ref().map(|title| title.as_str().to_owned()),
                     location: event
@@ -389,7 +423,7 @@ async fn gather(
         .collect();
     state.db.log_access(&caller.reads(records)).await?;
     Ok(MySchedule {
-        locale: chosen_language(headers),
+        locale: chosen_language(state, user, headers).await?,
         first_name,
         today,
         days,
@@ -406,16 +440,17 @@ async fn gather(
     })
 }
 
-/// Last month's report and this month's, those with any hours, with their attestations.
+/// Last month's report, if it has any hours, with its attestation: a month is attested once
+/// it has ended (a month still running changes every day, and locking it would refuse the
+/// supervisor's confirmations still to come).
 async fn month_reports(
     state: &AppState,
     caller: &Caller,
     participant: Uuid,
 ) -> Result<Vec<MonthReport>, ApiError> {
     let sources = Sources::load(state, caller, participant).await?;
-    let this = Month::of(caller.today);
     let mut reports = Vec::new();
-    for month in [this.previous(), this] {
+    for month in [Month::of(caller.today).previous()] {
         let report = sources.report(month, caller.today);
         if report.is_empty() {
             continue;

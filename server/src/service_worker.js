@@ -236,10 +236,11 @@ async function navigate(request, url) {
     );
   }
   if (personal) {
-    // The server sent the visitor to sign in: whoever's page was kept is not theirs.
-    if (response.redirected || !response.ok) {
+    // The server sent the visitor elsewhere (to sign in, to their own start page): whoever's
+    // page was kept is not theirs. A page it refused (a wrong day) leaves the kept ones be.
+    if (response.redirected) {
       await forgetPersonalPages();
-    } else {
+    } else if (response.ok) {
       await cache.put(address, response.clone());
     }
   } else if (response.ok && SHELL.includes(address)) {

@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 /// The supervisor a request of these pages comes from, read once per request.
 struct Visitor {
+    user: crate::db::User,
     caller: Caller,
     supervisor: Uuid,
 }
@@ -72,11 +73,18 @@ pub async fn today(
     };
     let day = match query.ok().and_then(|Query(query)| query.day) {
         None => me.caller.today,
-        Some(raw) => raw
-            .parse()
-            .map_err(|_| ApiError::BadRequest("day must be a date, YYYY-MM-DD".to_owned()))?,
+        Some(raw) => within_a_year(&raw, me.caller.today).ok_or_else(|| {
+            ApiError::BadRequest("day must be a date within a year of today, YYYY-MM-DD".to_owned())
+        })?,
     };
     respond(&state, &me, &headers, day, None).await
+}
+
+/// A day (`YYYY-MM-DD`) within a year of `today`: the pages show nothing further off, and the
+/// week's arithmetic stays far from the calendar's ends.
+fn within_a_year(raw: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let day: NaiveDate = raw.trim().parse().ok()?;
+    ((today - day).num_days().abs() <= 366).then_some(day)
 }
 
 /// The attendance form's fields: missing ones are refused with the page saying so.
@@ -118,7 +126,7 @@ pub async fn confirm(
     let Ok(axum::Form(form)) = form else {
         return refused(&state, &me, &headers, me.caller.today).await;
     };
-    let Ok(day) = form.day.trim().parse::<NaiveDate>() else {
+    let Some(day) = within_a_year(&form.day, me.caller.today) else {
         return refused(&state, &me, &headers, me.caller.today).await;
     };
     let shown = gather_day(&state, &me, day).await?;
@@ -164,7 +172,7 @@ pub async fn all_here(
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.trim())
     };
-    let Some(Ok(day)) = value("day").map(str::parse::<NaiveDate>) else {
+    let Some(day) = value("day").and_then(|raw| within_a_year(raw, me.caller.today)) else {
         return refused(&state, &me, &headers, me.caller.today).await;
     };
     if value("supervisor") != Some(me.supervisor.to_string().as_str()) {
@@ -178,6 +186,7 @@ pub async fn all_here(
     let shown = gather_day(&state, &me, day).await?;
     for expected in &shown.expected {
         if expected.confirmed.is_some()
+            || expected.reported_absent
             || !listed.contains(&expected.participant.to_string().as_str())
         {
             continue;
@@ -329,7 +338,7 @@ async fn respond(
         })
         .collect();
     let shown = SupervisorDay {
-        locale: chosen_language(headers),
+        locale: chosen_language(state, &me.user, headers).await?,
         today,
         day,
         week,
@@ -388,7 +397,12 @@ async fn gather_day(state: &AppState, me: &Visitor, day: NaiveDate) -> Result<Ga
                 attendance.insert((found.participant_id, found.day), found.clone());
             }
             Some(Record::Absence(absence)) => {
-                absences.push((absence.participant_id, absence.first_day, absence.last_day));
+                absences.push((
+                    absence.id,
+                    absence.participant_id,
+                    absence.first_day,
+                    absence.last_day,
+                ));
             }
             _ => {}
         }
@@ -463,8 +477,22 @@ async fn gather_day(state: &AppState, me: &Visitor, day: NaiveDate) -> Result<Ga
             left_at: found.left_at.map(String::from),
             reason: found.reason,
         });
+        let reported: Vec<Uuid> = absences
+            .iter()
+            .filter(|(_, who, first, last)| who == participant && (*first..=*last).contains(&day))
+            .map(|(id, ..)| *id)
+            .collect();
         shown_ids.push((Kind::Participant, *participant));
         shown_ids.push((Kind::Attendance, Attendance::id_for(*participant, day)));
+        shown_ids.extend(reported.iter().map(|id| (Kind::Absence, *id)));
+        shown_ids.extend(
+            shifts
+                .iter()
+                .filter(|event| {
+                    event.participant_id == *participant && !event.occurrences(day, day).is_empty()
+                })
+                .map(|event| (Kind::ScheduleEvent, event.id)),
+        );
         expected.push(Planned {
             participant: *participant,
             placement: *placement,
@@ -472,9 +500,7 @@ async fn gather_day(state: &AppState, me: &Visitor, day: NaiveDate) -> Result<Ga
             starts_at: *starts_at,
             ends_at: *ends_at,
             confirmed,
-            reported_absent: absences
-                .iter()
-                .any(|(who, first, last)| who == participant && (*first..=*last).contains(&day)),
+            reported_absent: !reported.is_empty(),
             case_manager,
         });
     }

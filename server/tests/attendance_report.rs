@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::programme::{put_record, sign_in_on_the_page, signed_in, Programme};
+use chrono::NaiveDate;
+use common::programme::{put_record, sign_in_on_the_page, signed_in, Programme, Side};
 use common::TestApp;
 use lotsa_core::domain::Attendance;
 use lotsa_core::report::Month;
@@ -12,48 +13,63 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// Participant A came to today's shift (08:00–16:00) at 08:20 by a late bus, as their
-/// supervisor recorded it through the API.
-async fn late_today(app: &TestApp, programme: &Programme) -> Value {
+/// A workplace shift of participant A on `day`, 08:00–16:00, by their case manager.
+async fn shift_on(app: &TestApp, programme: &Programme, day: NaiveDate) {
     let cm = signed_in(app, "cm1").await;
     let shift = json!({
         "id": Uuid::new_v4(), "programme_id": programme.programme,
         "participant_id": programme.participant_a, "kind": "workplace_shift",
-        "date": programme.today, "starts_at": "08:00", "ends_at": "16:00",
+        "date": day, "starts_at": "08:00", "ends_at": "16:00",
     });
-    assert_eq!(
-        put_record(app, &cm, "schedule_event", &shift)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let sup = signed_in(app, "sup").await;
-    let late = attendance(
-        programme,
-        json!({ "status": "part_of_day", "arrived_at": "08:20",
-        "reason": "transport", "note": "Bussen kom inte." }),
-    );
-    let response = put_record(app, &sup, "attendance", &late).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        response.text().await.unwrap()
-    );
-    late
+    let response = put_record(app, &cm, "schedule_event", &shift).await;
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
-fn attendance(programme: &Programme, fields: Value) -> Value {
+/// Participant A's attendance on `day` at their placement, planned 08:00–16:00, with `fields`.
+fn attendance(programme: &Programme, day: NaiveDate, fields: Value) -> Value {
     let placement = programme.placement_of(programme.participant_a);
     let mut data = json!({
-        "id": Attendance::id_for(programme.participant_a, programme.today),
+        "id": Attendance::id_for(programme.participant_a, day),
         "participant_id": programme.participant_a, "placement_id": placement,
-        "day": programme.today, "planned_start": "08:00", "planned_end": "16:00",
+        "day": day, "planned_start": "08:00", "planned_end": "16:00",
     });
     data.as_object_mut()
         .unwrap()
         .extend(fields.as_object().unwrap().clone());
     data
+}
+
+/// Participant A came to today's shift at 08:20 by a late bus, as their supervisor recorded it.
+async fn late_today(app: &TestApp, programme: &Programme) {
+    shift_on(app, programme, programme.today).await;
+    let sup = signed_in(app, "sup").await;
+    let late = attendance(
+        programme,
+        programme.today,
+        json!({ "status": "part_of_day", "arrived_at": "08:20",
+            "reason": "transport", "note": "Bussen kom inte." }),
+    );
+    let response = put_record(app, &sup, "attendance", &late).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// The last day of last month: participant A's placement is made to reach back to it, they
+/// had a shift then and came as planned, as their supervisor confirmed it.
+async fn here_on_the_last_day_of_last_month(app: &TestApp, programme: &Programme) -> NaiveDate {
+    let day = Month::of(programme.today).previous().last_day();
+    let mut placement = programme
+        .record(lotsa_core::domain::Kind::Placement, Side::Own)
+        .to_json();
+    placement["starts_on"] = json!(day - chrono::Days::new(14));
+    let cm = signed_in(app, "cm1").await;
+    let response = put_record(app, &cm, "placement", &placement).await;
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    shift_on(app, programme, day).await;
+    let sup = signed_in(app, "sup").await;
+    let here = attendance(programme, day, json!({ "status": "present" }));
+    let response = put_record(app, &sup, "attendance", &here).await;
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    day
 }
 
 async fn download(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
@@ -78,12 +94,12 @@ fn pdf_text(pdf: &[u8]) -> String {
 }
 
 #[tokio::test]
-async fn the_case_manager_downloads_the_month_the_participant_attests_it_and_it_is_locked_until_reopened(
+async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it_is_locked_until_reopened(
 ) {
     let app = TestApp::spawn().await;
     let programme = Programme::create(&app).await;
-    late_today(&app, &programme).await;
-    let month = Month::of(programme.today);
+    let day = here_on_the_last_day_of_last_month(&app, &programme).await;
+    let month = Month::of(day);
     let cm = signed_in(&app, "cm1").await;
     let csv_path = format!(
         "/api/v1/participants/{}/attendance/{month}.csv",
@@ -98,18 +114,12 @@ async fn the_case_manager_downloads_the_month_the_participant_attests_it_and_it_
     assert!(csv.starts_with(
         "date,workplace_learning_hours,training_day_hours,language_class_hours,other_hours\r\n"
     ));
-    let today_line = csv
+    let day_line = csv
         .lines()
-        .find(|line| line.starts_with(&programme.today.to_string()))
-        .expect("today is in the report");
-    assert!(
-        today_line.starts_with(&format!("{},7.67,", programme.today)),
-        "{today_line}"
-    );
-    assert!(
-        csv.lines().last().unwrap().starts_with("total,7.67,"),
-        "{csv}"
-    );
+        .find(|line| line.starts_with(&day.to_string()))
+        .expect("the confirmed day is in the report");
+    assert!(day_line.starts_with(&format!("{day},8.00,")), "{day_line}");
+    assert!(csv.lines().last().unwrap().starts_with("total,8.00,"), "{csv}");
     assert!(
         app.database.count("SELECT COUNT(*) FROM access_log").await > logged_before,
         "the download is in the access log"
@@ -120,60 +130,51 @@ async fn the_case_manager_downloads_the_month_the_participant_attests_it_and_it_
     assert!(text.contains(&format!("Närvarorapport {month}")), "{text}");
     assert!(text.contains("Deltagare: Amina Deltagare"), "{text}");
     assert!(text.contains("Arbetsplatsförlagt lärande"), "{text}");
-    assert!(
-        text.contains(&programme.today.to_string()) && text.contains("7,67"),
-        "{text}"
-    );
+    assert!(text.contains(&day.to_string()) && text.contains("8,00"), "{text}");
     assert!(text.contains("Inte intygad av deltagaren."), "{text}");
 
-    // The participant reads the month on their page and attests it as shown.
-    let part = sign_in_on_the_page(&app, "part").await.0;
-    let html = part
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The participant reads last month on their page and attests it as shown.
+    let (part, _) = sign_in_on_the_page(&app, "part").await;
+    let html = part.get(app.url("/schedule")).send().await.unwrap().text().await.unwrap();
     let report = html
         .split("data-testid=\"month-report\"")
         .find(|part| part.contains(&format!("data-month=\"{month}\"")))
-        .expect("this month's report is on the page");
-    assert!(report.contains("Praktik 7.67 h"), "{report}");
+        .expect("last month's report is on the page");
+    assert!(report.contains("Praktik 8 h"), "{report}");
+    assert!(
+        !html.contains(&format!("data-month=\"{}\"", Month::of(programme.today))),
+        "this month has not ended: not offered"
+    );
     let digest = report
         .split("name=\"digest\" value=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned();
-    let attest = |digest: String| {
+    let attest = |month: Month, digest: String| {
         vec![
             ("participant", programme.participant_a.to_string()),
             ("month", month.to_string()),
             ("digest", digest),
         ]
     };
-    let refused = part
-        .post(app.url("/schedule/attest"))
-        .form(&attest("0".repeat(64)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        refused.status(),
-        StatusCode::BAD_REQUEST,
-        "not the report as it is"
-    );
-    assert!(refused
-        .text()
-        .await
-        .unwrap()
-        .contains("data-testid=\"report-refused\""));
+    for (month, digest) in [
+        (month, "0".repeat(64)),
+        (Month::of(programme.today), digest.clone()),
+    ] {
+        let refused = part
+            .post(app.url("/schedule/attest"))
+            .form(&attest(month, digest))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{month}");
+        assert!(refused.text().await.unwrap().contains("data-testid=\"report-refused\""));
+    }
     for _ in 0..2 {
         let response = part
             .post(app.url("/schedule/attest"))
-            .form(&attest(digest.clone()))
+            .form(&attest(month, digest.clone()))
             .send()
             .await
             .unwrap();
@@ -188,42 +189,42 @@ async fn the_case_manager_downloads_the_month_the_participant_attests_it_and_it_
         .count("SELECT COUNT(*) FROM attendance_attestations WHERE reopened_at IS NULL")
         .await;
     assert_eq!(stored, 1);
-    let html = part
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = part.get(app.url("/schedule")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-testid=\"report-attested\""));
     let text = pdf_text(&download(&cm, &app, &pdf_path).await.1);
     assert!(text.contains("Intygad av deltagaren"), "{text}");
-    assert!(
-        text.contains(&digest),
-        "the PDF names the attested report's digest: {text}"
-    );
+    assert!(text.contains(&digest), "the PDF names the attested report's digest: {text}");
 
-    // The attested month is locked: the supervisor's correction is refused, on the page too.
+    // The attested month is locked: the supervisor's correction and deletion are refused, on
+    // the page too.
     let sup = signed_in(&app, "sup").await;
-    let present = attendance(&programme, json!({ "status": "present" }));
-    let response = put_record(&app, &sup, "attendance", &present).await;
+    let absent = attendance(&programme, day, json!({ "status": "absent", "reason": "ill" }));
+    let response = put_record(&app, &sup, "attendance", &absent).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], "attendance_month_attested", "{body}");
-    let on_page = sign_in_on_the_page(&app, "sup").await.0;
+    let id = Attendance::id_for(programme.participant_a, day);
+    let response = sup
+        .delete(app.url(&format!("/api/v1/records/attendance/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "nor deleted");
+    let (on_page, _) = sign_in_on_the_page(&app, "sup").await;
     let response = on_page
         .post(app.url("/today/attendance"))
         .form(&[
             ("supervisor", programme.supervisor_a.to_string()),
             ("participant", programme.participant_a.to_string()),
-            ("day", programme.today.to_string()),
-            ("status", "present".to_owned()),
+            ("day", day.to_string()),
+            ("status", "absent".to_owned()),
+            ("reason", "ill".to_owned()),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("intygat"), "the page says why");
 
     // Only the case manager (or the leader) reopens it; the attested version is kept.
     let reopen = format!(
@@ -231,34 +232,19 @@ async fn the_case_manager_downloads_the_month_the_participant_attests_it_and_it_
         programme.participant_a
     );
     let response = sup.post(app.url(&reopen)).send().await.unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::NOT_FOUND,
-        "not the supervisor's to reopen"
-    );
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "not the supervisor's to reopen");
     let response = cm.post(app.url(&reopen)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let response = cm.post(app.url(&reopen)).send().await.unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::CONFLICT,
-        "nothing left to reopen"
-    );
+    assert_eq!(response.status(), StatusCode::CONFLICT, "nothing left to reopen");
     let kept = app
         .database
         .count("SELECT COUNT(*) FROM attendance_attestations WHERE reopened_at IS NOT NULL")
         .await;
     assert_eq!(kept, 1, "the attested version stays");
-    let response = put_record(&app, &sup, "attendance", &present).await;
+    let response = put_record(&app, &sup, "attendance", &absent).await;
     assert_eq!(response.status(), StatusCode::OK, "open again");
-    let html = part
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = part.get(app.url("/schedule")).send().await.unwrap().text().await.unwrap();
     assert!(
         html.contains("data-testid=\"attest\""),
         "the month needs a new attestation"

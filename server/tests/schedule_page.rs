@@ -338,3 +338,84 @@ async fn an_absence_reported_on_the_page_is_stored_once_and_bad_input_changes_no
         .unwrap();
     assert_eq!(location(&response), "/");
 }
+
+#[tokio::test]
+async fn the_language_a_participant_chooses_is_kept_on_the_account_for_a_new_device_and_the_calendar() {
+    let app = TestApp::spawn().await;
+    Programme::create(&app).await;
+    let (part, _) = sign_in_on_the_page(&app, "part").await;
+    let chose = part
+        .get(app.url("/language?to=ar&back=/schedule"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chose.status(), StatusCode::SEE_OTHER);
+
+    // Another phone, with no cookie of its own: the sign-in brings the account's language.
+    let (other_phone, _) = sign_in_on_the_page(&app, "part").await;
+    let html = other_phone
+        .get(app.url("/schedule"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\""), "{}", &html[..200]);
+
+    // The calendar app carries no cookie at all: the feed speaks the account's language too.
+    let api = signed_in(&app, "part").await;
+    let link: serde_json::Value = api
+        .post(app.url("/api/v1/me/calendar"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let feed = reqwest::get(link["url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let training = lotsa_pages::schedule::kind_name(
+        lotsa_core::domain::EventKind::TrainingDay,
+        lotsa_pages::i18n::Locale::ar,
+    );
+    assert!(feed.contains(training), "{feed}");
+}
+
+#[tokio::test]
+async fn what_the_case_manager_changed_since_the_last_visit_is_marked_as_new_once() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    let (part, _) = sign_in_on_the_page(&app, "part").await;
+    let page = || async {
+        part.get(app.url("/schedule"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(!page().await.contains("data-testid=\"new-mark\""), "a first visit marks nothing");
+
+    let cm = signed_in(&app, "cm1").await;
+    let meeting = json!({
+        "id": Uuid::new_v4(), "programme_id": programme.programme,
+        "participant_id": programme.participant_a, "kind": "meeting",
+        "title": "Trepartssamtal", "date": programme.today + chrono::Days::new(1),
+        "starts_at": "13:00", "ends_at": "14:00",
+    });
+    assert_eq!(put_record(&app, &cm, "schedule_event", &meeting).await.status(), StatusCode::OK);
+    let html = page().await;
+    assert_eq!(html.matches("data-testid=\"new-mark\"").count(), 1, "{html}");
+    let marked = html.split("data-testid=\"new-mark\"").next().unwrap();
+    assert!(
+        marked.rsplit("agenda-item").next().unwrap().contains("Trepartssamtal"),
+        "the new meeting is the one marked"
+    );
+    assert!(!page().await.contains("data-testid=\"new-mark\""), "seen: no longer new");
+}

@@ -9,6 +9,7 @@ import {
   openSignIn,
   screenshot,
   accessibilityViolations,
+  eventually,
   DEMO_PASSWORD,
   PHONE,
 } from "./harness.mjs";
@@ -55,6 +56,15 @@ test("a participant signs in to their schedule: no app code, readable on a phone
     const items = page.getByTestId("schedule").locator(".agenda-item");
     assert.ok((await items.count()) > 0, "the demo participant has something planned");
     assert.match(await items.first().locator(".agenda-time").textContent(), /^\d\d:\d\d–\d\d:\d\d$/);
+    const icons = await items.evaluateAll((all) =>
+      all.map((item) => {
+        const icon = getComputedStyle(item.querySelector(".agenda-what"), "::before");
+        return { kind: item.dataset.kind, mask: icon.maskImage, shown: parseFloat(icon.width) > 0 };
+      }),
+    );
+    for (const { kind, mask, shown } of icons) {
+      assert.ok(mask.startsWith('url("data:image/svg+xml') && shown, `${kind} has its icon`);
+    }
     const firstDay = await page.getByTestId("schedule").locator("h2 time").first();
     assert.match(await firstDay.getAttribute("datetime"), /^\d{4}-\d\d-\d\d$/);
     assert.doesNotMatch(await firstDay.textContent(), /\d{4}-/, "days in words, not ISO dates");
@@ -167,6 +177,17 @@ test("sick today in one tap with no network: the phone keeps it, says so, and se
     const note = await page.getByTestId("absence-waiting").boundingBox();
     assert.ok(note.y >= 0 && note.y + note.height <= PHONE.height, "the note is on screen, not below it");
     await screenshot(page, "absence-waiting");
+
+    // Signing out now would drop the waiting report from the phone: the page asks first.
+    const asked = [];
+    page.once("dialog", async (dialog) => {
+      asked.push(dialog.message());
+      await dialog.dismiss();
+    });
+    await page.getByTestId("sign-out").click();
+    await eventually(async () => asked.length === 1, "the page asks before signing out");
+    assert.match(asked[0], /har inte skickats än/);
+    assert.equal(new URL(page.url()).pathname, "/schedule", "still signed in, the report still waiting");
 
     await context.setOffline(false);
     await page.reload();

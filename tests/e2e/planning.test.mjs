@@ -237,9 +237,14 @@ test("attendance confirmed at the workplace shows in the participant's timeline 
     const earlier = records.find((record) => record.kind === "attendance" && record.data.day === day);
     const [status, label] =
       earlier?.data.status === "part_of_day" ? ["absent", "frånvarande"] : ["part_of_day", "del av dagen"];
+    // A day not as planned says why, and part of a day says when (after the planned start).
+    const details =
+      status === "absent"
+        ? { reason: "ill" }
+        : { planned_start: "08:00", planned_end: "16:00", arrived_at: "09:00", reason: "transport" };
     const coach = await apiAs(server, "handlaggare4");
     const saved = await coach.put(`/api/v1/records/attendance/${id}`, {
-      data: { id, participant_id: participant, placement_id: placement.data.id, day, status },
+      data: { id, participant_id: participant, placement_id: placement.data.id, day, status, ...details },
     });
     assert.equal(saved.status(), 200, await saved.text());
     await coach.dispose();

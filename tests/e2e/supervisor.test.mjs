@@ -212,77 +212,80 @@ test("a supervisor confirms three participants with no network, one 20 minutes l
   });
 });
 
-test("the participant attests the month the supervisor confirmed; the report's CSV and PDF say what the records say, and the attested month is locked", async () => {
-  const today = swedishToday();
+/** The month before today's in Sweden, `YYYY-MM`. */
+function lastMonth() {
+  const [year, month] = swedishToday().split("-").map(Number);
+  return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, "0")}`;
+}
+
+/** Minutes worked on a day, from its attendance record as the report counts them. */
+function workedMinutes(attendance) {
+  if (attendance.status === "absent") return 0;
+  const minutes = (time) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+  const start = attendance.arrived_at ?? attendance.planned_start;
+  const end = attendance.left_at ?? attendance.planned_end;
+  return start && end ? minutes(end) - minutes(start) : 0;
+}
+
+const decimalHours = (minutes) =>
+  `${Math.floor(minutes / 60)}.${String(Math.floor(((minutes % 60) * 100 + 30) / 60)).padStart(2, "0")}`;
+
+test("the participant attests last month as the supervisor confirmed it; its CSV and PDF say what the records say, and the attested month is locked", async () => {
+  const month = lastMonth();
   const participantApi = await apiAs(demo, "deltagare");
   const [me] = await (await participantApi.get("/api/v1/participants")).json();
   await participantApi.dispose();
   const leader = await apiAs(demo, "projektledare");
-  const shift = crypto.randomUUID();
-  const saved = await leader.put(`/api/v1/records/schedule_event/${shift}`, {
-    data: {
-      id: shift,
-      programme_id: me.data.programme_id,
-      participant_id: me.id,
-      kind: "workplace_shift",
-      date: today,
-      starts_at: "08:00",
-      ends_at: "16:00",
-    },
-  });
-  assert.equal(saved.status(), 200, await saved.text());
-  const name = `${me.data.first_name} ${me.data.last_name[0]}.`;
-
-  await withPage(async (page) => {
-    await signInOnThePage(page, "handledare", "/today");
-    if (!(await row(page, name).getAttribute("data-confirmed"))) {
-      await row(page, name).getByTestId("confirm").click();
-      await row(page, name).getByTestId("confirmed").waitFor();
-    }
-  });
-
   const records = await (await leader.get(`/api/v1/participants/${me.id}/records`)).json();
-  const confirmed = records.find((record) => record.kind === "attendance" && record.data.day === today).data;
-  const minutes = (time) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
-  const start = confirmed.arrived_at ?? confirmed.planned_start;
-  const end = confirmed.left_at ?? confirmed.planned_end;
-  const worked = confirmed.status === "absent" ? 0 : minutes(end) - minutes(start);
-  const hours = `${Math.floor(worked / 60)}.${String(Math.floor(((worked % 60) * 100 + 30) / 60)).padStart(2, "0")}`;
+  const confirmed = records.filter((record) => record.kind === "attendance" && record.data.day.startsWith(month));
+  assert.ok(confirmed.length > 0, "the demo participant's supervisor confirmed days last month");
 
   await withPage(async (page, errors) => {
     await signInOnThePage(page, "deltagare", "/schedule");
-    const month = today.slice(0, 7);
     const report = page.locator(`[data-testid=month-report][data-month="${month}"]`);
-    assert.match(await report.textContent(), new RegExp(`I dag: Praktik ${hours.replace(".", "\\.")} h`));
+    assert.equal(await page.getByTestId("month-report").count(), 1, "last month only: this one has not ended");
     await report.getByTestId("attest").click();
     await page.waitForURL(`${demo.url}/schedule#report`);
     await page.locator(`[data-testid=month-report][data-month="${month}"]`).getByTestId("report-attested").waitFor();
     assert.deepEqual(await accessibilityViolations(page), [], "WCAG 2.1 AA with the report");
     await screenshot(page, "schedule-attested");
     assert.deepEqual(errors, []);
-
-    const csv = await (await leader.get(`/api/v1/participants/${me.id}/attendance/${month}.csv`)).text();
-    const line = csv.split("\r\n").find((text) => text.startsWith(today));
-    assert.equal(line.split(",")[1], hours, "the CSV holds the confirmed day's hours");
-    const pdf = await (await leader.get(`/api/v1/participants/${me.id}/attendance/${month}.pdf`)).body();
-    const dir = mkdtempSync(join(tmpdir(), "lotsa-report-"));
-    writeFileSync(join(dir, "report.pdf"), pdf);
-    const text = execFileSync("pdftotext", ["-layout", join(dir, "report.pdf"), "-"], { encoding: "utf8" });
-    rmSync(dir, { recursive: true, force: true });
-    assert.match(text, new RegExp(`Deltagare: ${me.data.first_name} ${me.data.last_name}`));
-    const pdfLine = text.split("\n").find((textLine) => textLine.trim().startsWith(today));
-    assert.equal(pdfLine.trim().split(/\s+/)[1], hours.replace(".", ","), "the PDF says the same");
-    const csvTotal = csv.split("\r\n").find((text) => text.startsWith("total")).split(",").slice(1);
-    const pdfTotal = text.split("\n").find((textLine) => textLine.trim().startsWith("Summa")).trim().split(/\s+/).slice(1);
-    assert.deepEqual(pdfTotal, csvTotal.map((value) => value.replace(".", ",")), "and the same totals");
-    assert.match(text, /Intygad av deltagaren/);
   });
+
+  // The CSV holds each confirmed day's hours at the workplace; the PDF says the same.
+  const csv = await (await leader.get(`/api/v1/participants/${me.id}/attendance/${month}.csv`)).text();
+  const lines = csv.trim().split("\r\n");
+  for (const { data } of confirmed) {
+    const worked = workedMinutes(data);
+    const line = lines.find((text) => text.startsWith(data.day));
+    if (worked === 0) {
+      assert.ok(!line || line.split(",")[1] === "0.00", `${data.day}: ${line}`);
+    } else {
+      assert.equal(line.split(",")[1], decimalHours(worked), `${data.day}: ${line}`);
+    }
+  }
+  const pdf = await (await leader.get(`/api/v1/participants/${me.id}/attendance/${month}.pdf`)).body();
+  const dir = mkdtempSync(join(tmpdir(), "lotsa-report-"));
+  writeFileSync(join(dir, "report.pdf"), pdf);
+  const text = execFileSync("pdftotext", ["-layout", join(dir, "report.pdf"), "-"], { encoding: "utf8" });
+  rmSync(dir, { recursive: true, force: true });
+  assert.match(text, new RegExp(`Deltagare: ${me.data.first_name} ${me.data.last_name}`));
+  assert.match(text, /Intygad av deltagaren/);
+  const cells = (textLine) => textLine.trim().split(/\s+/);
+  for (const line of lines.slice(1)) {
+    const [first, ...hours] = line.split(",");
+    const shown = text.split("\n").find((textLine) => cells(textLine)[0] === (first === "total" ? "Summa" : first));
+    assert.ok(shown, `${first} is in the PDF`);
+    assert.deepEqual(cells(shown).slice(1), hours.map((value) => value.replace(".", ",")), `${first} in the PDF`);
+  }
   await leader.dispose();
 
-  // The supervisor's correction of the attested day is refused, with the page saying why.
+  // The supervisor's correction of an attested day is refused, with the page saying why.
+  const worked = confirmed.find(({ data }) => workedMinutes(data) > 0).data.day;
   await withPage(async (page) => {
     await signInOnThePage(page, "handledare", "/today");
-    const theirs = row(page, name);
+    await page.goto(`${demo.url}/today?day=${worked}`);
+    const theirs = row(page, `${me.data.first_name} ${me.data.last_name[0]}.`);
     await theirs.getByTestId("deviation").click();
     await theirs.locator("input[name=status][value=absent]").check();
     await theirs.locator("select[name=reason]").selectOption("ill");

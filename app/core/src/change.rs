@@ -161,6 +161,9 @@ pub fn plan(
             if context.month_attested {
                 return Err(month_attested());
             }
+            if let Record::Attendance(attendance) = existing {
+                at_placement(attendance, context, viewer, *programme)?;
+            }
             if kind == Kind::Participant && context.participant_records > 0 {
                 return Err(Rejection::Invalid(RecordError::rule(
                     "id",

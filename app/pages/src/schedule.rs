@@ -82,6 +82,8 @@ pub struct ScheduleDay {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleItem {
+    /// Changed since the participant's last visit.
+    pub new: bool,
     pub kind: EventKind,
     pub title: Option<String>,
     pub location: Option<String>,
@@ -137,7 +139,10 @@ fn Schedule(schedule: MySchedule) -> impl IntoView {
                             {day.items.into_iter().map(|item| view! {
                                 <li class="agenda-item" data-kind=kind_code(item.kind)>
                                     <span class="agenda-time" dir="ltr">{format!("{}–{}", item.starts_at, item.ends_at)}</span>
-                                    <span class="agenda-what">{item_title(locale, &item)}</span>
+                                    <span class="agenda-what">
+                                        {item_title(locale, &item)}
+                                        {item.new.then(|| view! { " " <span class="new-mark" data-testid="new-mark">{td_string!(locale, schedule_new)}</span> })}
+                                    </span>
                                     {item.location.map(|place| view! { <span class="agenda-where">{place}</span> })}
                                 </li>
                             }).collect_view()}
@@ -347,7 +352,17 @@ fn Reports(
     })
 }
 
-/// "Praktik 8,00 h · Språkundervisning 3,25 h": the activities with any hours.
+/// "8 h 30 min": hours and minutes rather than decimal hours, which read the same in every
+/// language the page speaks.
+fn duration(minutes: i64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (hours, 0) => format!("{hours} h"),
+        (0, minutes) => format!("{minutes} min"),
+        (hours, minutes) => format!("{hours} h {minutes} min"),
+    }
+}
+
+/// "Praktik 8 h 30 min · Språkundervisning 3 h 15 min": the activities with any hours.
 fn activity_hours(locale: Locale, minutes: &[i64; 4]) -> String {
     let names = [
         td_string!(locale, report_workplace),
@@ -359,10 +374,10 @@ fn activity_hours(locale: Locale, minutes: &[i64; 4]) -> String {
         .iter()
         .zip(minutes)
         .filter(|(_, minutes)| **minutes > 0)
-        .map(|(name, minutes)| format!("{name} {} h", lotsa_core::report::hours(*minutes)))
+        .map(|(name, minutes)| format!("{name} {}", duration(*minutes)))
         .collect();
     if parts.is_empty() {
-        "0 h".to_owned()
+        duration(0)
     } else {
         parts.join(" · ")
     }
@@ -437,6 +452,14 @@ fn map_link(address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_hours_and_minutes() {
+        assert_eq!(duration(510), "8 h 30 min");
+        assert_eq!(duration(480), "8 h");
+        assert_eq!(duration(45), "45 min");
+        assert_eq!(duration(0), "0 h");
+    }
 
     #[test]
     fn a_map_link_searches_for_the_address() {

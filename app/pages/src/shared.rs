@@ -92,10 +92,12 @@ fn Languages(locale: Locale, path: &'static str) -> impl IntoView {
     }
 }
 
+/// The sign-out form. Signing out drops what waits on the phone to be sent, so the page's
+/// script asks first when something waits (`data-waiting-warning`).
 #[component]
 pub fn SignOut(locale: Locale) -> impl IntoView {
     view! {
-        <form method="post" action=SIGN_OUT_FORM_PATH class="sign-out-form">
+        <form method="post" action=SIGN_OUT_FORM_PATH class="sign-out-form" data-waiting-warning=td_string!(locale, sign_out_waiting)>
             <button class="link" type="submit" data-testid="sign-out">{td_string!(locale, sign_out)}</button>
         </form>
     }

@@ -115,7 +115,8 @@ fn Day(shown: SupervisorDay) -> impl IntoView {
     let open: Vec<String> = shown
         .expected
         .iter()
-        .filter(|expected| expected.confirmed.is_none())
+        // Someone who reported an absence is not confirmed as here with the others.
+        .filter(|expected| expected.confirmed.is_none() && !expected.reported_absent)
         .map(|expected| expected.participant.clone())
         .collect();
     let has_come = day <= today;

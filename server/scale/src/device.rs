@@ -290,12 +290,26 @@ impl Device {
         let (first, last) = attendance_days(&placement, today).expect("kept only with days");
         let span = (last - first).num_days() as usize + 1;
         let day = first + Days::new(self.rng.below(span) as u64);
-        let status = ["present", "present", "part_of_day", "absent"][self.rng.below(4)];
-        let data = json!({
+        let mut data = json!({
             "id": Attendance::id_for(placement.participant_id, day),
             "participant_id": placement.participant_id, "placement_id": placement.id,
-            "day": day, "status": status,
+            "day": day, "status": "present",
         });
+        // A day not as planned says why, and part of a day when (after the planned start).
+        match self.rng.below(4) {
+            2 => {
+                data["status"] = json!("part_of_day");
+                data["planned_start"] = json!("08:00");
+                data["planned_end"] = json!("16:00");
+                data["arrived_at"] = json!("08:40");
+                data["reason"] = json!("transport");
+            }
+            3 => {
+                data["status"] = json!("absent");
+                data["reason"] = json!("ill");
+            }
+            _ => {}
+        }
         Record::parse(Kind::Attendance, data).expect("the bench's attendance is valid")
     }
 

@@ -238,9 +238,9 @@ pub async fn reopen(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Stores the participant's attestation of `month`, if `seen` is the digest of the report as
-/// it is now (the participant attests what they saw, not what changed since); whether it was
-/// stored.
+/// Stores the participant's attestation of `month`, if the month has ended and `seen` is the
+/// digest of the report as it is now (the participant attests what they saw, not what changed
+/// since); whether it was stored.
 pub(crate) async fn attest(
     state: &AppState,
     caller: &Caller,
@@ -249,6 +249,9 @@ pub(crate) async fn attest(
     month: Month,
     seen: &str,
 ) -> Result<bool, ApiError> {
+    if month.last_day() >= caller.today {
+        return Ok(false);
+    }
     let sources = Sources::load(state, caller, participant).await?;
     let report = sources.report(month, caller.today);
     let digest = digest(&report);
@@ -392,7 +395,7 @@ pub async fn deviations(
                     .map(|reason| reason.code())
                     .unwrap_or_default()
                     .to_owned(),
-                day.note.as_str().to_owned(),
+                spreadsheet_safe(day.note.as_str()),
             ])?;
         }
         Ok(())
@@ -415,6 +418,16 @@ pub async fn deviations(
     ))
 }
 
+/// A free text as a CSV cell a spreadsheet shows as text: one that starts like a formula is
+/// prefixed with an apostrophe.
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Hours per activity in words for the PDF's header line.
 pub fn activity_heading(activity: Activity) -> &'static str {
     match activity {
@@ -428,4 +441,16 @@ pub fn activity_heading(activity: Activity) -> &'static str {
 /// `hours` for the PDF, with a decimal comma as Swedish writes it.
 pub fn swedish_hours(minutes: i64) -> String {
     hours(minutes).replace('.', ",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn a_note_that_starts_like_a_formula_stays_text_in_a_spreadsheet() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("-1"), "'-1");
+        assert_eq!(spreadsheet_safe("Bussen kom inte."), "Bussen kom inte.");
+    }
 }

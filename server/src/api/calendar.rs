@@ -243,7 +243,11 @@ pub async fn feed(
         shown.push(*stored);
     }
     state.db.log_access(&caller.reads(shown)).await?;
-    let body = feed_text(&entries, Locale::sv, Utc::now());
+    // A calendar app carries no cookie: the feed speaks the language kept on the account.
+    let locale = crate::schedule_page::account_language(&state, &link.user_id)
+        .await?
+        .unwrap_or_default();
+    let body = feed_text(&entries, locale, Utc::now());
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,

@@ -291,6 +291,51 @@ macro_rules! impl_database {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn set_user_language(
+                &self,
+                user_id: &str,
+                language: &str,
+            ) -> Result<(), $crate::db::DbError> {
+                sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(language)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn user_language(
+                &self,
+                user_id: &str,
+            ) -> Result<Option<String>, $crate::db::DbError> {
+                let language: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
+                        .bind(user_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(language.flatten())
+            }
+
+            async fn see_schedule(
+                &self,
+                user_id: &str,
+                version: i64,
+            ) -> Result<Option<i64>, $crate::db::DbError> {
+                let mut tx = self.pool.begin().await?;
+                let before: Option<Option<i64>> =
+                    sqlx::query_scalar("SELECT schedule_seen_version FROM users WHERE id = $1")
+                        .bind(user_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                sqlx::query("UPDATE users SET schedule_seen_version = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(before.flatten())
+            }
+
             async fn attest_month(
                 &self,
                 attestation: &$crate::db::Attestation,
@@ -308,8 +353,13 @@ macro_rules! impl_database {
                 .bind(&attestation.digest)
                 .bind(&attestation.report)
                 .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                .await;
+                match done {
+                    Ok(done) => Ok(done.rows_affected() == 1),
+                    // Another request attested the month first.
+                    Err(error) if $crate::db::accounts::is_unique_violation(&error) => Ok(false),
+                    Err(error) => Err(error.into()),
+                }
             }
 
             async fn month_attestation(

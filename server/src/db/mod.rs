@@ -115,6 +115,16 @@ pub trait Database: RecordStore + Send + Sync + 'static {
         participant_id: uuid::Uuid,
     ) -> Result<bool, DbError>;
 
+    /// Keeps the language the user chose on their account.
+    async fn set_user_language(&self, user_id: &str, language: &str) -> Result<(), DbError>;
+
+    /// The language the user chose, if they did.
+    async fn user_language(&self, user_id: &str) -> Result<Option<String>, DbError>;
+
+    /// Notes that the participant was shown their schedule up to record version `version`,
+    /// and answers the version noted before (none on the first visit).
+    async fn see_schedule(&self, user_id: &str, version: i64) -> Result<Option<i64>, DbError>;
+
     /// Stores a participant's attestation of a month's report, unless the month is attested
     /// and not reopened; whether it was stored.
     async fn attest_month(&self, attestation: &Attestation) -> Result<bool, DbError>;

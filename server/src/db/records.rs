@@ -844,6 +844,9 @@ macro_rules! impl_record_store {
                         context.month_attested =
                             Self::month_attested(conn, attendance.participant_id, attendance.day)
                                 .await?;
+                        context.placement =
+                            Self::live_record(conn, Kind::Placement, attendance.placement_id)
+                                .await?;
                     }
                     if change.kind() == Kind::Participant && context.existing.is_some() {
                         let count: i64 = sqlx::query_scalar(

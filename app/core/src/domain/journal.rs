@@ -313,6 +313,7 @@ impl Attendance {
         let actual = self.arrived_at.is_some() || self.left_at.is_some();
         match self.status {
             AttendanceStatus::Present if self.reason.is_some() => return incomplete("reason"),
+            AttendanceStatus::Present if actual => return incomplete("arrived_at"),
             AttendanceStatus::Present => {}
             AttendanceStatus::Absent if actual => return incomplete("arrived_at"),
             AttendanceStatus::PartOfDay if !actual => return incomplete("arrived_at"),
@@ -328,6 +329,14 @@ impl Attendance {
         }
         if self.reason == Some(AttendanceReason::Other) && self.note.as_str().trim().is_empty() {
             return incomplete("note");
+        }
+        // Part of a day is later than planned in, or earlier than planned out: it never adds
+        // hours the plan did not have.
+        if self.arrived_at.zip(self.planned_start).is_some_and(|(came, planned)| came <= planned) {
+            return incomplete("arrived_at");
+        }
+        if self.left_at.zip(self.planned_end).is_some_and(|(went, planned)| went >= planned) {
+            return incomplete("left_at");
         }
         let came = self.arrived_at.or(self.planned_start);
         let went = self.left_at.or(self.planned_end);
@@ -556,5 +565,79 @@ mod tests {
             { "area": "teamwork", "rating": "needs_support" },
         ]));
         assert_eq!(twice.validate().unwrap_err().field, "ratings");
+    }
+
+    fn attendance(fields: serde_json::Value) -> Result<Attendance, RecordError> {
+        let participant = Uuid::from_u128(1);
+        let day: NaiveDate = "2026-12-07".parse().unwrap();
+        let mut data = json!({ "id": Attendance::id_for(participant, day), "participant_id": participant,
+            "placement_id": Uuid::from_u128(2), "day": day,
+            "planned_start": "08:00", "planned_end": "16:00" });
+        data.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        let attendance: Attendance = serde_json::from_value(data).unwrap();
+        attendance.validate().map(|()| attendance)
+    }
+
+    fn refusal(fields: serde_json::Value) -> Refusal {
+        attendance(fields).unwrap_err().refusal
+    }
+
+    #[test]
+    fn a_day_that_did_not_go_as_planned_says_how_and_why() {
+        assert!(attendance(json!({ "status": "present" })).is_ok());
+        assert!(attendance(json!({ "status": "absent", "reason": "ill" })).is_ok());
+        let late = json!({ "status": "part_of_day", "arrived_at": "08:20", "reason": "transport" });
+        assert!(attendance(late).is_ok());
+        let early = json!({ "status": "part_of_day", "left_at": "15:00", "reason": "ill" });
+        assert!(attendance(early).is_ok());
+        let incomplete = [
+            json!({ "status": "absent" }),
+            json!({ "status": "present", "reason": "ill" }),
+            json!({ "status": "present", "arrived_at": "08:00" }),
+            json!({ "status": "absent", "reason": "ill", "arrived_at": "09:00" }),
+            json!({ "status": "part_of_day", "reason": "ill" }),
+            json!({ "status": "part_of_day", "arrived_at": "09:00" }),
+            json!({ "status": "absent", "reason": "other" }),
+            json!({ "status": "part_of_day", "arrived_at": "09:00", "reason": "ill", "planned_start": null }),
+            // Earlier in or later out than planned adds hours the plan did not have.
+            json!({ "status": "part_of_day", "arrived_at": "07:00", "reason": "ill" }),
+            json!({ "status": "part_of_day", "left_at": "17:00", "reason": "ill" }),
+        ];
+        for fields in incomplete {
+            assert_eq!(refusal(fields.clone()), Refusal::AttendanceIncomplete, "{fields}");
+        }
+        let moved = json!({ "status": "absent", "reason": "other", "note": "Flyttade." });
+        assert!(attendance(moved).is_ok());
+        let backwards = json!({ "status": "part_of_day", "arrived_at": "12:00", "left_at": "11:00",
+            "reason": "ill" });
+        assert_eq!(refusal(backwards), Refusal::EndsAtNotAfterStartsAt);
+    }
+
+    #[test]
+    fn more_than_fifteen_minutes_late_or_early_or_absent_is_a_deviation() {
+        let day = |fields| attendance(fields).unwrap().deviation();
+        assert_eq!(day(json!({ "status": "present" })), None);
+        let on_time = json!({ "status": "part_of_day", "arrived_at": "08:15", "reason": "transport" });
+        assert_eq!(day(on_time), None);
+        let late = json!({ "status": "part_of_day", "arrived_at": "08:20", "left_at": "15:30",
+            "reason": "transport" });
+        assert_eq!(
+            day(late),
+            Some(Deviation { absent: false, late_minutes: Some(20), early_minutes: Some(30) })
+        );
+        assert!(day(json!({ "status": "absent", "reason": "child_ill" })).unwrap().absent);
+    }
+
+    #[test]
+    fn attendance_is_not_confirmed_ahead() {
+        let confirmed = attendance(json!({ "status": "present" })).unwrap();
+        assert!(confirmed.happened_by(confirmed.day).is_ok());
+        let yesterday = confirmed.day.pred_opt().unwrap();
+        assert_eq!(
+            confirmed.happened_by(yesterday).unwrap_err().refusal,
+            Refusal::AttendanceInTheFuture
+        );
     }
 }
