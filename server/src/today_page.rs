@@ -48,7 +48,11 @@ impl Visitor {
             Err(sign_in) => return Ok(Err(sign_in)),
         };
         match caller.viewer.own_supervisor() {
-            Some(supervisor) => Ok(Ok(Self { caller, supervisor })),
+            Some(supervisor) => Ok(Ok(Self {
+                user,
+                caller,
+                supervisor,
+            })),
             None => Ok(Err(Redirect::to(start_page(&user.roles)).into_response())),
         }
     }

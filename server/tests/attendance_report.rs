@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::programme::{put_record, sign_in_on_the_page, signed_in, Programme, Side};
+use common::programme::{page_text, put_record, sign_in_on_the_page, signed_in, Programme, Side};
 use common::TestApp;
 use lotsa_core::domain::Attendance;
 use lotsa_core::report::Month;
@@ -63,12 +63,22 @@ async fn here_on_the_last_day_of_last_month(app: &TestApp, programme: &Programme
     placement["starts_on"] = json!(day - chrono::Days::new(14));
     let cm = signed_in(app, "cm1").await;
     let response = put_record(app, &cm, "placement", &placement).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
     shift_on(app, programme, day).await;
     let sup = signed_in(app, "sup").await;
     let here = attendance(programme, day, json!({ "status": "present" }));
     let response = put_record(app, &sup, "attendance", &here).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
     day
 }
 
@@ -119,7 +129,10 @@ async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it
         .find(|line| line.starts_with(&day.to_string()))
         .expect("the confirmed day is in the report");
     assert!(day_line.starts_with(&format!("{day},8.00,")), "{day_line}");
-    assert!(csv.lines().last().unwrap().starts_with("total,8.00,"), "{csv}");
+    assert!(
+        csv.lines().last().unwrap().starts_with("total,8.00,"),
+        "{csv}"
+    );
     assert!(
         app.database.count("SELECT COUNT(*) FROM access_log").await > logged_before,
         "the download is in the access log"
@@ -130,12 +143,15 @@ async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it
     assert!(text.contains(&format!("Närvarorapport {month}")), "{text}");
     assert!(text.contains("Deltagare: Amina Deltagare"), "{text}");
     assert!(text.contains("Arbetsplatsförlagt lärande"), "{text}");
-    assert!(text.contains(&day.to_string()) && text.contains("8,00"), "{text}");
+    assert!(
+        text.contains(&day.to_string()) && text.contains("8,00"),
+        "{text}"
+    );
     assert!(text.contains("Inte intygad av deltagaren."), "{text}");
 
     // The participant reads last month on their page and attests it as shown.
     let (part, _) = sign_in_on_the_page(&app, "part").await;
-    let html = part.get(app.url("/schedule")).send().await.unwrap().text().await.unwrap();
+    let html = page_text(&part, &app, "/schedule").await;
     let report = html
         .split("data-testid=\"month-report\"")
         .find(|part| part.contains(&format!("data-month=\"{month}\"")))
@@ -169,7 +185,11 @@ async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it
             .await
             .unwrap();
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{month}");
-        assert!(refused.text().await.unwrap().contains("data-testid=\"report-refused\""));
+        assert!(refused
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"report-refused\""));
     }
     for _ in 0..2 {
         let response = part
@@ -189,16 +209,23 @@ async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it
         .count("SELECT COUNT(*) FROM attendance_attestations WHERE reopened_at IS NULL")
         .await;
     assert_eq!(stored, 1);
-    let html = part.get(app.url("/schedule")).send().await.unwrap().text().await.unwrap();
+    let html = page_text(&part, &app, "/schedule").await;
     assert!(html.contains("data-testid=\"report-attested\""));
     let text = pdf_text(&download(&cm, &app, &pdf_path).await.1);
     assert!(text.contains("Intygad av deltagaren"), "{text}");
-    assert!(text.contains(&digest), "the PDF names the attested report's digest: {text}");
+    assert!(
+        text.contains(&digest),
+        "the PDF names the attested report's digest: {text}"
+    );
 
     // The attested month is locked: the supervisor's correction and deletion are refused, on
     // the page too.
     let sup = signed_in(&app, "sup").await;
-    let absent = attendance(&programme, day, json!({ "status": "absent", "reason": "ill" }));
+    let absent = attendance(
+        &programme,
+        day,
+        json!({ "status": "absent", "reason": "ill" }),
+    );
     let response = put_record(&app, &sup, "attendance", &absent).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: Value = response.json().await.unwrap();
@@ -224,7 +251,10 @@ async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(response.text().await.unwrap().contains("intygat"), "the page says why");
+    assert!(
+        response.text().await.unwrap().contains("intygat"),
+        "the page says why"
+    );
 
     // Only the case manager (or the leader) reopens it; the attested version is kept.
     let reopen = format!(
@@ -232,11 +262,19 @@ async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it
         programme.participant_a
     );
     let response = sup.post(app.url(&reopen)).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND, "not the supervisor's to reopen");
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "not the supervisor's to reopen"
+    );
     let response = cm.post(app.url(&reopen)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let response = cm.post(app.url(&reopen)).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::CONFLICT, "nothing left to reopen");
+    assert_eq!(
+        response.status(),
+        StatusCode::CONFLICT,
+        "nothing left to reopen"
+    );
     let kept = app
         .database
         .count("SELECT COUNT(*) FROM attendance_attestations WHERE reopened_at IS NOT NULL")
@@ -244,7 +282,7 @@ async fn the_case_manager_downloads_last_month_the_participant_attests_it_and_it
     assert_eq!(kept, 1, "the attested version stays");
     let response = put_record(&app, &sup, "attendance", &absent).await;
     assert_eq!(response.status(), StatusCode::OK, "open again");
-    let html = part.get(app.url("/schedule")).send().await.unwrap().text().await.unwrap();
+    let html = page_text(&part, &app, "/schedule").await;
     assert!(
         html.contains("data-testid=\"attest\""),
         "the month needs a new attestation"

@@ -340,7 +340,8 @@ async fn an_absence_reported_on_the_page_is_stored_once_and_bad_input_changes_no
 }
 
 #[tokio::test]
-async fn the_language_a_participant_chooses_is_kept_on_the_account_for_a_new_device_and_the_calendar() {
+async fn the_language_a_participant_chooses_is_kept_on_the_account_for_a_new_device_and_the_calendar(
+) {
     let app = TestApp::spawn().await;
     Programme::create(&app).await;
     let (part, _) = sign_in_on_the_page(&app, "part").await;
@@ -361,7 +362,11 @@ async fn the_language_a_participant_chooses_is_kept_on_the_account_for_a_new_dev
         .text()
         .await
         .unwrap();
-    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\""), "{}", &html[..200]);
+    assert!(
+        html.contains("<html lang=\"ar\" dir=\"rtl\""),
+        "{}",
+        &html[..200]
+    );
 
     // The calendar app carries no cookie at all: the feed speaks the account's language too.
     let api = signed_in(&app, "part").await;
@@ -400,7 +405,10 @@ async fn what_the_case_manager_changed_since_the_last_visit_is_marked_as_new_onc
             .await
             .unwrap()
     };
-    assert!(!page().await.contains("data-testid=\"new-mark\""), "a first visit marks nothing");
+    assert!(
+        !page().await.contains("data-testid=\"new-mark\""),
+        "a first visit marks nothing"
+    );
 
     let cm = signed_in(&app, "cm1").await;
     let meeting = json!({
@@ -409,13 +417,29 @@ async fn what_the_case_manager_changed_since_the_last_visit_is_marked_as_new_onc
         "title": "Trepartssamtal", "date": programme.today + chrono::Days::new(1),
         "starts_at": "13:00", "ends_at": "14:00",
     });
-    assert_eq!(put_record(&app, &cm, "schedule_event", &meeting).await.status(), StatusCode::OK);
+    assert_eq!(
+        put_record(&app, &cm, "schedule_event", &meeting)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let html = page().await;
-    assert_eq!(html.matches("data-testid=\"new-mark\"").count(), 1, "{html}");
+    assert_eq!(
+        html.matches("data-testid=\"new-mark\"").count(),
+        1,
+        "{html}"
+    );
     let marked = html.split("data-testid=\"new-mark\"").next().unwrap();
     assert!(
-        marked.rsplit("agenda-item").next().unwrap().contains("Trepartssamtal"),
+        marked
+            .rsplit("agenda-item")
+            .next()
+            .unwrap()
+            .contains("Trepartssamtal"),
         "the new meeting is the one marked"
     );
-    assert!(!page().await.contains("data-testid=\"new-mark\""), "seen: no longer new");
+    assert!(
+        !page().await.contains("data-testid=\"new-mark\""),
+        "seen: no longer new"
+    );
 }

@@ -331,6 +331,18 @@ pub async fn sign_in_on_the_page(app: &TestApp, username: &str) -> (reqwest::Cli
     (client, location)
 }
 
+/// The text of the page at `path`, as `client` is shown it.
+pub async fn page_text(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 impl Programme {
     /// The fixture's placement of `participant`.
     pub fn placement_of(&self, participant: Uuid) -> Uuid {

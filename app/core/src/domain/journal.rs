@@ -332,10 +332,18 @@ impl Attendance {
         }
         // Part of a day is later than planned in, or earlier than planned out: it never adds
         // hours the plan did not have.
-        if self.arrived_at.zip(self.planned_start).is_some_and(|(came, planned)| came <= planned) {
+        if self
+            .arrived_at
+            .zip(self.planned_start)
+            .is_some_and(|(came, planned)| came <= planned)
+        {
             return incomplete("arrived_at");
         }
-        if self.left_at.zip(self.planned_end).is_some_and(|(went, planned)| went >= planned) {
+        if self
+            .left_at
+            .zip(self.planned_end)
+            .is_some_and(|(went, planned)| went >= planned)
+        {
             return incomplete("left_at");
         }
         let came = self.arrived_at.or(self.planned_start);
@@ -606,7 +614,11 @@ mod tests {
             json!({ "status": "part_of_day", "left_at": "17:00", "reason": "ill" }),
         ];
         for fields in incomplete {
-            assert_eq!(refusal(fields.clone()), Refusal::AttendanceIncomplete, "{fields}");
+            assert_eq!(
+                refusal(fields.clone()),
+                Refusal::AttendanceIncomplete,
+                "{fields}"
+            );
         }
         let moved = json!({ "status": "absent", "reason": "other", "note": "Flyttade." });
         assert!(attendance(moved).is_ok());
@@ -619,15 +631,24 @@ mod tests {
     fn more_than_fifteen_minutes_late_or_early_or_absent_is_a_deviation() {
         let day = |fields| attendance(fields).unwrap().deviation();
         assert_eq!(day(json!({ "status": "present" })), None);
-        let on_time = json!({ "status": "part_of_day", "arrived_at": "08:15", "reason": "transport" });
+        let on_time =
+            json!({ "status": "part_of_day", "arrived_at": "08:15", "reason": "transport" });
         assert_eq!(day(on_time), None);
         let late = json!({ "status": "part_of_day", "arrived_at": "08:20", "left_at": "15:30",
             "reason": "transport" });
         assert_eq!(
             day(late),
-            Some(Deviation { absent: false, late_minutes: Some(20), early_minutes: Some(30) })
+            Some(Deviation {
+                absent: false,
+                late_minutes: Some(20),
+                early_minutes: Some(30)
+            })
         );
-        assert!(day(json!({ "status": "absent", "reason": "child_ill" })).unwrap().absent);
+        assert!(
+            day(json!({ "status": "absent", "reason": "child_ill" }))
+                .unwrap()
+                .absent
+        );
     }
 
     #[test]
