@@ -14,9 +14,17 @@ document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!form.dataset.waitingWarning || form.dataset.asked || !("caches" in window)) return;
   event.preventDefault();
-  const waiting = (await (await caches.open("lotsa.outbox")).keys()).length > 0;
-  if (!waiting || window.confirm(form.dataset.waitingWarning)) {
+  let go = true;
+  try {
+    const waiting =
+      (await caches.has("lotsa.outbox")) && (await (await caches.open("lotsa.outbox")).keys()).length > 0;
+    go = !waiting || window.confirm(form.dataset.waitingWarning);
+  } catch (unreadable) {
+    // Nothing can be known of what waits: signing out goes ahead, as it would without this.
+  }
+  if (go) {
     form.dataset.asked = "yes";
-    form.requestSubmit();
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
   }
 });

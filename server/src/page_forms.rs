@@ -45,12 +45,19 @@ pub async fn sign_in(
         let user = auth::authenticate(&state, peer, request).await?;
         auth::end_carried_session(&state, &headers).await?;
         let cookies = auth::start_session(&state, &user).await?;
-        // A new device speaks the language the account chose.
-        let language = state
-            .db
-            .user_language(&user.id)
-            .await?
-            .map(|language| (header::SET_COOKIE, language_code_cookie(&language)));
+        // A language chosen on this device (on the sign-in page, say) goes to the account; a
+        // device with none speaks the account's.
+        let language = match device_language(&headers) {
+            Some(chosen) => {
+                state.db.set_user_language(&user.id, &chosen).await?;
+                None
+            }
+            None => state
+                .db
+                .user_language(&user.id)
+                .await?
+                .map(|language| (header::SET_COOKIE, language_code_cookie(&language))),
+        };
         let start = crate::schedule_page::page_start(&state, &user).await?;
         Ok::<_, ApiError>((cookies, language, start))
     };
@@ -76,6 +83,22 @@ pub async fn sign_in(
     }
 }
 
+/// The language this device chose (its language cookie), if it is one Lotsa speaks.
+fn device_language(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookies| lotsa_core::domain::cookie_value(cookies, app::app::LANGUAGE_COOKIE))
+        .filter(|chosen| is_language(chosen))
+        .map(str::to_owned)
+}
+
+/// One of the app's languages, or the participants' pages' (which include them).
+fn is_language(code: &str) -> bool {
+    code.parse::<Locale>().is_ok() || code.parse::<lotsa_pages::i18n::Locale>().is_ok()
+}
+
 #[derive(Deserialize)]
 pub struct LanguageChoice {
     to: String,
@@ -94,11 +117,8 @@ pub async fn choose_language(
     let Ok(Query(choice)) = choice else {
         return (StatusCode::BAD_REQUEST, "name a language: ?to=sv or ?to=en").into_response();
     };
-    // The app's languages, and the participant's pages' (which include them).
     let chosen = choice.to.trim();
-    let known =
-        chosen.parse::<Locale>().is_ok() || chosen.parse::<lotsa_pages::i18n::Locale>().is_ok();
-    if !known {
+    if !is_language(chosen) {
         return (
             StatusCode::BAD_REQUEST,
             "unknown language: choose sv, en, ar, so, ti, fa-AF or uk",

@@ -98,7 +98,24 @@ async function sendWaiting() {
     }
     if (new URL(response.url).pathname === "/login") return;
     if (response.status < 500) await outbox.delete(key);
+    // Refused (the page the server answered says why, but nobody saw it): the next page says
+    // that something kept on the phone was not saved.
+    if (response.status >= 400 && response.status < 500) {
+      await (await caches.open(REFUSED)).put(key, new Response(""));
+    }
   }
+}
+
+// Forms sent from the outbox that the server refused, until a page has said so.
+const REFUSED = "lotsa.outbox-refused";
+
+async function withRefusedNote(response) {
+  const refused = await caches.open(REFUSED);
+  const keys = await refused.keys();
+  if (keys.length === 0) return response;
+  await Promise.all(keys.map((key) => refused.delete(key)));
+  const html = (await response.text()).replace("hidden data-outbox-refused", "data-outbox-refused");
+  return new Response(html, { status: response.status, headers: response.headers });
 }
 
 async function waitingForms() {
@@ -126,7 +143,7 @@ async function withWaitingNote(page) {
 // report sent later under someone else's session is refused by the server: the form names
 // whose page it came from.)
 async function forgetPersonalPages({ andWaiting = false } = {}) {
-  if (andWaiting) await caches.delete(OUTBOX);
+  if (andWaiting) await Promise.all([caches.delete(OUTBOX), caches.delete(REFUSED)]);
   for (const name of await caches.keys()) {
     if (!name.startsWith(CACHE_PREFIX)) continue;
     const cache = await caches.open(name);
@@ -239,11 +256,13 @@ async function navigate(request, url) {
   }
   if (personal) {
     // The server sent the visitor elsewhere (to sign in, to their own start page): whoever's
-    // page was kept is not theirs. A page it refused (a wrong day) leaves the kept ones be.
-    if (response.redirected) {
+    // page was kept is not theirs. A navigation's redirect comes back opaque (its mode is
+    // manual). A page it refused (a wrong day) leaves the kept ones be.
+    if (response.redirected || response.type === "opaqueredirect") {
       await forgetPersonalPages();
     } else if (response.ok) {
       await cache.put(address, response.clone());
+      return withRefusedNote(response);
     }
   } else if (response.ok && SHELL.includes(address)) {
     await cache.put(address, response.clone());

@@ -326,3 +326,35 @@ async fn a_supervisor_cannot_confirm_a_day_at_another_supervisors_placement_thro
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], "attendance_outside_placement", "{body}");
 }
+
+#[tokio::test]
+async fn all_here_leaves_out_someone_who_reported_an_absence_and_far_days_are_refused() {
+    let app = TestApp::spawn().await;
+    let programme = Programme::create(&app).await;
+    shifts_today(&app, &programme).await;
+    let part = signed_in(&app, "part").await;
+    let sick = json!({
+        "id": Uuid::new_v4(), "participant_id": programme.participant_a,
+        "first_day": programme.today, "last_day": programme.today, "reason": "ill",
+    });
+    assert_eq!(put_record(&app, &part, "absence", &sick).await.status(), StatusCode::OK);
+    let (sup, _) = sign_in_on_the_page(&app, "sup").await;
+    let (_, html) = page(&sup, &app, "/today").await;
+    assert!(html.contains("data-testid=\"reported-absent\""));
+    assert!(!html.contains("data-testid=\"all-here\""), "nobody left to confirm as here");
+
+    let everyone = vec![
+        ("supervisor".to_owned(), programme.supervisor_a.to_string()),
+        ("day".to_owned(), programme.today.to_string()),
+        ("participant".to_owned(), programme.participant_a.to_string()),
+    ];
+    let response = post(&sup, &app, "/today/all-here", &everyone).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(attendance_today(&app, &programme).await, None, "not confirmed as here");
+
+    let far = (programme.today - chrono::Days::new(400)).to_string();
+    let (status, _) = page(&sup, &app, &format!("/today?day={far}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = page(&sup, &app, "/today?day=+262142-12-31").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

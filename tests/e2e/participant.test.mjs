@@ -203,3 +203,26 @@ test("sick today in one tap with no network: the phone keeps it, says so, and se
     assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
   });
 });
+
+test("a session that ends elsewhere leaves no schedule to open offline once the server has said so", async () => {
+  await withPage(async (page, errors, context) => {
+    await signInAsParticipant(page);
+    await controlledBy(page);
+    await page.reload();
+    await page.getByTestId("schedule-greeting").waitFor();
+    // The session ends on the server (signed out on another tab, or expired): the browser's
+    // cookies go with this request, which the service worker does not see.
+    const ended = await page.request.post(`${demo.url}/api/v1/auth/logout`, {
+      headers: { origin: demo.url },
+    });
+    assert.ok(ended.ok(), `${ended.status()}`);
+    await page.goto(`${demo.url}/schedule`);
+    await page.getByTestId("login-form").waitFor();
+
+    await context.setOffline(true);
+    await page.goto(`${demo.url}/schedule`);
+    await page.getByTestId("login-form").waitFor();
+    assert.equal(await page.getByTestId("schedule-greeting").count(), 0, "the kept schedule is gone");
+    assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
+  });
+});

@@ -30,10 +30,10 @@ after(async () => {
 });
 
 /**
- * Three new participants of handlaggare1, placed with the demo supervisor and expected at the
- * workplace today 08:00–16:00 (whatever weekday today is): their ids by first name.
+ * New participants of handlaggare1 (`[first, last]` names), placed with the demo supervisor and
+ * expected at the workplace today 08:00–16:00 (whatever weekday today is): ids by first name.
  */
-async function threeExpectedToday() {
+async function expectedToday(names) {
   const supervisor = await apiAs(demo, "handledare");
   const [placed] = await (await supervisor.get("/api/v1/participants")).json();
   assert.ok(placed, "the demo supervisor has someone placed with them");
@@ -45,11 +45,7 @@ async function threeExpectedToday() {
   const me = (await (await coach.get("/api/v1/session")).json()).user.id;
   const today = swedishToday();
   const ids = {};
-  for (const [first, last] of [
-    ["Hodan", "Abdi"],
-    ["Mehari", "Tesfay"],
-    ["Oksana", "Koval"],
-  ]) {
+  for (const [first, last] of names) {
     const id = crypto.randomUUID();
     const put = async (kind, data) => {
       const saved = await coach.put(`/api/v1/records/${kind}/${data.id}`, { data });
@@ -115,7 +111,11 @@ async function signInOnThePage(page, username, start) {
 const row = (page, name) => page.getByTestId("expected-row").filter({ hasText: name });
 
 test("a supervisor confirms three participants with no network, one 20 minutes late; online they are sent once and the case manager sees the deviation", async () => {
-  const ids = await threeExpectedToday();
+  const ids = await expectedToday([
+    ["Hodan", "Abdi"],
+    ["Mehari", "Tesfay"],
+    ["Oksana", "Koval"],
+  ]);
   await withPage(async (page, errors, context) => {
     const code = [];
     page.on("request", (request) => {
@@ -292,5 +292,37 @@ test("the participant attests last month as the supervisor confirmed it; its CSV
     await theirs.getByTestId("save-deviation").click();
     await page.getByTestId("today-refused").waitFor();
     assert.match(await page.getByTestId("today-refused").textContent(), /intygat/);
+  });
+});
+
+test("a form kept offline that the server refuses when it is sent is not lost in silence: the page says so", async () => {
+  const ids = await expectedToday([["Samira", "Haddad"]]);
+  await withPage(async (page, errors, context) => {
+    await signInOnThePage(page, "handledare", "/today");
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve));
+      }
+    });
+    await context.setOffline(true);
+    // "Came later" with the planned times left as they were: nothing says what differed.
+    const samira = row(page, "Samira H.");
+    await samira.getByTestId("deviation").click();
+    await samira.locator("input[name=status][value=part_of_day]").check();
+    await samira.locator("select[name=reason]").selectOption("ill");
+    await samira.getByTestId("save-deviation").click();
+    await row(page, "Samira H.").getByTestId("row-waiting").waitFor();
+
+    await context.setOffline(false);
+    await page.goto(`${demo.url}/today`);
+    await page.getByTestId("outbox-refused").waitFor();
+    assert.match(await page.getByTestId("outbox-refused").textContent(), /godtogs inte/);
+    assert.equal(await row(page, "Samira H.").getAttribute("data-confirmed"), null, "nothing was saved");
+    assert.deepEqual(Object.values(await attendanceToday(ids)).map((records) => records.length), [0]);
+    await screenshot(page, "supervisor-refused");
+    await page.reload();
+    assert.equal(await page.getByTestId("outbox-refused").isVisible(), false, "said once");
+    assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
   });
 });

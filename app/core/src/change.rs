@@ -162,7 +162,7 @@ pub fn plan(
                 return Err(month_attested());
             }
             if let Record::Attendance(attendance) = existing {
-                at_placement(attendance, context, viewer, *programme)?;
+                supervisor_at_own_placement(attendance, context, viewer, *programme)?;
             }
             if kind == Kind::Participant && context.participant_records > 0 {
                 return Err(Rejection::Invalid(RecordError::rule(
@@ -251,34 +251,56 @@ fn at_placement(
     viewer: &Viewer,
     programme_id: Uuid,
 ) -> Result<(), Rejection> {
-    let outside = || {
-        Rejection::Invalid(RecordError::rule(
-            "placement_id",
-            Refusal::AttendanceOutsidePlacement,
-        ))
-    };
     let Some(Record::Placement(placement)) = &context.placement else {
-        return Err(outside());
+        return Err(outside_placement());
     };
     if placement.participant_id != attendance.participant_id
         || !placement.is_active_on(attendance.day)
     {
-        return Err(outside());
+        return Err(outside_placement());
     }
-    let relations = viewer.relations(
-        Entity::Participant(attendance.participant_id),
-        Some(programme_id),
-    );
-    let as_staff = relations.iter().any(|relation| {
-        matches!(
-            relation,
-            crate::access::Relation::CaseManager | crate::access::Relation::Leader
+    supervisor_at_own_placement(attendance, context, viewer, programme_id)
+}
+
+/// Someone who changes attendance only as a supervisor (not as the participant's case manager
+/// or the programme's leader) does so at their own placements only. Staff may also delete
+/// attendance whose placement is gone.
+fn supervisor_at_own_placement(
+    attendance: &crate::domain::Attendance,
+    context: &Context,
+    viewer: &Viewer,
+    programme_id: Uuid,
+) -> Result<(), Rejection> {
+    let as_staff = viewer
+        .relations(
+            Entity::Participant(attendance.participant_id),
+            Some(programme_id),
         )
-    });
-    if !as_staff && viewer.own_supervisor() != Some(placement.supervisor_id) {
-        return Err(outside());
+        .iter()
+        .any(|relation| {
+            matches!(
+                relation,
+                crate::access::Relation::CaseManager | crate::access::Relation::Leader
+            )
+        });
+    let own = match &context.placement {
+        Some(Record::Placement(placement)) => {
+            viewer.own_supervisor() == Some(placement.supervisor_id)
+        }
+        _ => false,
+    };
+    if as_staff || own {
+        Ok(())
+    } else {
+        Err(outside_placement())
     }
-    Ok(())
+}
+
+fn outside_placement() -> Rejection {
+    Rejection::Invalid(RecordError::rule(
+        "placement_id",
+        Refusal::AttendanceOutsidePlacement,
+    ))
 }
 
 /// The refusal of a change the user may not make. Someone who may not see the participant a
@@ -572,6 +594,25 @@ mod tests {
             today(),
         );
         assert_eq!(refusal(nowhere), Some(Refusal::AttendanceOutsidePlacement));
+
+        // Deleting: the supervisor at their own placement only; the case manager also where
+        // the placement is gone.
+        let day: NaiveDate = "2026-11-20".parse().unwrap();
+        let Change::Save(record) = confirm("2026-11-20", 61) else {
+            unreachable!()
+        };
+        let delete = Change::Delete {
+            kind: Kind::Attendance,
+            id: Attendance::id_for(PARTICIPANT, day),
+        };
+        let mut context = context_with(Some(*record));
+        context.placement = Some(placement(61, Uuid::from_u128(71)));
+        let theirs = plan(&supervisor, delete.clone(), &context, today());
+        assert_eq!(refusal(theirs), Some(Refusal::AttendanceOutsidePlacement));
+        context.placement = Some(placement(61, SUPERVISOR));
+        assert_eq!(refusal(plan(&supervisor, delete.clone(), &context, today())), None);
+        context.placement = None;
+        assert_eq!(refusal(plan(&case_manager(), delete, &context, today())), None);
     }
 
     #[test]

@@ -235,6 +235,7 @@ fn Absences(
             <p class="notice" hidden data-outbox-notice data-testid="absence-waiting">
                 {td_string!(locale, schedule_absence_waiting)}
             </p>
+            <crate::shared::OutboxRefused locale />
             {refused.then(|| view! {
                 <p class="notice" role="alert" data-testid="absence-refused">
                     {td_string!(locale, schedule_absence_refused)}

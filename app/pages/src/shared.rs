@@ -92,6 +92,17 @@ fn Languages(locale: Locale, path: &'static str) -> impl IntoView {
     }
 }
 
+/// Said once when a form kept on the phone and sent later was refused by the server (the
+/// service worker shows it: nothing of it was saved, and the user does it again).
+#[component]
+pub fn OutboxRefused(locale: Locale) -> impl IntoView {
+    view! {
+        <p class="notice" role="alert" hidden data-outbox-refused data-testid="outbox-refused">
+            {td_string!(locale, outbox_refused)}
+        </p>
+    }
+}
+
 /// The sign-out form. Signing out drops what waits on the phone to be sent, so the page's
 /// script asks first when something waits (`data-waiting-warning`).
 #[component]

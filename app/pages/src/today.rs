@@ -131,6 +131,7 @@ fn Day(shown: SupervisorDay) -> impl IntoView {
             <p class="notice" hidden data-outbox-notice data-testid="today-waiting">
                 {td_string!(locale, today_waiting_notice)}
             </p>
+            <crate::shared::OutboxRefused locale />
             {shown.refused.map(|refused| view! {
                 <p class="notice" role="alert" data-testid="today-refused">
                     {match refused {

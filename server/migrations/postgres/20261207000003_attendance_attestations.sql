@@ -12,6 +12,3 @@ CREATE TABLE attendance_attestations (
     reopened_by TEXT,
     PRIMARY KEY (participant_id, month, attested_at)
 );
--- At most one attestation of a month is in force, whatever requests race.
-CREATE UNIQUE INDEX attendance_attestations_in_force
-    ON attendance_attestations (participant_id, month) WHERE reopened_at IS NULL;

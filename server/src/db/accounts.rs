@@ -321,18 +321,20 @@ macro_rules! impl_database {
                 user_id: &str,
                 version: i64,
             ) -> Result<Option<i64>, $crate::db::DbError> {
-                let mut tx = self.pool.begin().await?;
                 let before: Option<Option<i64>> =
                     sqlx::query_scalar("SELECT schedule_seen_version FROM users WHERE id = $1")
                         .bind(user_id)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&self.pool)
                         .await?;
-                sqlx::query("UPDATE users SET schedule_seen_version = $2 WHERE id = $1")
-                    .bind(user_id)
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                // Never back: a slower request that saw less leaves a newer visit's mark.
+                sqlx::query(
+                    "UPDATE users SET schedule_seen_version = $2 WHERE id = $1 \
+                     AND (schedule_seen_version IS NULL OR schedule_seen_version < $2)",
+                )
+                .bind(user_id)
+                .bind(version)
+                .execute(&self.pool)
+                .await?;
                 Ok(before.flatten())
             }
 
