@@ -337,20 +337,33 @@ async fn all_here_leaves_out_someone_who_reported_an_absence_and_far_days_are_re
         "id": Uuid::new_v4(), "participant_id": programme.participant_a,
         "first_day": programme.today, "last_day": programme.today, "reason": "ill",
     });
-    assert_eq!(put_record(&app, &part, "absence", &sick).await.status(), StatusCode::OK);
+    assert_eq!(
+        put_record(&app, &part, "absence", &sick).await.status(),
+        StatusCode::OK
+    );
     let (sup, _) = sign_in_on_the_page(&app, "sup").await;
     let (_, html) = page(&sup, &app, "/today").await;
     assert!(html.contains("data-testid=\"reported-absent\""));
-    assert!(!html.contains("data-testid=\"all-here\""), "nobody left to confirm as here");
+    assert!(
+        !html.contains("data-testid=\"all-here\""),
+        "nobody left to confirm as here"
+    );
 
     let everyone = vec![
         ("supervisor".to_owned(), programme.supervisor_a.to_string()),
         ("day".to_owned(), programme.today.to_string()),
-        ("participant".to_owned(), programme.participant_a.to_string()),
+        (
+            "participant".to_owned(),
+            programme.participant_a.to_string(),
+        ),
     ];
     let response = post(&sup, &app, "/today/all-here", &everyone).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(attendance_today(&app, &programme).await, None, "not confirmed as here");
+    assert_eq!(
+        attendance_today(&app, &programme).await,
+        None,
+        "not confirmed as here"
+    );
 
     let far = (programme.today - chrono::Days::new(400)).to_string();
     let (status, _) = page(&sup, &app, &format!("/today?day={far}")).await;

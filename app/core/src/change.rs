@@ -610,9 +610,15 @@ mod tests {
         let theirs = plan(&supervisor, delete.clone(), &context, today());
         assert_eq!(refusal(theirs), Some(Refusal::AttendanceOutsidePlacement));
         context.placement = Some(placement(61, SUPERVISOR));
-        assert_eq!(refusal(plan(&supervisor, delete.clone(), &context, today())), None);
+        assert_eq!(
+            refusal(plan(&supervisor, delete.clone(), &context, today())),
+            None
+        );
         context.placement = None;
-        assert_eq!(refusal(plan(&case_manager(), delete, &context, today())), None);
+        assert_eq!(
+            refusal(plan(&case_manager(), delete, &context, today())),
+            None
+        );
     }
 
     #[test]
