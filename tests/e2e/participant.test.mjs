@@ -10,6 +10,8 @@ import {
   screenshot,
   accessibilityViolations,
   eventually,
+  apiAs,
+  openCaseload,
   DEMO_PASSWORD,
   PHONE,
 } from "./harness.mjs";
@@ -201,6 +203,27 @@ test("sick today in one tap with no network: the phone keeps it, says so, and se
     assert.equal(after.length, before + 1, "reached the server once");
     assert.equal(after.at(-1).data.reason, "ill");
     assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
+  });
+
+  // The participant's case manager sees it in the caseload's attention list.
+  const participantApi = await apiAs(demo, "deltagare");
+  const [me] = await (await participantApi.get("/api/v1/participants")).json();
+  await participantApi.dispose();
+  let caseManager;
+  for (const username of ["handlaggare1", "handlaggare2", "handlaggare3", "handlaggare4"]) {
+    const api = await apiAs(demo, username);
+    const id = (await (await api.get("/api/v1/session")).json()).user.id;
+    await api.dispose();
+    if (id === me.data.case_manager_id) caseManager = username;
+  }
+  assert.ok(caseManager, "the demo participant has a demo case manager");
+  await withPage(async (page) => {
+    await openCaseload(page, demo, caseManager);
+    const absent = page
+      .locator(`[data-testid=caseload] a[data-participant="${me.id}"]`)
+      .locator("[data-attention=absent-today]");
+    await absent.waitFor();
+    await screenshot(page, "caseload-absent-today");
   });
 });
 
