@@ -18,6 +18,7 @@ use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
+use lotsa_core::access::Viewer;
 use lotsa_core::agenda::agenda;
 use lotsa_core::change::Change;
 use lotsa_core::domain::{clock_text, stockholm_day, stockholm_time, Kind, Placement, Record};
@@ -67,18 +68,23 @@ pub async fn schedule(
     }
 }
 
-/// Who a request for a page comes from and what they may see, or, for nobody signed in, the
-/// way to the sign-in page.
-pub(crate) async fn page_caller(
+/// Who a request for a page comes from, what they may see, and the participant or supervisor
+/// record they are (`own`); or where to send anyone else: nobody to the sign-in page, someone
+/// who is no such record to their role's start page.
+pub(crate) async fn page_visitor(
     state: &AppState,
     peer: IpAddr,
     headers: &HeaderMap,
-) -> Result<Result<(User, Caller), Response>, ApiError> {
+    own: fn(&Viewer) -> Option<Uuid>,
+) -> Result<Result<(User, Caller, Uuid), Response>, ApiError> {
     let Some(user) = carried_user(state, headers).await? else {
         return Ok(Err(Redirect::to(SIGN_IN_PATH).into_response()));
     };
     let caller = Caller::load(state, &user, peer).await?;
-    Ok(Ok((user, caller)))
+    match own(&caller.viewer) {
+        Some(record) => Ok(Ok((user, caller, record))),
+        None => Ok(Err(Redirect::to(start_page(&user.roles)).into_response())),
+    }
 }
 
 /// The participant a request of these pages comes from, read once per request.
@@ -89,25 +95,17 @@ struct Visitor {
 }
 
 impl Visitor {
-    /// The participant signed in, or where to send anyone else: nobody to the sign-in page,
-    /// another role to its start page.
     async fn load(
         state: &AppState,
         peer: IpAddr,
         headers: &HeaderMap,
     ) -> Result<Result<Self, Response>, ApiError> {
-        let (user, caller) = match page_caller(state, peer, headers).await? {
-            Ok(found) => found,
-            Err(sign_in) => return Ok(Err(sign_in)),
-        };
-        match caller.viewer.own_participant() {
-            Some(participant) => Ok(Ok(Self {
-                user,
-                caller,
-                participant,
-            })),
-            None => Ok(Err(Redirect::to(start_page(&user.roles)).into_response())),
-        }
+        let found = page_visitor(state, peer, headers, Viewer::own_participant).await?;
+        Ok(found.map(|(user, caller, participant)| Self {
+            user,
+            caller,
+            participant,
+        }))
     }
 }
 
@@ -435,7 +433,7 @@ async fn gather(
         participant: participant.to_string(),
         absence_ids: [Uuid::new_v4().to_string(), Uuid::new_v4().to_string()],
         absence_refused: shown.absence_refused,
-        reports: month_reports(state, caller, participant).await?,
+        reports: month_reports(state, caller, participant, &Sources::of(&visible)).await?,
         report_refused: shown.report_refused,
     })
 }
@@ -447,8 +445,8 @@ async fn month_reports(
     state: &AppState,
     caller: &Caller,
     participant: Uuid,
+    sources: &Sources,
 ) -> Result<Vec<MonthReport>, ApiError> {
-    let sources = Sources::load(state, caller, participant).await?;
     let mut reports = Vec::new();
     for month in [Month::of(caller.today).previous()] {
         let report = sources.report(month, caller.today);

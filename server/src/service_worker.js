@@ -7,9 +7,8 @@ const CACHE_PREFIX = "lotsa-";
 // schedule): the worker then keeps only what such pages need, not the app's code, which a
 // participant's phone on mobile data has no use for.
 const PAGES_ONLY = new URL(self.location).searchParams.has("pages");
-// The app's code; the pages' own small script stays (it asks before a sign-out drops what waits).
-const APP_CODE = /\.(wasm|js)$/;
-const PAGES_SCRIPT = "/static-pages.js";
+// The app's code (the build's package): the pages' own script, outside it, stays.
+const APP_CODE = /^\/pkg\/.*\.(wasm|js)$/;
 // Pages with one person's data (the participant's schedule, the supervisor's days), kept under
 // their whole address for opening offline after a visit online; forgotten whenever someone
 // signs in or out on this device, or the server no longer knows the session.
@@ -18,7 +17,7 @@ const APP_PAGES = ["/", "/caseload"];
 
 self.addEventListener("install", (event) => {
   const files = PAGES_ONLY
-    ? SHELL.filter((url) => (url === PAGES_SCRIPT || !APP_CODE.test(url)) && !APP_PAGES.includes(url))
+    ? SHELL.filter((url) => !APP_CODE.test(url) && !APP_PAGES.includes(url))
     : SHELL;
   event.waitUntil(
     caches

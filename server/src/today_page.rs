@@ -8,13 +8,13 @@ use crate::api::records::{visible_records, Caller};
 use crate::api_error::ApiError;
 use crate::client_address::ClientAddress;
 use crate::db::{Narrow, StoredRecord, WriteOutcome};
-use crate::schedule_page::{chosen_language, page_caller};
+use crate::schedule_page::{chosen_language, page_visitor};
 use crate::startup::AppState;
-use app::screens::home::start_page;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Days, NaiveDate, Utc};
+use lotsa_core::access::Viewer;
 use lotsa_core::change::Change;
 use lotsa_core::domain::{
     clock_text, stockholm_time, Attendance, AttendanceReason, AttendanceStatus, EventKind, Kind,
@@ -36,25 +36,17 @@ struct Visitor {
 }
 
 impl Visitor {
-    /// The supervisor signed in, or where to send anyone else: nobody to the sign-in page,
-    /// another role to its start page.
     async fn load(
         state: &AppState,
         peer: IpAddr,
         headers: &HeaderMap,
     ) -> Result<Result<Self, Response>, ApiError> {
-        let (user, caller) = match page_caller(state, peer, headers).await? {
-            Ok(found) => found,
-            Err(sign_in) => return Ok(Err(sign_in)),
-        };
-        match caller.viewer.own_supervisor() {
-            Some(supervisor) => Ok(Ok(Self {
-                user,
-                caller,
-                supervisor,
-            })),
-            None => Ok(Err(Redirect::to(start_page(&user.roles)).into_response())),
-        }
+        let found = page_visitor(state, peer, headers, Viewer::own_supervisor).await?;
+        Ok(found.map(|(user, caller, supervisor)| Self {
+            user,
+            caller,
+            supervisor,
+        }))
     }
 }
 

@@ -4,7 +4,7 @@
 //! (their case manager, the programme's leader, their employment officer); every download is
 //! in the access log.
 
-use crate::api::records::{parse_id, visible_records, Caller, NOT_VISIBLE};
+use crate::api::records::{parse_id, visible_records, Caller, RecordBody, NOT_VISIBLE};
 use crate::api_error::{ApiError, ErrorBody};
 use crate::auth::SignedIn;
 use crate::client_address::ClientAddress;
@@ -27,22 +27,16 @@ pub(crate) struct Sources {
     pub absences: Vec<Absence>,
     /// "First name Last name", for the PDF.
     pub name: String,
-    pub records: Vec<StoredRecord>,
 }
 
 impl Sources {
-    pub(crate) async fn load(
-        state: &AppState,
-        caller: &Caller,
-        participant: Uuid,
-    ) -> Result<Self, ApiError> {
-        let visible = visible_records(state, caller, Narrow::Participant(participant)).await?;
+    /// From a participant's records as the caller may see them (`visible_records`).
+    pub(crate) fn of(visible: &[(StoredRecord, RecordBody)]) -> Self {
         let mut sources = Sources {
             events: Vec::new(),
             attendance: Vec::new(),
             absences: Vec::new(),
             name: String::new(),
-            records: Vec::new(),
         };
         for (stored, body) in visible {
             match &stored.record {
@@ -58,9 +52,22 @@ impl Sources {
                 }
                 _ => {}
             }
-            sources.records.push(stored);
         }
-        Ok(sources)
+        sources
+    }
+
+    /// The participant's sources, and the records they were read from (for the access log).
+    pub(crate) async fn load(
+        state: &AppState,
+        caller: &Caller,
+        participant: Uuid,
+    ) -> Result<(Self, Vec<StoredRecord>), ApiError> {
+        let visible = visible_records(state, caller, Narrow::Participant(participant)).await?;
+        let sources = Self::of(&visible);
+        Ok((
+            sources,
+            visible.into_iter().map(|(stored, _)| stored).collect(),
+        ))
     }
 
     pub(crate) fn report(&self, month: Month, today: NaiveDate) -> MonthlyReport {
@@ -141,12 +148,9 @@ pub async fn monthly(
     };
     let caller = Caller::load(&state, &user, peer).await?;
     readable(&state, &caller, participant).await?;
-    let sources = Sources::load(&state, &caller, participant).await?;
+    let (sources, records) = Sources::load(&state, &caller, participant).await?;
     let report = sources.report(month, caller.today);
-    state
-        .db
-        .log_access(&caller.reads(sources.records.iter()))
-        .await?;
+    state.db.log_access(&caller.reads(records.iter())).await?;
     let name = format!("attendance-{month}");
     if !pdf {
         return Ok(download(
@@ -252,7 +256,7 @@ pub(crate) async fn attest(
     if month.last_day() >= caller.today {
         return Ok(false);
     }
-    let sources = Sources::load(state, caller, participant).await?;
+    let (sources, _) = Sources::load(state, caller, participant).await?;
     let report = sources.report(month, caller.today);
     let digest = digest(&report);
     if report.is_empty() || digest != seen {
@@ -343,7 +347,7 @@ pub async fn deviations(
     }
     let caller = Caller::load(&state, &user, peer).await?;
     readable(&state, &caller, participant).await?;
-    let sources = Sources::load(&state, &caller, participant).await?;
+    let (sources, records) = Sources::load(&state, &caller, participant).await?;
     let mut found: Vec<&Attendance> = sources
         .attendance
         .iter()
@@ -404,8 +408,7 @@ pub async fn deviations(
     let bytes = csv
         .into_inner()
         .map_err(|error| ApiError::Internal(anyhow::anyhow!(error.to_string())))?;
-    let logged: Vec<&StoredRecord> = sources
-        .records
+    let logged: Vec<&StoredRecord> = records
         .iter()
         .filter(|stored| stored.kind == Kind::Attendance)
         .collect();
