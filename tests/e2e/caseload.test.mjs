@@ -123,6 +123,15 @@ test("the caseload shows at least five people on the first screen, each with the
   });
 });
 
+test("a project leader's first sync of the demo shows no notice: they changed nothing that was replaced", async () => {
+  await withPage(async (page, errors) => {
+    await openCaseload(page, server, "projektledare");
+    await waitForSynced(page);
+    assert.equal(await page.locator(".notice").count(), 0, "no notices on a fresh device");
+    assert.deepEqual(onlineErrors(errors), []);
+  });
+});
+
 test("a double tap on Save records a check-in and a contact once each", async () => {
   await withPage(async (page, errors) => {
     await (await openCaseload(page, server, "handlaggare3")).first().click();

@@ -35,7 +35,8 @@ pub enum Attention {
     /// The supervisor recorded a deviation (absent, late or left early) in the last week:
     /// the most recent day.
     Deviation { on: NaiveDate },
-    /// At a workplace, and the last check-in was more than two weeks ago (or never).
+    /// At a workplace, and a check-in is overdue: the next one the last check-in agreed is
+    /// past its day, or (none agreed) the last was more than two weeks ago, or there was none.
     NoRecentCheckIn { last: Option<NaiveDate> },
     /// Invited to sign in, and the invite is still unused (valid until the day given).
     InvitePending { until: NaiveDate },
@@ -128,7 +129,8 @@ pub fn caseload(
     struct Facts {
         at_workplace: bool,
         ending: Option<NaiveDate>,
-        last_check_in: Option<NaiveDate>,
+        /// The last check-in held: its day and the next one it agreed.
+        last_check_in: Option<(NaiveDate, Option<NaiveDate>)>,
         absent_today: bool,
         deviation: Option<NaiveDate>,
         follow_up_due: Option<NaiveDate>,
@@ -166,7 +168,9 @@ pub fn caseload(
             }
             "check_in" => {
                 if let Some(held) = date(record, "held_on").filter(|held| *held <= today) {
-                    facts.last_check_in = facts.last_check_in.max(Some(held));
+                    if facts.last_check_in.is_none_or(|(last, _)| last < held) {
+                        facts.last_check_in = Some((held, date(record, "next_check_in_on")));
+                    }
                 }
             }
             "absence" => {
@@ -213,12 +217,14 @@ pub fn caseload(
             if let Some(due_on) = facts.follow_up_due {
                 needs.push(Attention::FollowUpDue { due_on });
             }
-            let stale = facts
-                .last_check_in
-                .is_none_or(|last| days(last, today) > CHECK_IN_EVERY_DAYS);
-            if facts.at_workplace && stale {
+            // Due on the day the last check-in agreed, else two weeks after it.
+            let overdue = facts.last_check_in.is_none_or(|(held, next)| match next {
+                Some(next) => next < today,
+                None => days(held, today) > CHECK_IN_EVERY_DAYS,
+            });
+            if facts.at_workplace && overdue {
                 needs.push(Attention::NoRecentCheckIn {
-                    last: facts.last_check_in,
+                    last: facts.last_check_in.map(|(held, _)| held),
                 });
             }
             if let Some(ends_on) = facts.ending {
@@ -364,6 +370,39 @@ mod tests {
             [Attention::Deviation { on: day(18) }]
         );
         assert_eq!(needs(&[old]), []);
+    }
+
+    #[test]
+    fn the_next_check_in_agreed_at_the_last_is_due_on_its_day_not_after_fourteen_days() {
+        let needs = |check_in: Value, today: u32| {
+            let view = view(&[
+                ("participant", json!({ "id": "p" })),
+                (
+                    "placement",
+                    json!({ "participant_id": "p", "starts_on": "2026-10-01", "ends_on": "2027-01-30" }),
+                ),
+                ("check_in", check_in),
+            ]);
+            caseload(&view, day(today))["p"].clone()
+        };
+        let agreed = json!({ "participant_id": "p", "held_on": "2026-11-02",
+            "next_check_in_on": "2026-11-26" });
+        assert_eq!(
+            needs(agreed.clone(), 25),
+            [],
+            "agreed for later: not yet due"
+        );
+        assert_eq!(needs(agreed.clone(), 26), [], "due today: not late yet");
+        assert_eq!(
+            needs(agreed, 27),
+            [Attention::NoRecentCheckIn { last: Some(day(2)) }]
+        );
+        let none_agreed = json!({ "participant_id": "p", "held_on": "2026-11-02" });
+        assert_eq!(needs(none_agreed.clone(), 16), []);
+        assert_eq!(
+            needs(none_agreed, 17),
+            [Attention::NoRecentCheckIn { last: Some(day(2)) }]
+        );
     }
 
     #[test]
