@@ -16,8 +16,11 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := $(foreach dir,$(wildcard
 # --split: the code of screens marked as split points (`wasm_split`) goes into chunks of its
 # own that the browser fetches when a screen first shows (see app/src/on_demand.rs).
 LEPTOS_BUILD := cargo leptos build --release --split
+# The built wasm files without the tool chain's notes, which every split chunk carries a copy
+# of (about 2.4 KB of brotli before the caseload is usable; scripts/strip-wasm.mjs).
+STRIP_WASM := node scripts/strip-wasm.mjs "$(TARGET_DIR)/site/pkg"
 # The load generator of `make bench-scale` is not part of the site.
-SOURCES := $(filter-out server/scale/%,$(shell git ls-files app frontend server style public scripts/patches Cargo.toml Cargo.lock 2>/dev/null))
+SOURCES := $(filter-out server/scale/%,$(shell git ls-files app frontend server style public scripts/patches scripts/strip-wasm.mjs Cargo.toml Cargo.lock 2>/dev/null))
 BUILT := $(TARGET_DIR)/.lotsa-release-built
 
 .PHONY: run build test setup bench-size bench-load bench-sync bench-device bench-scale
@@ -31,10 +34,12 @@ run: setup $(BUILT)
 
 $(BUILT): $(SOURCES)
 	$(LEPTOS_BUILD)
+	$(STRIP_WASM)
 	touch "$@"
 
 build:
 	$(LEPTOS_BUILD)
+	$(STRIP_WASM)
 	touch "$(BUILT)"
 
 setup:

@@ -27,6 +27,7 @@ macro_rules! load {
 use crate::i18n::*;
 use crate::screens::account::LoginPage;
 use crate::screens::case_manager::caseload::CaseloadList;
+use crate::screens::case_manager::invite_card::CalendarLinkForm;
 use crate::screens::case_manager::journal_forms::{
     AbsenceForm, ClosingForm, ContactForm, ReviewForm,
 };
@@ -58,11 +59,13 @@ pub enum Form {
     Placement,
     Event,
     Closing,
+    /// Turning off the participant's calendar link (not a record: it needs the server).
+    CalendarLink,
 }
 
 impl Form {
     /// In the order the page offers them: the workplace visit first.
-    pub const ALL: [Form; 7] = [
+    pub const ALL: [Form; 8] = [
         Form::CheckIn,
         Form::Absence,
         Form::Review,
@@ -70,6 +73,7 @@ impl Form {
         Form::Placement,
         Form::Event,
         Form::Closing,
+        Form::CalendarLink,
     ];
 
     /// The name the end-to-end tests and the page's buttons know the form by.
@@ -82,6 +86,7 @@ impl Form {
             Form::Placement => "placement",
             Form::Event => "event",
             Form::Closing => "closing",
+            Form::CalendarLink => "calendar-link",
         }
     }
 }
@@ -124,6 +129,7 @@ pub fn OnDemand(screen: Screen) -> impl IntoView {
                                 Form::Closing => load!(closing_form(id)),
                                 Form::Placement => load!(placement_form(participant)),
                                 Form::Event => load!(event_form(participant)),
+                                Form::CalendarLink => load!(calendar_link_form(id)),
                             }
                         }
                     };
@@ -231,4 +237,14 @@ fn placement_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
 )]
 fn event_form(participant: Value) -> Result<AnyView, ScreenUnavailable> {
     Ok(view! { <EventForm participant=participant /> }.into_any())
+}
+
+// With the journal's forms: a chunk of its own would cost every page more in the chunks the
+// split shares out than the form weighs.
+#[cfg_attr(
+    feature = "split",
+    wasm_split_helpers::wasm_split(journal, wasm_split_path = ::wasm_split_helpers, fallible)
+)]
+fn calendar_link_form(participant_id: String) -> Result<AnyView, ScreenUnavailable> {
+    Ok(view! { <CalendarLinkForm participant_id=participant_id /> }.into_any())
 }

@@ -254,6 +254,40 @@ test("a follow-up call that is due shows in the caseload's attention list", asyn
   });
 });
 
+test("an action agreed at the last check-in shows in the caseload's attention list as its day comes", async () => {
+  const coach = await apiAs(server, "handlaggare4");
+  const me = await userId(coach);
+  const mine = (await (await coach.get("/api/v1/participants")).json()).filter(
+    (p) => p.data.case_manager_id === me,
+  );
+  const participant = mine[0].id;
+  const tomorrow = new Date(`${swedishToday()}T12:00:00Z`);
+  tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
+  const checkIn = crypto.randomUUID();
+  const saved = await coach.put(`/api/v1/records/check_in/${checkIn}`, {
+    data: {
+      id: checkIn,
+      participant_id: participant,
+      held_on: swedishToday(),
+      going: "well",
+      attendees: ["participant", "case_manager"],
+      agreed_actions: [{ who: "participant", what: "Ta med intyget", by: tomorrow.toISOString().slice(0, 10) }],
+    },
+  });
+  assert.equal(saved.status(), 200, await saved.text());
+  await coach.dispose();
+
+  await withPage(async (page) => {
+    await openCaseload(page, server, "handlaggare4");
+    const line = page.locator(`[data-testid=caseload] a[data-participant="${participant}"]`);
+    const due = line.locator("[data-attention=action-due]");
+    await due.waitFor({ state: "attached" });
+    assert.equal(await due.textContent(), `Överenskommen åtgärd: senast ${tomorrow.toISOString().slice(0, 10)}`);
+    // Checked in today: no reminder of a check-in on the same line.
+    assert.equal(await line.locator("[data-attention=no-check-in]").count(), 0);
+  });
+});
+
 test("a placement longer than the programme allows is refused with a clear message", async () => {
   await withPage(async (page) => {
     await (await openCaseload(page, server, "handlaggare4")).first().click();

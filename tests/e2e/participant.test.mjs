@@ -35,6 +35,20 @@ async function controlledBy(page) {
   });
 }
 
+/** The demo participant's record (as they see it) and their case manager's user name. */
+async function demoParticipant() {
+  const participantApi = await apiAs(demo, "deltagare");
+  const [me] = await (await participantApi.get("/api/v1/participants")).json();
+  await participantApi.dispose();
+  for (const username of ["handlaggare1", "handlaggare2", "handlaggare3", "handlaggare4"]) {
+    const api = await apiAs(demo, username);
+    const id = (await (await api.get("/api/v1/session")).json()).user.id;
+    await api.dispose();
+    if (id === me.data.case_manager_id) return { me, caseManager: username };
+  }
+  throw new Error("the demo participant has no demo case manager");
+}
+
 let demo;
 before(async () => {
   demo = await startServer({ LOTSA_DEMO: "true" });
@@ -206,17 +220,7 @@ test("sick today in one tap with no network: the phone keeps it, says so, and se
   });
 
   // The participant's case manager sees it in the caseload's attention list.
-  const participantApi = await apiAs(demo, "deltagare");
-  const [me] = await (await participantApi.get("/api/v1/participants")).json();
-  await participantApi.dispose();
-  let caseManager;
-  for (const username of ["handlaggare1", "handlaggare2", "handlaggare3", "handlaggare4"]) {
-    const api = await apiAs(demo, username);
-    const id = (await (await api.get("/api/v1/session")).json()).user.id;
-    await api.dispose();
-    if (id === me.data.case_manager_id) caseManager = username;
-  }
-  assert.ok(caseManager, "the demo participant has a demo case manager");
+  const { me, caseManager } = await demoParticipant();
   await withPage(async (page) => {
     await openCaseload(page, demo, caseManager);
     const absent = page
@@ -248,4 +252,43 @@ test("a session that ends elsewhere leaves no schedule to open offline once the 
     assert.equal(await page.getByTestId("schedule-greeting").count(), 0, "the kept schedule is gone");
     assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
   });
+});
+
+test("a participant's case manager turns off their calendar link from the participant's page", async () => {
+  const { me, caseManager } = await demoParticipant();
+  const participantApi = await apiAs(demo, "deltagare");
+  const made = await participantApi.post("/api/v1/me/calendar");
+  assert.equal(made.status(), 201, await made.text());
+  const { url } = await made.json();
+  await participantApi.dispose();
+  assert.equal((await fetch(url)).status, 200, "the link works before");
+
+  await withPage(async (page, errors, context) => {
+    await openCaseload(page, demo, caseManager);
+    await page.locator(`[data-testid=caseload] a[data-participant="${me.id}"]`).click();
+    await page.getByTestId("participant-name").waitFor();
+    // Among the page's forms: its code is fetched when it opens.
+    await page.getByTestId("open-calendar-link").click();
+    const off = page.getByTestId("calendar-off");
+    // Offline the server cannot be asked: the button waits for the network and says why.
+    await context.setOffline(true);
+    await eventually(async () => await off.isDisabled(), "the button waits for a network");
+    const said = page.getByTestId("calendar-off-said");
+    await said.filter({ hasText: "anslut till nätet först" }).waitFor();
+    await context.setOffline(false);
+    await eventually(async () => await off.isEnabled(), "the button is back with the network");
+    await off.click();
+    await said.filter({ hasText: "Kalenderlänken är avstängd" }).waitFor();
+    await said.scrollIntoViewIfNeeded();
+    await screenshot(page, "calendar-link-off");
+    assert.equal((await fetch(url)).status, 404, "the turned-off link answers 404");
+    assert.deepEqual(errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(error)), []);
+  });
+
+  // Someone else's case manager is refused, and the access is not theirs to create.
+  const stranger = ["handlaggare1", "handlaggare2", "handlaggare3", "handlaggare4"].find((name) => name !== caseManager);
+  const api = await apiAs(demo, stranger);
+  const refused = await api.delete(`/api/v1/participants/${me.id}/calendar`);
+  assert.ok([403, 404].includes(refused.status()), `another case manager got ${refused.status()}`);
+  await api.dispose();
 });

@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 pub const CHECK_IN_EVERY_DAYS: i64 = 14;
 /// Warn this many days before a placement ends.
 pub const PLACEMENT_ENDING_DAYS: i64 = 14;
-/// A deviation in attendance stays on the list this many days.
+/// An action agreed at the last check-in shows this many days before its "by" day.
+pub const ACTION_SOON_DAYS: i64 = 3;
+/// A deviation in attendance, or an agreed action past its day, stays on the list this many
+/// days.
 pub const DEVIATION_DAYS: i64 = 7;
 /// Attendance below this share of the last two weeks' recorded days needs a talk.
 pub const ATTENDANCE_FLOOR_PERCENT: u32 = 80;
@@ -26,6 +29,9 @@ pub enum Attention {
     AbsentToday,
     /// A follow-up call is due (on or before today) and not done.
     FollowUpDue { due_on: NaiveDate },
+    /// Something agreed at the last check-in is to be done by this day (within three days,
+    /// or in the last week): the earliest such day.
+    ActionDue { by: NaiveDate },
     /// Invited to sign in, and the invite ran out unused.
     InviteExpired { on: NaiveDate },
     /// The current placement ends within two weeks.
@@ -129,8 +135,9 @@ pub fn caseload(
     struct Facts {
         at_workplace: bool,
         ending: Option<NaiveDate>,
-        /// The last check-in held: its day and the next one it agreed.
-        last_check_in: Option<(NaiveDate, Option<NaiveDate>)>,
+        /// The last check-in held: its day, the next one it agreed, and the days its agreed
+        /// actions are due by.
+        last_check_in: Option<(NaiveDate, Option<NaiveDate>, Vec<NaiveDate>)>,
         absent_today: bool,
         deviation: Option<NaiveDate>,
         follow_up_due: Option<NaiveDate>,
@@ -168,8 +175,15 @@ pub fn caseload(
             }
             "check_in" => {
                 if let Some(held) = date(record, "held_on").filter(|held| *held <= today) {
-                    if facts.last_check_in.is_none_or(|(last, _)| last < held) {
-                        facts.last_check_in = Some((held, date(record, "next_check_in_on")));
+                    if facts
+                        .last_check_in
+                        .as_ref()
+                        .is_none_or(|(last, ..)| *last < held)
+                    {
+                        let actions = record.get("agreed_actions").and_then(Value::as_array);
+                        let by = actions.into_iter().flatten().filter_map(|a| date(a, "by"));
+                        facts.last_check_in =
+                            Some((held, date(record, "next_check_in_on"), by.collect()));
                     }
                 }
             }
@@ -217,14 +231,24 @@ pub fn caseload(
             if let Some(due_on) = facts.follow_up_due {
                 needs.push(Attention::FollowUpDue { due_on });
             }
+            let last = facts.last_check_in.as_ref();
+            let due_by = last.and_then(|(_, _, by)| {
+                by.iter()
+                    .copied()
+                    .filter(|by| (-DEVIATION_DAYS..=ACTION_SOON_DAYS).contains(&days(today, *by)))
+                    .min()
+            });
+            if let Some(by) = due_by {
+                needs.push(Attention::ActionDue { by });
+            }
             // Due on the day the last check-in agreed, else two weeks after it.
-            let overdue = facts.last_check_in.is_none_or(|(held, next)| match next {
-                Some(next) => next < today,
-                None => days(held, today) > CHECK_IN_EVERY_DAYS,
+            let overdue = last.is_none_or(|(held, next, _)| match next {
+                Some(next) => *next < today,
+                None => days(*held, today) > CHECK_IN_EVERY_DAYS,
             });
             if facts.at_workplace && overdue {
                 needs.push(Attention::NoRecentCheckIn {
-                    last: facts.last_check_in.map(|(held, _)| held),
+                    last: last.map(|(held, ..)| *held),
                 });
             }
             if let Some(ends_on) = facts.ending {
@@ -403,6 +427,43 @@ mod tests {
             needs(none_agreed, 17),
             [Attention::NoRecentCheckIn { last: Some(day(2)) }]
         );
+    }
+
+    #[test]
+    fn actions_agreed_at_the_last_check_in_show_three_days_ahead_and_a_week_after() {
+        let check_in = |held_on: &str, by: &[&str]| {
+            let actions: Vec<Value> = by
+                .iter()
+                .map(|by| json!({ "who": "participant", "what": "Ringa", "by": by }))
+                .collect();
+            (
+                "check_in",
+                json!({ "participant_id": "p", "held_on": held_on, "agreed_actions": actions }),
+            )
+        };
+        let needs = |records: &[(&str, Value)], today: u32| {
+            let mut all = vec![("participant", json!({ "id": "p" }))];
+            all.extend_from_slice(records);
+            caseload(&view(&all), day(today))["p"].clone()
+        };
+        let last = check_in("2026-11-10", &["2026-11-20", "2026-11-24", "2026-11-30"]);
+        assert_eq!(needs(&[last.clone()], 16), [], "four days ahead: not yet");
+        assert_eq!(
+            needs(&[last.clone()], 17),
+            [Attention::ActionDue { by: day(20) }]
+        );
+        assert_eq!(
+            needs(&[last.clone()], 27),
+            [Attention::ActionDue { by: day(20) }],
+            "a week after its day it still shows, the earliest first"
+        );
+        assert_eq!(
+            needs(&[last.clone()], 28),
+            [Attention::ActionDue { by: day(24) }]
+        );
+        // A later check-in agrees anew: what the earlier one agreed is no longer asked for.
+        let later = check_in("2026-11-15", &[]);
+        assert_eq!(needs(&[last, later], 20), []);
     }
 
     #[test]

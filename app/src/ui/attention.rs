@@ -47,6 +47,10 @@ fn attention_label(
             "follow-up-due",
             t_string!(i18n, attention_follow_up_due, date = due_on.to_string()).to_string(),
         ),
+        Attention::ActionDue { by } => (
+            "action-due",
+            t_string!(i18n, attention_action_due, date = by.to_string()).to_string(),
+        ),
         Attention::NoRecentCheckIn { .. } => (
             "no-check-in",
             t_string!(i18n, attention_no_check_in).to_owned(),

@@ -1,6 +1,7 @@
-//! Inviting a participant or supervisor to sign in. The server makes the one-time code, so
-//! this needs a connection; the device learns by sync that an invite is open, and the
-//! caseload shows it until it is used.
+//! Inviting a participant or supervisor to sign in, and turning off a participant's calendar
+//! link. The server makes the one-time code and keeps the links, so both need a connection;
+//! the device learns by sync that an invite is open, and the caseload shows it until it is
+//! used.
 
 use crate::i18n::*;
 use crate::sync::replica::key;
@@ -96,7 +97,7 @@ pub fn InviteCard(role: &'static str, id: String) -> impl IntoView {
                             {button_label}
                         </button>
                         <Show when=offline>
-                            <p class="note">{t!(i18n, send_invite_offline)}</p>
+                            <p class="note">{t!(i18n, needs_connection)}</p>
                         </Show>
                     }.into_any(),
                 }}
@@ -105,6 +106,54 @@ pub fn InviteCard(role: &'static str, id: String) -> impl IntoView {
                 })}
             </Show>
         </div>
+    }
+}
+
+/// Turns off the participant's calendar link (a lost phone, a link shared by mistake): the
+/// calendar apps subscribed to it stop getting the schedule. The participant can make a new
+/// one on their schedule page. Offered among the participant page's forms, so its code loads
+/// only when it is opened.
+#[component]
+pub(crate) fn CalendarLinkForm(participant_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let connectivity = expect_context::<crate::ui::connectivity::Connectivity>();
+    let offline = move || !connectivity.online.get();
+    // What the last tap came to, said in the line under the button.
+    let said = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let id = StoredValue::new(participant_id);
+    let turn_off = move |_| {
+        busy.set(true);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/v1/participants/{}/calendar", id.get_value());
+            said.set(
+                match send(gloo_net::http::Request::delete(&url).build()).await {
+                    Ok(_) => t_string!(i18n, calendar_off_done).to_owned(),
+                    Err(Some(reason)) => {
+                        t_string!(i18n, calendar_off_failed, reason = reason).to_string()
+                    }
+                    Err(None) => t_string!(i18n, form_unreachable).to_owned(),
+                },
+            );
+            busy.set(false);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (id, said);
+    };
+    view! {
+        <section class="card" data-testid="calendar-link-form">
+            <h2>{t!(i18n, calendar_off_heading)}</h2>
+            <p class="note">{t!(i18n, calendar_off_what)}</p>
+            <button type="button" class="button" data-testid="calendar-off"
+                disabled=move || busy.get() || offline()
+                on:click=turn_off>
+                {t!(i18n, calendar_off)}
+            </button>
+            <p role="status" data-testid="calendar-off-said">
+                {move || if offline() { t_string!(i18n, needs_connection).to_owned() } else { said.get() }}
+            </p>
+        </section>
     }
 }
 
@@ -121,15 +170,27 @@ fn absolute(path: &str) -> String {
 /// could not be reached.
 #[cfg(feature = "hydrate")]
 async fn post_invite(body: serde_json::Value) -> Result<Made, Option<String>> {
+    send(gloo_net::http::Request::post("/api/v1/invites").json(&body))
+        .await?
+        .json()
+        .await
+        .map_err(|_| None)
+}
+
+/// Sends a request the server answers at once; the error is the server's message, or none if
+/// the server could not be reached.
+#[cfg(feature = "hydrate")]
+async fn send(
+    request: Result<gloo_net::http::Request, gloo_net::Error>,
+) -> Result<gloo_net::http::Response, Option<String>> {
     let unreachable = |_| None;
-    let response = gloo_net::http::Request::post("/api/v1/invites")
-        .json(&body)
+    let response = request
         .map_err(unreachable)?
         .send()
         .await
         .map_err(unreachable)?;
     if response.ok() {
-        return response.json().await.map_err(unreachable);
+        return Ok(response);
     }
     let problem: serde_json::Value = response.json().await.unwrap_or_default();
     Err(Some(problem["error"].as_str().map_or_else(

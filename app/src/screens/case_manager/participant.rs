@@ -141,6 +141,7 @@ fn RecordForms(participant: Value) -> impl IntoView {
         Form::Placement => t_string!(i18n, plan_placement_heading),
         Form::Event => t_string!(i18n, event_form_heading),
         Form::Closing => t_string!(i18n, closing_heading),
+        Form::CalendarLink => t_string!(i18n, calendar_off_heading),
     };
     let toggle = move |form: Form| {
         open.update(|open| match open.iter().position(|shown| *shown == form) {
