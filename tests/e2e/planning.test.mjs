@@ -259,5 +259,8 @@ test("attendance confirmed at the workplace shows in the participant's timeline 
     assert.equal(await entry.count(), 1);
     // The day in words or with its weekday, in Swedish (and the year when it is not this year's).
     assert.match(await entry.locator("time").textContent(), /^(i går|i dag|(mån|tis|ons|tors|fre|lör|sön) \d{1,2} \S+( \d{4})?)$/);
+    // Days as planned are not events: they would bury everything else.
+    assert.ok(records.some((record) => record.kind === "attendance" && record.data.status === "present"));
+    assert.equal(await page.getByTestId("timeline").locator("li", { hasText: "Närvaro: närvarande" }).count(), 0);
   });
 });

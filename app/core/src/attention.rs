@@ -447,18 +447,22 @@ mod tests {
             caseload(&view(&all), day(today))["p"].clone()
         };
         let last = check_in("2026-11-10", &["2026-11-20", "2026-11-24", "2026-11-30"]);
-        assert_eq!(needs(&[last.clone()], 16), [], "four days ahead: not yet");
         assert_eq!(
-            needs(&[last.clone()], 17),
+            needs(std::slice::from_ref(&last), 16),
+            [],
+            "four days ahead: not yet"
+        );
+        assert_eq!(
+            needs(std::slice::from_ref(&last), 17),
             [Attention::ActionDue { by: day(20) }]
         );
         assert_eq!(
-            needs(&[last.clone()], 27),
+            needs(std::slice::from_ref(&last), 27),
             [Attention::ActionDue { by: day(20) }],
             "a week after its day it still shows, the earliest first"
         );
         assert_eq!(
-            needs(&[last.clone()], 28),
+            needs(std::slice::from_ref(&last), 28),
             [Attention::ActionDue { by: day(24) }]
         );
         // A later check-in agrees anew: what the earlier one agreed is no longer asked for.

@@ -249,6 +249,9 @@ fn timeline(
                     ),
                     text(record, "notes"),
                 ),
+                // A day as planned is the rule, not an event: one line for each buried the rest.
+                // Only the days that went otherwise are listed.
+                Kind::Attendance if text(record, "status") == "present" => continue,
                 Kind::Attendance => (
                     format!(
                         "{label}: {}",
