@@ -19,6 +19,10 @@
 # serde_core 1.0.229: its "invalid type" messages write a float out with Rust's float
 # formatting; in the browser (whose data has no floats) the message names the type alone,
 # which takes about 200 B of brotli off every page's wasm. The server's messages are unchanged.
+#
+# server_fn 0.8.13: its browser client builds streaming bodies with wasm-streams, whose
+# exported classes (and their code) every page's wasm and JS glue then carry, although Lotsa
+# has no server functions; the patched client refuses a streaming body instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +31,7 @@ PATCHED_CRATES=(
   "tachys 0.2.19 e47e2220bb9d2a3be976a22a0fb7685a0b84499bb11ea5cb3bbc82907675ac68"
   "leptos_i18n 0.6.2 efc04f323545e008d9b6fe696d733557846ee17024af65b86b16c44a5c724d7b"
   "serde_core 1.0.229 67dca2c9c51e58a4791a4b1ed58308b39c64224d349a935ab5039aa360942a48"
+  "server_fn 0.8.13 be8559dd05af1b5b7e363a150616589d5a88af5187273f7f331ba0dae8922812"
 )
 
 for entry in "${PATCHED_CRATES[@]}"; do

@@ -390,7 +390,16 @@ test("a full workplace check-in: the draft survives a reload, and the next check
     assert.ok(await kept.locator("input[name=attendees][value=employment_officer]").isChecked());
 
     await kept.locator("button[type=submit]").click();
-    await page.getByTestId("timeline").locator("li", { hasText: note }).waitFor();
+    const entry = page.getByTestId("timeline").locator("li", { hasText: note });
+    await entry.waitFor();
+    // The timeline reads back everything recorded, a line each.
+    const lines = (await entry.locator("p").innerText()).split("\n");
+    assert.equal(lines[0], note);
+    assert.match(lines[1], /^Med: .*Arbetsförmedlaren/);
+    assert.equal(lines[2], "Hygienrutiner: På väg");
+    assert.equal(lines[3], `Handledaren: Visa hygienrutinerna igen (senast ${swedishToday(7)})`);
+    assert.equal(lines[4], `Nästa avstämning: ${next}`);
+    assert.match(await entry.innerText(), /Avstämning 10:15 · /);
     await page.getByTestId("schedule").locator("li", { hasText: `${next} 13:00–13:30` }).waitFor();
     assert.equal(await kept.locator("textarea[name=notes]").inputValue(), "", "the form starts afresh");
     await waitUntilSent(page);

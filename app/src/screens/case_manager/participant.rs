@@ -247,7 +247,7 @@ fn timeline(
                         text(record, "held_at"),
                         going_label(i18n, &text(record, "going"))
                     ),
-                    text(record, "notes"),
+                    check_in_read_back(i18n, record),
                 ),
                 // A day as planned is the rule, not an event: one line for each buried the rest.
                 // Only the days that went otherwise are listed.
@@ -280,6 +280,55 @@ fn timeline(
     }
     events.sort_by(|a, b| b.on.cmp(&a.on).then_with(|| a.key.cmp(&b.key)));
     events
+}
+
+/// Everything a check-in recorded, a line each: notes, who took part, the ratings, what was
+/// agreed and by when, and the next check-in.
+fn check_in_read_back(i18n: leptos_i18n::I18nContext<Locale>, record: &Value) -> String {
+    let list = |field: &str| record[field].as_array().cloned().unwrap_or_default();
+    let mut lines = vec![text(record, "notes")];
+    let who: Vec<String> = list("attendees")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|who| attendee_label(i18n, who))
+        .collect();
+    if !who.is_empty() {
+        let who = who.join(", ");
+        lines.push(t_string!(i18n, timeline_took_part, who = who).to_string());
+    }
+    let ratings: Vec<String> = list("ratings")
+        .iter()
+        .filter_map(|rated| {
+            let area = Area::ALL
+                .into_iter()
+                .find(|area| rated["area"] == area.as_str())?;
+            let rating = Rating::ALL
+                .into_iter()
+                .find(|rating| rated["rating"] == rating.as_str())?;
+            Some(format!(
+                "{}: {}",
+                area_label(i18n, area),
+                rating_label(i18n, rating)
+            ))
+        })
+        .collect();
+    lines.push(ratings.join(" · "));
+    for action in list("agreed_actions") {
+        let mut line = format!(
+            "{}: {}",
+            attendee_label(i18n, &text(&action, "who")),
+            text(&action, "what")
+        );
+        if let Some(by) = action["by"].as_str() {
+            line = t_string!(i18n, timeline_action_by, action = line, date = by).to_string();
+        }
+        lines.push(line);
+    }
+    if let Some(next) = record["next_check_in_on"].as_str() {
+        lines.push(format!("{}: {next}", t_string!(i18n, check_in_next)));
+    }
+    lines.retain(|line| !line.is_empty());
+    lines.join("\n")
 }
 
 fn going_label(i18n: leptos_i18n::I18nContext<Locale>, going: &str) -> String {
