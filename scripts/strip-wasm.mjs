@@ -24,7 +24,7 @@ function readLeb(bytes, at) {
 }
 
 /** The module without the dropped custom sections, or null when it has none of them. */
-export function stripped(bytes) {
+function stripped(bytes) {
   const kept = [bytes.subarray(0, 8)];
   let dropped = false;
   let at = 8;

@@ -5,7 +5,8 @@
 mod common;
 
 use common::programme::{
-    page_browser as browser, put_record, sign_in_on_the_page, signed_in, user, Programme, Side,
+    page_browser as browser, page_text, put_record, sign_in_on_the_page, signed_in, user,
+    Programme, Side,
 };
 use common::TestApp;
 use lotsa_core::domain::{Kind, Record};
@@ -111,14 +112,7 @@ async fn a_participant_lands_on_their_own_schedule_rendered_without_the_apps_cod
         .await
         .unwrap();
     assert_eq!(location(&switched), "/schedule");
-    let english = part
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = page_text(&part, &app, "/schedule").await;
     assert!(english.contains("Hello Amina!") && english.contains("Tomorrow"));
 }
 
@@ -239,14 +233,7 @@ async fn an_absence_reported_on_the_page_is_stored_once_and_bad_input_changes_no
         assert_eq!(sent.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&sent), "/schedule#absence", "back to what it says");
     }
-    let page = part
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&part, &app, "/schedule").await;
     assert!(
         page.contains("I dag: Sjuk · <strong>skickad</strong>"),
         "{page}"
@@ -354,14 +341,7 @@ async fn the_language_a_participant_chooses_is_kept_on_the_account_for_a_new_dev
 
     // Another phone, with no cookie of its own: the sign-in brings the account's language.
     let (other_phone, _) = sign_in_on_the_page(&app, "part").await;
-    let html = other_phone
-        .get(app.url("/schedule"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&other_phone, &app, "/schedule").await;
     assert!(
         html.contains("<html lang=\"ar\" dir=\"rtl\""),
         "{}",
@@ -396,15 +376,7 @@ async fn what_the_case_manager_changed_since_the_last_visit_is_marked_as_new_onc
     let app = TestApp::spawn().await;
     let programme = Programme::create(&app).await;
     let (part, _) = sign_in_on_the_page(&app, "part").await;
-    let page = || async {
-        part.get(app.url("/schedule"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
+    let page = || page_text(&part, &app, "/schedule");
     assert!(
         !page().await.contains("data-testid=\"new-mark\""),
         "a first visit marks nothing"

@@ -32,6 +32,18 @@ async fn shifts_today(app: &TestApp, programme: &Programme) {
     }
 }
 
+/// Supervisor A's "all here as planned" for today, with participant A listed.
+fn all_here(programme: &Programme) -> Vec<(String, String)> {
+    vec![
+        ("supervisor".to_owned(), programme.supervisor_a.to_string()),
+        ("day".to_owned(), programme.today.to_string()),
+        (
+            "participant".to_owned(),
+            programme.participant_a.to_string(),
+        ),
+    ]
+}
+
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let response = client.get(app.url(path)).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
@@ -292,15 +304,7 @@ async fn all_here_confirms_those_left_and_leaves_a_confirmed_day_as_it_is() {
     let response = post(&sup, &app, "/today/attendance", &absent).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    let everyone = vec![
-        ("supervisor".to_owned(), programme.supervisor_a.to_string()),
-        ("day".to_owned(), programme.today.to_string()),
-        (
-            "participant".to_owned(),
-            programme.participant_a.to_string(),
-        ),
-    ];
-    let response = post(&sup, &app, "/today/all-here", &everyone).await;
+    let response = post(&sup, &app, "/today/all-here", &all_here(&programme)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         attendance_today(&app, &programme).await.unwrap()["status"],
@@ -349,15 +353,7 @@ async fn all_here_leaves_out_someone_who_reported_an_absence_and_far_days_are_re
         "nobody left to confirm as here"
     );
 
-    let everyone = vec![
-        ("supervisor".to_owned(), programme.supervisor_a.to_string()),
-        ("day".to_owned(), programme.today.to_string()),
-        (
-            "participant".to_owned(),
-            programme.participant_a.to_string(),
-        ),
-    ];
-    let response = post(&sup, &app, "/today/all-here", &everyone).await;
+    let response = post(&sup, &app, "/today/all-here", &all_here(&programme)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         attendance_today(&app, &programme).await,

@@ -285,7 +285,7 @@ fn timeline(
 /// Everything a check-in recorded, a line each: notes, who took part, the ratings, what was
 /// agreed and by when, and the next check-in.
 fn check_in_read_back(i18n: leptos_i18n::I18nContext<Locale>, record: &Value) -> String {
-    let list = |field: &str| record[field].as_array().cloned().unwrap_or_default();
+    let list = |field: &str| record[field].as_array().map_or(&[][..], Vec::as_slice);
     let mut lines = vec![text(record, "notes")];
     let who: Vec<String> = list("attendees")
         .iter()
@@ -316,8 +316,8 @@ fn check_in_read_back(i18n: leptos_i18n::I18nContext<Locale>, record: &Value) ->
     for action in list("agreed_actions") {
         let mut line = format!(
             "{}: {}",
-            attendee_label(i18n, &text(&action, "who")),
-            text(&action, "what")
+            attendee_label(i18n, &text(action, "who")),
+            text(action, "what")
         );
         if let Some(by) = action["by"].as_str() {
             line = t_string!(i18n, timeline_action_by, action = line, date = by).to_string();
